@@ -1,0 +1,97 @@
+//! Command-line interface: clap definitions and dispatch. Each subcommand lives in its own
+//! file under `cli/`; this file only parses and routes.
+
+mod debug;
+mod sessions;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::paths::Paths;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "A terminal workstation for running many coding-agent sessions at once",
+    long_about = None
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, inspect, export and fork stored sessions
+    Sessions {
+        #[command(subcommand)]
+        command: sessions::SessionsCommand,
+    },
+    /// Developer tools: fixtures and diagnostics
+    #[command(hide = true)]
+    Debug {
+        #[command(subcommand)]
+        command: debug::DebugCommand,
+    },
+}
+
+/// What every command needs: where things live and the parsed config.
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+}
+
+impl Context {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let paths = Paths::from_env().map_err(anyhow::Error::msg)?;
+        let config = Config::load(&paths.config_file).map_err(anyhow::Error::msg)?;
+        if let Err(err) = crate::logging::init(&paths.log_dir) {
+            eprintln!("switchboard: warning: {err}");
+        }
+        Ok(Self { paths, config })
+    }
+
+    pub fn open_store(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(
+            &self.paths.store_file,
+            self.config.store_options(),
+        )?)
+    }
+}
+
+/// Parses arguments and runs the command; errors become one line on stderr and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("switchboard: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let context = Context::from_env()?;
+    match cli.command {
+        Some(Command::Sessions { command }) => sessions::run(&context, command),
+        Some(Command::Debug { command }) => debug::run(&context, command),
+        None => anyhow::bail!("the workstation is not built yet; try `switchboard sessions list`"),
+    }
+}
+
+/// An error chain as one line: "outer: inner: root".
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string().replace('\n', " ");
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}

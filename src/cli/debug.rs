@@ -1,0 +1,108 @@
+//! `switchboard debug …`: developer tools.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::Context;
+use crate::event::{EventKind, SessionCreated, SessionKind};
+use crate::fixture::SyntheticEvents;
+
+/// Events per append request: small enough that acks stream out steadily, large enough that
+/// queueing costs nothing next to the write.
+const EVENTS_PER_REQUEST: usize = 64;
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Append N synthetic events through the real writer. Prints the session id, then
+    /// `durable SEQ` after each durable commit.
+    GenFixture {
+        /// Number of events to append (after the session's creation event)
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value = "synthetic session")]
+        title: String,
+        /// Typical size of a delta, tool-output or PTY chunk
+        #[arg(long, default_value_t = 64)]
+        payload_bytes: usize,
+        /// Seed of the synthetic stream
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DebugCommand::GenFixture {
+            events,
+            title,
+            payload_bytes,
+            seed,
+        } => gen_fixture(context, events, title, payload_bytes, seed),
+    }
+}
+
+fn gen_fixture(
+    context: &Context,
+    count: u64,
+    title: String,
+    payload_bytes: usize,
+    seed: u64,
+) -> anyhow::Result<ExitCode> {
+    let store = context.open_store()?;
+    let cwd = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let id = store.create_session(SessionCreated {
+        kind: SessionKind::Agent,
+        title: Some(title),
+        cwd,
+        command: None,
+        model: Some("gpt-5".into()),
+    })?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{id}")?;
+        stdout.flush()?;
+    }
+
+    // Acks are printed by a second thread in submission order, so the producer keeps the
+    // writer's queue full (pipelining) while each `durable` line appears right after its commit.
+    let (pending_tx, pending_rx) = flume::bounded::<crate::store::Pending>(1024);
+    let printer = std::thread::spawn(move || -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        for pending in pending_rx {
+            let committed = pending.wait()?;
+            writeln!(stdout, "durable {}", committed.last)?;
+            stdout.flush()?;
+        }
+        Ok(())
+    });
+    let mut stream = SyntheticEvents::new(seed, payload_bytes);
+    let mut remaining = count;
+    let mut produced: anyhow::Result<()> = Ok(());
+    while remaining > 0 {
+        let take = remaining.min(EVENTS_PER_REQUEST as u64) as usize;
+        let kinds: Vec<EventKind> = stream.by_ref().take(take).collect();
+        remaining -= take as u64;
+        match store.append(id, kinds) {
+            Ok(pending) => {
+                if pending_tx.send(pending).is_err() {
+                    break;
+                }
+            }
+            Err(err) => {
+                produced = Err(err.into());
+                break;
+            }
+        }
+    }
+    drop(pending_tx);
+    let printed = printer
+        .join()
+        .map_err(|_| anyhow::anyhow!("ack printer panicked"))?;
+    produced?;
+    printed?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,245 @@
+//! `switchboard sessions …`: list, show, export and fork stored sessions.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::Context;
+use crate::ids::{Seq, Timestamp};
+use crate::store::{SessionMeta, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List sessions, newest first
+    List {
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one session (resumed from its latest checkpoint)
+    Show {
+        /// Session id or a unique prefix of it
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every event of a session as JSON Lines (inherited events of forks included)
+    Export {
+        /// Session id or a unique prefix of it
+        id: String,
+    },
+    /// Fork a session into a new one (O(1): nothing is copied)
+    Fork {
+        /// Session id or a unique prefix of it
+        id: String,
+        /// Last event to inherit (default: the session's last)
+        #[arg(long)]
+        at: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCode> {
+    let store = context.open_store()?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let result = match command {
+        SessionsCommand::List { json } => list(&store, json, &mut out),
+        SessionsCommand::Show { id, json } => show(&store, &id, json, &mut out),
+        SessionsCommand::Export { id } => export(&store, &id, &mut out),
+        SessionsCommand::Fork { id, at, json } => fork(&store, &id, at.map(Seq), json, &mut out),
+    };
+    match result.and_then(|()| out.flush().map_err(Into::into)) {
+        Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
+        other => other.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// The JSON form of an index entry, shared by `list --json` and `show --json`.
+pub fn meta_json(meta: &SessionMeta) -> serde_json::Value {
+    json!({
+        "id": meta.id.to_string(),
+        "title": meta.title,
+        "kind": meta.kind.label(),
+        "cwd": meta.cwd,
+        "command": meta.command,
+        "model": meta.model,
+        "created_at": meta.created_at.rfc3339(),
+        "updated_at": meta.updated_at.rfc3339(),
+        "last_seq": meta.last_seq.0,
+        "events": meta.events(),
+        "status": meta.status.label(),
+        "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
+        "turns": meta.turns,
+    })
+}
+
+fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let sessions = store.sessions()?;
+    if json {
+        let rows: Vec<_> = sessions.iter().map(meta_json).collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    if sessions.is_empty() {
+        writeln!(out, "no sessions yet (store: {})", store.path().display())?;
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    writeln!(
+        out,
+        "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  TITLE",
+        "ID", "STATUS", "KIND", "EVENTS", "AGE"
+    )?;
+    for meta in &sessions {
+        let title: String = meta.title.chars().take(60).collect();
+        writeln!(
+            out,
+            "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  {}",
+            meta.id.short(),
+            meta.status.label(),
+            meta.kind.label(),
+            meta.events(),
+            meta.updated_at.age(now),
+            title
+        )?;
+    }
+    Ok(())
+}
+
+fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let id = store.resolve(id)?;
+    let meta = store.meta(id)?;
+    let resumed = store.resume(id)?;
+    let state = &resumed.state;
+    if json {
+        let mut value = meta_json(&meta);
+        if let Some(map) = value.as_object_mut() {
+            map.insert(
+                "usage".into(),
+                json!({
+                    "input_tokens": state.usage.input_tokens,
+                    "cached_tokens": state.usage.cached_tokens,
+                    "output_tokens": state.usage.output_tokens,
+                    "reasoning_tokens": state.usage.reasoning_tokens,
+                }),
+            );
+            map.insert("user_messages".into(), json!(state.user_messages));
+            map.insert("tool_calls".into(), json!(state.tool_calls));
+            map.insert("exit_code".into(), json!(state.exit_code));
+            map.insert("last_error".into(), json!(state.last_error));
+            map.insert(
+                "resumed_from_checkpoint".into(),
+                json!(resumed.checkpoint.0),
+            );
+        }
+        serde_json::to_writer_pretty(&mut *out, &value)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let now = Timestamp::now();
+    writeln!(out, "id        {}", meta.id)?;
+    writeln!(out, "title     {}", meta.title)?;
+    writeln!(out, "kind      {}", meta.kind.label())?;
+    writeln!(out, "status    {}", meta.status.label())?;
+    writeln!(out, "cwd       {}", meta.cwd)?;
+    if let Some(command) = &meta.command {
+        writeln!(out, "command   {command}")?;
+    }
+    if let Some(parent) = meta.parent {
+        writeln!(out, "parent    {} at seq {}", parent.id, parent.seq)?;
+    }
+    writeln!(
+        out,
+        "created   {} ({} ago)",
+        meta.created_at.rfc3339(),
+        meta.created_at.age(now)
+    )?;
+    writeln!(out, "updated   {}", meta.updated_at.rfc3339())?;
+    writeln!(out, "events    {}", meta.events())?;
+    writeln!(
+        out,
+        "messages  {} user, {} turns, {} tool calls",
+        state.user_messages, state.turns, state.tool_calls
+    )?;
+    if state.usage.total() > 0 {
+        writeln!(
+            out,
+            "tokens    {} in ({} cached), {} out ({} reasoning)",
+            state.usage.input_tokens,
+            state.usage.cached_tokens,
+            state.usage.output_tokens,
+            state.usage.reasoning_tokens
+        )?;
+    }
+    if let Some(error) = &state.last_error {
+        writeln!(out, "error     {error}")?;
+    }
+    Ok(())
+}
+
+fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
+    let id = store.resolve(id)?;
+    let last = store.meta(id)?.last_seq;
+    let session = id.to_string();
+    let mut io_error = None;
+    store
+        .for_each_event(id, Seq::ZERO, last, |event, inherited| {
+            let mut line = json!({
+                "session": session,
+                "seq": event.seq.0,
+                "at": event.at.rfc3339(),
+                "kind": event.kind.tag(),
+                "data": event.kind.body_json(),
+            });
+            if inherited && let Some(map) = line.as_object_mut() {
+                map.insert("inherited".into(), json!(true));
+                map.insert("origin".into(), json!(event.session.to_string()));
+            }
+            let written = serde_json::to_writer(&mut *out, &line)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"));
+            if let Err(err) = written {
+                io_error = Some(err);
+                // Stop reading: the reader is gone or the disk is full.
+                return Err(crate::store::StoreError::Io("export output closed".into()));
+            }
+            Ok(())
+        })
+        .map_err(|err| match io_error.take() {
+            Some(io) => anyhow::Error::from(io),
+            None => err.into(),
+        })
+}
+
+fn fork(
+    store: &Store,
+    id: &str,
+    at: Option<Seq>,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let parent = store.resolve(id)?;
+    let child = store.fork(parent, at)?;
+    if json {
+        let meta = store.meta(child)?;
+        let value = json!({
+            "id": child.to_string(),
+            "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
+            "worktree": serde_json::Value::Null,
+        });
+        serde_json::to_writer(&mut *out, &value)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{child}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,203 @@
+//! Identifier and coordinate newtypes shared across modules.
+//!
+//! Sessions are named by UUIDv7 (time-ordered, so "newest first" is a reverse key scan) and
+//! stored as `u128` so one session's events stay contiguous under a `(u128, u64)` redb key.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// A session's identity: a UUIDv7, displayed hyphenated.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionId(pub u128);
+
+impl SessionId {
+    /// A fresh, time-ordered id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7().as_u128())
+    }
+
+    /// The id as a `uuid::Uuid`, for display.
+    pub fn uuid(self) -> uuid::Uuid {
+        uuid::Uuid::from_u128(self.0)
+    }
+
+    /// The first 13 characters of the hyphenated form, for compact lists: the 48-bit
+    /// millisecond timestamp of a UUIDv7, so two sessions only share it when created in the
+    /// same millisecond. It is always a valid prefix for `sessions show`.
+    pub fn short(self) -> String {
+        self.to_string().chars().take(13).collect()
+    }
+}
+
+impl Default for SessionId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.uuid().hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SessionId({self})")
+    }
+}
+
+/// A prefix of a session id as typed by a user: hex digits, hyphens ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdPrefix {
+    digits: String,
+}
+
+impl IdPrefix {
+    /// Parses user text; `None` when it is empty or holds anything but hex digits and hyphens.
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits: String = text
+            .trim()
+            .chars()
+            .filter(|c| *c != '-')
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let valid = !digits.is_empty()
+            && digits.len() <= 32
+            && digits.chars().all(|c| c.is_ascii_hexdigit());
+        valid.then_some(Self { digits })
+    }
+
+    /// The inclusive `u128` key range every id with this prefix falls in.
+    pub fn key_range(&self) -> (u128, u128) {
+        let free_bits = 4 * (32 - self.digits.len() as u32);
+        let head = u128::from_str_radix(&self.digits, 16).unwrap_or(0);
+        let low = head.checked_shl(free_bits).unwrap_or(0);
+        let span = if free_bits == 128 {
+            u128::MAX
+        } else {
+            (1u128 << free_bits) - 1
+        };
+        (low, low | span)
+    }
+
+    /// Whether the prefix is the whole id.
+    pub fn is_full(&self) -> bool {
+        self.digits.len() == 32
+    }
+}
+
+impl fmt::Display for IdPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.digits)
+    }
+}
+
+/// A position in a session's event sequence. The first event of a session is seq 1; a fork's
+/// events continue numbering after its cut, so every session reads as one unbroken sequence.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, Debug,
+)]
+#[serde(transparent)]
+pub struct Seq(pub u64);
+
+impl Seq {
+    pub const ZERO: Seq = Seq(0);
+
+    pub fn next(self) -> Seq {
+        Seq(self.0 + 1)
+    }
+}
+
+impl fmt::Display for Seq {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Wall-clock time in microseconds since the Unix epoch.
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, Debug,
+)]
+#[serde(transparent)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        let micros = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        Self(micros)
+    }
+
+    pub fn to_system_time(self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_micros(self.0.max(0) as u64)
+    }
+
+    /// RFC 3339 with microseconds, UTC: the form exports and JSON output use.
+    pub fn rfc3339(self) -> String {
+        humantime::format_rfc3339_micros(self.to_system_time()).to_string()
+    }
+
+    /// A short "how long ago" for lists: `12s`, `5m`, `3h`, `2d`.
+    pub fn age(self, now: Timestamp) -> String {
+        let secs = (now.0 - self.0).max(0) / 1_000_000;
+        match secs {
+            s if s < 60 => format!("{s}s"),
+            s if s < 3600 => format!("{}m", s / 60),
+            s if s < 86_400 => format!("{}h", s / 3600),
+            s => format!("{}d", s / 86_400),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ranges_cover_exactly_their_ids() {
+        let id = SessionId(0x0193_abcd_0000_7000_8000_0000_0000_0001);
+        let text = id.to_string();
+        for len in 1..=text.len() {
+            let Some(prefix) = IdPrefix::parse(&text[..len]) else {
+                continue;
+            };
+            let (lo, hi) = prefix.key_range();
+            assert!(
+                lo <= id.0 && id.0 <= hi,
+                "prefix {} misses {id}",
+                &text[..len]
+            );
+        }
+        let prefix = IdPrefix::parse("0193ABCD").unwrap();
+        assert_eq!(
+            prefix.key_range(),
+            (0x0193_abcd << 96, (0x0193_abcd << 96) | ((1u128 << 96) - 1))
+        );
+        assert!(IdPrefix::parse("").is_none());
+        assert!(IdPrefix::parse("xyz").is_none());
+        assert!(IdPrefix::parse("-").is_none());
+        assert!(IdPrefix::parse(&"f".repeat(33)).is_none());
+    }
+
+    #[test]
+    fn full_prefix_is_one_id() {
+        let id = SessionId::new();
+        let prefix = IdPrefix::parse(&id.to_string()).unwrap();
+        assert!(prefix.is_full());
+        assert_eq!(prefix.key_range(), (id.0, id.0));
+    }
+
+    #[test]
+    fn ages_are_compact() {
+        let now = Timestamp(10_000_000_000);
+        assert_eq!(Timestamp(now.0 - 5_000_000).age(now), "5s");
+        assert_eq!(Timestamp(now.0 - 300_000_000).age(now), "5m");
+        assert_eq!(Timestamp(now.0 - 7_200_000_000).age(now), "2h");
+    }
+}

@@ -1,0 +1,6 @@
+//! Sessions as projections of the event log: [`SessionState`] and the one reducer that builds
+//! it, live and on replay alike.
+
+mod state;
+
+pub use state::{SessionState, SessionStatus, reduce};

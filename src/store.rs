@@ -1,0 +1,452 @@
+//! The durable event store: one redb file, one writer thread that group-commits, and readers
+//! that resume sessions from a checkpoint plus the events after it.
+//!
+//! Several switchboard processes may open one store at once (redb's multi-writer mode: write
+//! transactions are serialised across processes by file locks), so a headless command works
+//! while the workstation is open.
+
+mod codec;
+mod error;
+mod holders;
+mod meta;
+mod read;
+mod tables;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use redb::{
+    ConcurrencyMode, Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError,
+    TableHandle,
+};
+use tokio::sync::oneshot;
+
+pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
+pub use error::StoreError;
+pub use meta::{ParentRef, SessionMeta};
+pub use read::Resumed;
+pub use tables::SCHEMA;
+pub use writer::Committed;
+
+use crate::event::{Event, EventKind, SessionCreated};
+use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
+use crate::session::SessionState;
+use read::Reader;
+use tables::{CHECKPOINTS, EVENTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
+use writer::{Op, Prepared, Request, Writer, WriterConfig};
+
+/// Tuning of the store. The defaults are what the workstation uses.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Events between checkpoints. Bounds the tail a resume replays: 2,048 events decode and
+    /// fold in about a millisecond, while a checkpoint is a few hundred bytes.
+    pub checkpoint_every: u64,
+    /// How long the writer waits for more requests once a batch has begun. A millisecond adds
+    /// nothing a person can see and lets concurrent appenders share one fsync.
+    pub linger: Duration,
+    /// Events per transaction at most, so one huge burst cannot delay every ack behind it.
+    pub max_batch_events: usize,
+    /// Requests that may wait for the writer before appenders block (back-pressure).
+    pub queue_requests: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            checkpoint_every: 2048,
+            linger: Duration::from_millis(1),
+            max_batch_events: 16_384,
+            queue_requests: 4096,
+        }
+    }
+}
+
+/// Waits for an append to become durable.
+#[derive(Debug)]
+#[must_use = "an append is only known durable once its Pending resolves"]
+pub struct Pending {
+    rx: oneshot::Receiver<Result<Committed, StoreError>>,
+}
+
+impl Pending {
+    /// Blocks until the batch holding the append has committed. Not for async contexts.
+    pub fn wait(self) -> Result<Committed, StoreError> {
+        self.rx
+            .blocking_recv()
+            .unwrap_or(Err(StoreError::WriterGone))
+    }
+
+    /// Resolves once the batch holding the append has committed.
+    pub async fn durable(self) -> Result<Committed, StoreError> {
+        self.rx.await.unwrap_or(Err(StoreError::WriterGone))
+    }
+}
+
+struct Inner {
+    db: Arc<Database>,
+    path: PathBuf,
+    queue: Option<flume::Sender<Request>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue lets the writer drain what is queued and stop.
+        self.queue.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// A handle to the store; cheap to clone, shared by every part of the program.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`.
+    pub fn open(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_owned(),
+                reason: format!("cannot create {}: {e}", dir.display()),
+            })?;
+        }
+        let existing = std::fs::metadata(path)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false);
+        let mut builder = Database::builder();
+        builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+        let db = if existing {
+            builder.open(path)
+        } else {
+            builder.create(path)
+        }
+        .map_err(|e| open_error(path, e))?;
+        let db = Arc::new(db);
+        init_schema(&db, path)?;
+
+        let (queue, requests) = flume::bounded(options.queue_requests.max(1));
+        let writer = Writer::new(
+            Arc::clone(&db),
+            path.to_owned(),
+            WriterConfig {
+                checkpoint_every: options.checkpoint_every.max(1),
+                linger: options.linger,
+                max_batch_events: options.max_batch_events.max(1),
+                max_cached_sessions: 1024,
+            },
+        );
+        let writer = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer.run(requests))
+            .map_err(|e| StoreError::Open {
+                path: path.to_owned(),
+                reason: format!("cannot start the writer thread: {e}"),
+            })?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                path: path.to_owned(),
+                queue: Some(queue),
+                writer: Some(writer),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn queue(&self) -> Result<&flume::Sender<Request>, StoreError> {
+        self.inner.queue.as_ref().ok_or(StoreError::WriterGone)
+    }
+
+    fn request(&self, op: Op) -> Result<Pending, StoreError> {
+        let (ack, rx) = oneshot::channel();
+        self.queue()?
+            .send(Request { op, ack })
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(Pending { rx })
+    }
+
+    async fn request_async(&self, op: Op) -> Result<Pending, StoreError> {
+        let (ack, rx) = oneshot::channel();
+        self.queue()?
+            .send_async(Request { op, ack })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(Pending { rx })
+    }
+
+    fn prepare(kinds: Vec<EventKind>) -> Result<Vec<Prepared>, StoreError> {
+        let at = Timestamp::now();
+        kinds
+            .into_iter()
+            .map(|kind| Prepared::new(at, kind))
+            .collect()
+    }
+
+    /// Creates a session and waits until it is durable.
+    pub fn create_session(&self, created: SessionCreated) -> Result<SessionId, StoreError> {
+        let id = SessionId::new();
+        self.append(id, vec![EventKind::SessionCreated(created)])?
+            .wait()?;
+        Ok(id)
+    }
+
+    /// Queues events for `session` (blocking only while the queue is full). The returned
+    /// [`Pending`] resolves when they are durable.
+    pub fn append(&self, session: SessionId, kinds: Vec<EventKind>) -> Result<Pending, StoreError> {
+        let events = Self::prepare(kinds)?;
+        self.request(Op::Append { session, events })
+    }
+
+    /// [`Self::append`] for async callers: waits for queue space without blocking the runtime.
+    pub async fn append_async(
+        &self,
+        session: SessionId,
+        kinds: Vec<EventKind>,
+    ) -> Result<Pending, StoreError> {
+        let events = Self::prepare(kinds)?;
+        self.request_async(Op::Append { session, events }).await
+    }
+
+    /// Appends and waits for durability.
+    pub fn append_durable(
+        &self,
+        session: SessionId,
+        kinds: Vec<EventKind>,
+    ) -> Result<Committed, StoreError> {
+        self.append(session, kinds)?.wait()
+    }
+
+    /// Forks `parent` after `at` (default: its last event) into a new session. O(1): the fork
+    /// reads its parent's prefix through the chain, nothing is copied.
+    pub fn fork(&self, parent: SessionId, at: Option<Seq>) -> Result<SessionId, StoreError> {
+        let child = SessionId::new();
+        self.request(Op::Fork {
+            child,
+            parent,
+            at,
+            time: Timestamp::now(),
+        })?
+        .wait()?;
+        Ok(child)
+    }
+
+    fn read<T>(
+        &self,
+        f: impl FnOnce(
+            &Reader<
+                '_,
+                redb::ReadOnlyTable<(u128, u64), &'static [u8]>,
+                redb::ReadOnlyTable<u128, &'static [u8]>,
+                redb::ReadOnlyTable<(u128, u64), &'static [u8]>,
+            >,
+        ) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+        let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+        let sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
+        let checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+        f(&Reader {
+            path,
+            events: &events,
+            sessions: &sessions,
+            checkpoints: &checkpoints,
+        })
+    }
+
+    /// Every session's index entry, newest first.
+    pub fn sessions(&self) -> Result<Vec<SessionMeta>, StoreError> {
+        self.read(|reader| {
+            let mut out = Vec::new();
+            reader.for_each_meta(|meta| {
+                out.push(meta);
+                Ok(())
+            })?;
+            Ok(out)
+        })
+    }
+
+    /// One session's index entry.
+    pub fn meta(&self, id: SessionId) -> Result<SessionMeta, StoreError> {
+        self.read(|reader| reader.require_meta(id))
+    }
+
+    /// Resolves a unique id prefix as a user typed it.
+    pub fn resolve(&self, text: &str) -> Result<SessionId, StoreError> {
+        let prefix = IdPrefix::parse(text).ok_or_else(|| StoreError::InvalidId(text.to_owned()))?;
+        self.read(|reader| reader.resolve(&prefix, text))
+    }
+
+    /// The session's current state: latest checkpoint plus the events after it.
+    pub fn resume(&self, id: SessionId) -> Result<Resumed, StoreError> {
+        self.read(|reader| {
+            let meta = reader.require_meta(id)?;
+            reader.resume(id, meta.last_seq)
+        })
+    }
+
+    /// The session's state after `upto`, resumed the same way.
+    pub fn state_at(&self, id: SessionId, upto: Seq) -> Result<SessionState, StoreError> {
+        self.read(|reader| reader.state_at(id, upto))
+    }
+
+    /// The session's state from replaying every event: the reference a resume must equal.
+    pub fn replay(&self, id: SessionId) -> Result<SessionState, StoreError> {
+        self.read(|reader| {
+            let meta = reader.require_meta(id)?;
+            reader.replay(id, meta.last_seq)
+        })
+    }
+
+    /// Visits the events `after < seq <= upto` of a session in order, inherited ones included
+    /// (`visit(event, inherited)`). The visit runs inside one read snapshot.
+    pub fn for_each_event(
+        &self,
+        id: SessionId,
+        after: Seq,
+        upto: Seq,
+        visit: impl FnMut(Event, bool) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.read(|reader| reader.for_each_event(id, after, upto, visit))
+    }
+
+    /// All events of a session (inherited ones included), for tests and small sessions.
+    pub fn events(&self, id: SessionId) -> Result<Vec<Event>, StoreError> {
+        let last = self.meta(id)?.last_seq;
+        let mut out = Vec::with_capacity(last.0 as usize);
+        self.for_each_event(id, Seq::ZERO, last, |event, _| {
+            out.push(event);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Seqs at which a session has checkpoints of its own.
+    pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
+        self.read(|reader| reader.checkpoint_seqs(id))
+    }
+}
+
+/// Maps a failure to open the file to a one-line reason.
+fn open_error(path: &Path, err: DatabaseError) -> StoreError {
+    let path_buf = path.to_owned();
+    match err {
+        DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
+            StoreError::Locked {
+                path: path_buf,
+                holder: holders::describe(path),
+            }
+        }
+        DatabaseError::UpgradeRequired(version) => StoreError::NotAStore {
+            path: path_buf,
+            detail: format!("a redb file of format {version}, which this build cannot read"),
+        },
+        DatabaseError::Storage(StorageError::Corrupted(detail)) => StoreError::NotAStore {
+            path: path_buf,
+            detail: detail.to_lowercase(),
+        },
+        DatabaseError::Storage(StorageError::Io(io))
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            StoreError::NotAStore {
+                path: path_buf,
+                detail: io.to_string().to_lowercase(),
+            }
+        }
+        DatabaseError::Storage(StorageError::Io(io)) if error::is_out_of_space(&io) => {
+            StoreError::DiskFull { path: path_buf }
+        }
+        other => StoreError::Open {
+            path: path_buf,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Checks the schema marker, creating the tables in a new file. A redb file holding other
+/// tables and no marker belongs to another program and is left untouched.
+fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
+    let fail = |e: redb::Error| StoreError::storage(path, e);
+    let newer = |found: u64| StoreError::NewerSchema {
+        path: path.to_owned(),
+        found,
+        supported: tables::SCHEMA,
+    };
+    {
+        let txn = db.begin_read().map_err(|e| fail(e.into()))?;
+        match txn.open_table(STORE_INFO) {
+            Ok(info) => match info.get(SCHEMA_KEY).map_err(|e| fail(e.into()))? {
+                Some(found) if found.value() > tables::SCHEMA => return Err(newer(found.value())),
+                Some(_) => return Ok(()),
+                None => {}
+            },
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(fail(e.into())),
+        }
+    }
+    let txn = db.begin_write().map_err(|e| fail(e.into()))?;
+    let foreign: Vec<String> = txn
+        .list_tables()
+        .map_err(|e| fail(e.into()))?
+        .map(|t| t.name().to_owned())
+        .filter(|name| {
+            ![
+                EVENTS.name(),
+                SESSIONS.name(),
+                CHECKPOINTS.name(),
+                STORE_INFO.name(),
+            ]
+            .contains(&name.as_str())
+        })
+        .collect();
+    if !foreign.is_empty() {
+        return Err(StoreError::NotAStore {
+            path: path.to_owned(),
+            detail: format!("a redb database with tables {}", foreign.join(", ")),
+        });
+    }
+    {
+        let mut info = txn.open_table(STORE_INFO).map_err(|e| fail(e.into()))?;
+        let found = info
+            .get(SCHEMA_KEY)
+            .map_err(|e| fail(e.into()))?
+            .map(|v| v.value());
+        match found {
+            Some(found) if found > tables::SCHEMA => return Err(newer(found)),
+            Some(_) => {}
+            None => {
+                info.insert(SCHEMA_KEY, tables::SCHEMA)
+                    .map_err(|e| fail(e.into()))?;
+            }
+        }
+        txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+        txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
+        txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+    }
+    txn.commit().map_err(|e| fail(e.into()))?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Table definitions and the store's schema marker.
+
+use redb::TableDefinition;
+
+/// Events keyed `(session, seq)`: one session's events are contiguous for range scans.
+pub const EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("events");
+/// The session index: one [`super::SessionMeta`] record per session, keyed by id. UUIDv7 ids
+/// make a reverse scan "newest first".
+pub const SESSIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("sessions");
+/// Serialised `SessionState` keyed `(session, seq)`: the fold of the session up to `seq`.
+pub const CHECKPOINTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("checkpoints");
+/// Store-wide facts (`schema`).
+pub const STORE_INFO: TableDefinition<&str, u64> = TableDefinition::new("store_info");
+
+/// Schema of the store's tables. Bumped only for changes old builds cannot read; adding event
+/// kinds or payload fields does not bump it.
+pub const SCHEMA: u64 = 1;
+pub const SCHEMA_KEY: &str = "schema";

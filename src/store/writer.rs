@@ -1,0 +1,402 @@
+//! The single writer: owns every write to the store and group-commits them.
+//!
+//! Callers encode their events on their own thread and queue them; the writer thread takes
+//! whatever is queued (up to a batch limit, lingering briefly for stragglers), writes it all in
+//! one durable transaction, and then acknowledges every request in the batch. One fsync covers
+//! the whole batch, so throughput grows with load instead of being capped by disk latency.
+//!
+//! The writer also folds each appended event into the session's state (the same reducer every
+//! view uses) and writes a checkpoint every `checkpoint_every` events and at turn ends.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use redb::{Database, Table};
+use tokio::sync::oneshot;
+
+use super::codec::{encode_event, encode_record};
+use super::error::StoreError;
+use super::meta::SessionMeta;
+use super::read::Reader;
+use super::tables::{CHECKPOINTS, EVENTS, SESSIONS};
+use crate::event::{Event, EventKind, SessionForked};
+use crate::ids::{Seq, SessionId, Timestamp};
+use crate::session::{SessionState, reduce};
+
+/// What a successful append or fork committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub session: SessionId,
+    pub first: Seq,
+    pub last: Seq,
+}
+
+pub(crate) type Ack = oneshot::Sender<Result<Committed, StoreError>>;
+
+/// An event encoded by the caller, ready to insert.
+pub(crate) struct Prepared {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub bytes: Vec<u8>,
+}
+
+impl Prepared {
+    pub fn new(at: Timestamp, kind: EventKind) -> Result<Self, StoreError> {
+        let bytes = encode_event(at, &kind)?;
+        Ok(Self { at, kind, bytes })
+    }
+}
+
+/// One queued write and where its outcome goes.
+pub(crate) struct Request {
+    pub op: Op,
+    pub ack: Ack,
+}
+
+pub(crate) enum Op {
+    Append {
+        session: SessionId,
+        events: Vec<Prepared>,
+    },
+    Fork {
+        child: SessionId,
+        parent: SessionId,
+        at: Option<Seq>,
+        time: Timestamp,
+    },
+}
+
+impl Request {
+    fn weight(&self) -> usize {
+        match &self.op {
+            Op::Append { events, .. } => events.len().max(1),
+            Op::Fork { .. } => 1,
+        }
+    }
+}
+
+/// Tuning of the writer; see `StoreOptions` for the reasons behind the defaults.
+#[derive(Debug, Clone)]
+pub(crate) struct WriterConfig {
+    pub checkpoint_every: u64,
+    pub linger: Duration,
+    pub max_batch_events: usize,
+    pub max_cached_sessions: usize,
+}
+
+struct Cached {
+    state: SessionState,
+    since_checkpoint: u64,
+}
+
+pub(crate) struct Writer {
+    db: Arc<Database>,
+    path: PathBuf,
+    config: WriterConfig,
+    cache: HashMap<SessionId, Cached>,
+}
+
+type Tables<'t> = (
+    Table<'t, (u128, u64), &'static [u8]>,
+    Table<'t, u128, &'static [u8]>,
+    Table<'t, (u128, u64), &'static [u8]>,
+);
+
+impl Writer {
+    pub fn new(db: Arc<Database>, path: PathBuf, config: WriterConfig) -> Self {
+        Self {
+            db,
+            path,
+            config,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Runs until every sender is gone, committing batch after batch.
+    pub fn run(mut self, queue: flume::Receiver<Request>) {
+        while let Ok(first) = queue.recv() {
+            let mut weight = first.weight();
+            let mut batch = vec![first];
+            let deadline = Instant::now() + self.config.linger;
+            while weight < self.config.max_batch_events {
+                let next = match queue.try_recv() {
+                    Ok(request) => request,
+                    Err(flume::TryRecvError::Empty) => match queue.recv_deadline(deadline) {
+                        Ok(request) => request,
+                        Err(_) => break,
+                    },
+                    Err(flume::TryRecvError::Disconnected) => break,
+                };
+                weight += next.weight();
+                batch.push(next);
+            }
+            self.commit(batch);
+        }
+    }
+
+    fn commit(&mut self, batch: Vec<Request>) {
+        let (ops, acks): (Vec<Op>, Vec<Ack>) = batch.into_iter().map(|r| (r.op, r.ack)).unzip();
+        let mut touched = HashSet::new();
+        match self.write_batch(ops, &mut touched) {
+            Ok(results) => {
+                for (ack, result) in acks.into_iter().zip(results) {
+                    let _ = ack.send(result);
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "store batch failed");
+                for session in &touched {
+                    self.cache.remove(session);
+                }
+                for ack in acks {
+                    let _ = ack.send(Err(err.clone()));
+                }
+            }
+        }
+        if self.cache.len() > self.config.max_cached_sessions {
+            self.cache.retain(|id, _| touched.contains(id));
+        }
+    }
+
+    /// Writes every op in one transaction. An op that is wrong on its own (unknown session, seq
+    /// out of range) fails alone; a storage failure fails the whole batch and nothing of it lands.
+    fn write_batch(
+        &mut self,
+        ops: Vec<Op>,
+        touched: &mut HashSet<SessionId>,
+    ) -> Result<Vec<Result<Committed, StoreError>>, StoreError> {
+        let path = self.path.clone();
+        let fail = |e: redb::Error| StoreError::storage(&path, e);
+        let mut results = Vec::with_capacity(ops.len());
+        let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
+        {
+            let mut tables: Tables<'_> = (
+                txn.open_table(EVENTS).map_err(|e| fail(e.into()))?,
+                txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?,
+                txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?,
+            );
+            for op in ops {
+                let result = match op {
+                    Op::Append { session, events } => {
+                        let in_batch = touched.contains(&session);
+                        self.append(&mut tables, session, events, in_batch)
+                    }
+                    Op::Fork {
+                        child,
+                        parent,
+                        at,
+                        time,
+                    } => self.fork(&mut tables, child, parent, at, time),
+                };
+                match result {
+                    Ok(committed) => {
+                        touched.insert(committed.session);
+                        results.push(Ok(committed));
+                    }
+                    Err(err) if err.is_request_error() => results.push(Err(err)),
+                    Err(err) => return Err(err),
+                }
+            }
+            for session in touched.iter() {
+                if let Some(cached) = self.cache.get(session) {
+                    let meta = SessionMeta::project(*session, &cached.state);
+                    let bytes = encode_record("session index entry", &meta)?;
+                    tables
+                        .1
+                        .insert(session.0, bytes.as_slice())
+                        .map_err(|e| fail(e.into()))?;
+                }
+            }
+        }
+        txn.commit().map_err(|e| fail(e.into()))?;
+        Ok(results)
+    }
+
+    /// Loads (or takes from the cache) the state a new event of `session` folds into; `None`
+    /// when the session does not exist. The cache is trusted when this batch already wrote the
+    /// session (its index entry is only rewritten at the end of the batch) or when it matches
+    /// the index; anything else means another process appended meanwhile, so the state is
+    /// rebuilt from the store.
+    fn load(
+        &mut self,
+        tables: &Tables<'_>,
+        session: SessionId,
+        in_batch: bool,
+    ) -> Result<Option<Cached>, StoreError> {
+        if in_batch && let Some(cached) = self.cache.remove(&session) {
+            return Ok(Some(cached));
+        }
+        let Some(meta) = self.meta(tables, session)? else {
+            return Ok(None);
+        };
+        if let Some(cached) = self.cache.remove(&session)
+            && cached.state.last_seq == meta.last_seq
+        {
+            return Ok(Some(cached));
+        }
+        let reader = Reader {
+            path: &self.path,
+            events: &tables.0,
+            sessions: &tables.1,
+            checkpoints: &tables.2,
+        };
+        let resumed = reader.resume(session, meta.last_seq)?;
+        Ok(Some(Cached {
+            since_checkpoint: meta.last_seq.0.saturating_sub(resumed.checkpoint.0),
+            state: resumed.state,
+        }))
+    }
+
+    fn meta(
+        &self,
+        tables: &Tables<'_>,
+        session: SessionId,
+    ) -> Result<Option<SessionMeta>, StoreError> {
+        Reader {
+            path: &self.path,
+            events: &tables.0,
+            sessions: &tables.1,
+            checkpoints: &tables.2,
+        }
+        .meta(session)
+    }
+
+    fn append(
+        &mut self,
+        tables: &mut Tables<'_>,
+        session: SessionId,
+        events: Vec<Prepared>,
+        in_batch: bool,
+    ) -> Result<Committed, StoreError> {
+        let creates = matches!(
+            events.first().map(|e| &e.kind),
+            Some(EventKind::SessionCreated(_))
+        );
+        let mut cached = match (self.load(tables, session, in_batch)?, creates) {
+            (None, true) => Cached {
+                state: SessionState::default(),
+                since_checkpoint: 0,
+            },
+            (None, false) => return Err(StoreError::MissingSession(session)),
+            (Some(_), true) => return Err(StoreError::SessionExists(session)),
+            (Some(cached), false) => cached,
+        };
+        let first = cached.state.last_seq.next();
+        for prepared in events {
+            self.insert(tables, session, &mut cached, prepared)?;
+        }
+        let last = cached.state.last_seq;
+        self.cache.insert(session, cached);
+        Ok(Committed {
+            session,
+            first,
+            last,
+        })
+    }
+
+    fn insert(
+        &self,
+        tables: &mut Tables<'_>,
+        session: SessionId,
+        cached: &mut Cached,
+        prepared: Prepared,
+    ) -> Result<(), StoreError> {
+        let seq = cached.state.last_seq.next();
+        tables
+            .0
+            .insert((session.0, seq.0), prepared.bytes.as_slice())
+            .map_err(|e| StoreError::storage(&self.path, e))?;
+        let event = Event {
+            session,
+            seq,
+            at: prepared.at,
+            kind: prepared.kind,
+        };
+        reduce(&mut cached.state, &event);
+        cached.since_checkpoint += 1;
+        if cached.since_checkpoint >= self.config.checkpoint_every || event.kind.ends_turn() {
+            self.checkpoint(tables, session, cached)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoint(
+        &self,
+        tables: &mut Tables<'_>,
+        session: SessionId,
+        cached: &mut Cached,
+    ) -> Result<(), StoreError> {
+        let bytes = encode_record("checkpoint", &cached.state)?;
+        tables
+            .2
+            .insert((session.0, cached.state.last_seq.0), bytes.as_slice())
+            .map_err(|e| StoreError::storage(&self.path, e))?;
+        cached.since_checkpoint = 0;
+        Ok(())
+    }
+
+    /// Creates `child` as a fork of `parent` after `at`: one index entry, one event, one
+    /// checkpoint — the same work whatever the parent's length.
+    fn fork(
+        &mut self,
+        tables: &mut Tables<'_>,
+        child: SessionId,
+        parent: SessionId,
+        at: Option<Seq>,
+        time: Timestamp,
+    ) -> Result<Committed, StoreError> {
+        if self.meta(tables, child)?.is_some() {
+            return Err(StoreError::SessionExists(child));
+        }
+        let parent_meta = self
+            .meta(tables, parent)?
+            .ok_or(StoreError::MissingSession(parent))?;
+        let cut = at.unwrap_or(parent_meta.last_seq);
+        if cut == Seq::ZERO || cut > parent_meta.last_seq {
+            return Err(StoreError::SeqOutOfRange {
+                session: parent,
+                seq: cut,
+                last: parent_meta.last_seq,
+            });
+        }
+        let state = Reader {
+            path: &self.path,
+            events: &tables.0,
+            sessions: &tables.1,
+            checkpoints: &tables.2,
+        }
+        .state_at(parent, cut)?;
+        let mut cached = Cached {
+            state,
+            since_checkpoint: 0,
+        };
+        let forked = Prepared::new(
+            time,
+            EventKind::SessionForked(SessionForked { parent, at: cut }),
+        )?;
+        self.insert(tables, child, &mut cached, forked)?;
+        self.checkpoint(tables, child, &mut cached)?;
+        let last = cached.state.last_seq;
+        self.cache.insert(child, cached);
+        Ok(Committed {
+            session: child,
+            first: last,
+            last,
+        })
+    }
+}
+
+impl StoreError {
+    /// Errors that concern one request only; the rest of its batch still commits.
+    pub(crate) fn is_request_error(&self) -> bool {
+        matches!(
+            self,
+            Self::MissingSession(_)
+                | Self::SessionExists(_)
+                | Self::SeqOutOfRange { .. }
+                | Self::Encode(_)
+        )
+    }
+}
