@@ -115,11 +115,21 @@ impl Writer {
     }
 
     /// Runs until every sender is gone, committing batch after batch.
+    ///
+    /// The writer lingers for stragglers only when the previous batch had company (several
+    /// requests): a lone interactive append commits at once, while under concurrent load each
+    /// fsync is shared by everything that arrives within the linger.
     pub fn run(mut self, queue: flume::Receiver<Request>) {
+        let mut busy = false;
         while let Ok(first) = queue.recv() {
             let mut weight = first.weight();
             let mut batch = vec![first];
-            let deadline = Instant::now() + self.config.linger;
+            let linger = if busy {
+                self.config.linger
+            } else {
+                Duration::ZERO
+            };
+            let deadline = Instant::now() + linger;
             while weight < self.config.max_batch_events {
                 let next = match queue.try_recv() {
                     Ok(request) => request,
@@ -132,6 +142,7 @@ impl Writer {
                 weight += next.weight();
                 batch.push(next);
             }
+            busy = batch.len() > 1;
             self.commit(batch);
         }
     }

@@ -1,0 +1,263 @@
+//! `switchboard sessions …` and bad input, through the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
+mod support;
+
+use redb::{ReadableDatabase, TableDefinition};
+
+#[test]
+fn list_show_export_fork_round_trip() {
+    let home = support::Home::new();
+    assert!(home.ok(&["sessions", "list"]).contains("no sessions yet"));
+    let id = home.gen_fixture(300);
+
+    let listed = home.ok(&["sessions", "list"]);
+    assert!(listed.contains(&id[..13]), "{listed}");
+
+    let shown: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "show", &id[..13], "--json"])).expect("json");
+    for field in [
+        "id",
+        "title",
+        "created_at",
+        "updated_at",
+        "last_seq",
+        "events",
+        "status",
+        "parent",
+    ] {
+        assert!(
+            shown.get(field).is_some(),
+            "show --json lacks {field}: {shown}"
+        );
+    }
+    assert_eq!(shown["id"], id);
+    assert_eq!(shown["events"], 301);
+    assert_eq!(shown["parent"], serde_json::Value::Null);
+
+    let export = home.ok(&["sessions", "export", &id]);
+    let lines: Vec<serde_json::Value> = export
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 301);
+    assert_eq!(lines[0]["kind"], "session.created");
+    assert!(
+        lines
+            .iter()
+            .enumerate()
+            .all(|(i, l)| l["seq"] == i as u64 + 1)
+    );
+
+    let fork: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "fork", &id, "--at", "120", "--json"]))
+            .expect("json");
+    let fork_id = fork["id"].as_str().expect("id").to_owned();
+    assert_eq!(fork["parent"]["id"], id);
+    assert_eq!(fork["parent"]["seq"], 120);
+    let fork_show: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "show", &fork_id, "--json"])).expect("json");
+    assert_eq!(fork_show["parent"]["seq"], 120);
+    assert_eq!(fork_show["events"], 121);
+
+    let fork_export: Vec<serde_json::Value> = home
+        .ok(&["sessions", "export", &fork_id])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(fork_export.len(), 121);
+    assert!(
+        fork_export[..120]
+            .iter()
+            .all(|l| l["inherited"] == true && l["origin"] == id)
+    );
+    assert_eq!(fork_export[120]["kind"], "session.forked");
+    assert!(fork_export[120].get("inherited").is_none());
+    // Inherited events are the parent's, unchanged.
+    for (a, b) in fork_export[..120].iter().zip(&lines[..120]) {
+        assert_eq!(a["data"], b["data"]);
+        assert_eq!(a["seq"], b["seq"]);
+    }
+
+    // Plain `fork` prints just the new id.
+    let plain = home.ok(&["sessions", "fork", &fork_id]);
+    assert_eq!(plain.trim().len(), 36);
+}
+
+#[test]
+fn bad_ids_get_one_line_errors() {
+    let home = support::Home::new();
+    let a = home.gen_fixture(1);
+    home.gen_fixture(1);
+    assert!(
+        home.fails(&["sessions", "show", "ffffffff"])
+            .contains("no session matches 'ffffffff'")
+    );
+    assert!(
+        home.fails(&["sessions", "show", "zz-top"])
+            .contains("is not a session id")
+    );
+    let shared: String = a.chars().take(2).collect();
+    let ambiguous = home.fails(&["sessions", "export", &shared]);
+    assert!(
+        ambiguous.contains("matches several sessions"),
+        "{ambiguous}"
+    );
+    assert!(
+        home.fails(&["sessions", "fork", &a, "--at", "99"])
+            .contains("has no event 99")
+    );
+    assert!(
+        home.fails(&["sessions", "fork", &a, "--at", "0"])
+            .contains("has no event 0")
+    );
+}
+
+#[test]
+fn a_foreign_file_is_refused_and_left_intact() {
+    let home = support::Home::new();
+    let garbage: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(home.store_file(), &garbage).expect("write");
+    let message = home.fails(&["sessions", "list"]);
+    assert!(message.contains("is not a switchboard store"), "{message}");
+    assert_eq!(std::fs::read(home.store_file()).expect("read"), garbage);
+
+    // A tiny file (shorter than a redb header) too.
+    std::fs::write(home.store_file(), b"hello").expect("write");
+    assert!(
+        home.fails(&["sessions", "list"])
+            .contains("is not a switchboard store")
+    );
+    assert_eq!(std::fs::read(home.store_file()).expect("read"), b"hello");
+}
+
+#[test]
+fn another_programs_redb_file_is_refused() {
+    let home = support::Home::new();
+    {
+        let db = redb::Database::create(home.store_file()).expect("create");
+        let txn = db.begin_write().expect("txn");
+        {
+            let table: TableDefinition<&str, u64> = TableDefinition::new("their_data");
+            let mut t = txn.open_table(table).expect("table");
+            t.insert("k", 1).expect("insert");
+        }
+        txn.commit().expect("commit");
+    }
+    let message = home.fails(&["sessions", "list"]);
+    assert!(
+        message.contains("not a switchboard store") && message.contains("their_data"),
+        "{message}"
+    );
+    let db = redb::Database::open(home.store_file()).expect("still a valid redb file");
+    let txn = db.begin_read().expect("read");
+    let table: TableDefinition<&str, u64> = TableDefinition::new("their_data");
+    assert_eq!(
+        txn.open_table(table)
+            .expect("table")
+            .get("k")
+            .expect("get")
+            .map(|v| v.value()),
+        Some(1)
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_schema_is_refused() {
+    let home = support::Home::new();
+    let id = home.gen_fixture(5);
+    let info: TableDefinition<&str, u64> = TableDefinition::new("store_info");
+    {
+        let db = redb::Database::builder()
+            .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+            .open(home.store_file())
+            .expect("open");
+        let txn = db.begin_write().expect("txn");
+        txn.open_table(info)
+            .expect("table")
+            .insert("schema", 99)
+            .expect("insert");
+        txn.commit().expect("commit");
+    }
+    let message = home.fails(&["sessions", "show", &id]);
+    assert!(
+        message.contains("newer switchboard (schema 99"),
+        "{message}"
+    );
+    // Nothing was rewritten: the marker is still the newer one and the events are there.
+    let db = redb::Database::builder()
+        .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
+        .open(home.store_file())
+        .expect("open");
+    let txn = db.begin_read().expect("read");
+    assert_eq!(
+        txn.open_table(info)
+            .expect("table")
+            .get("schema")
+            .expect("get")
+            .map(|v| v.value()),
+        Some(99)
+    );
+    let events: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("events");
+    assert_eq!(
+        redb::ReadableTableMetadata::len(&txn.open_table(events).expect("events")).expect("len"),
+        6
+    );
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_and_keeps_what_was_acknowledged() {
+    let home = support::Home::new();
+    let id = home.gen_fixture(50);
+    let size_kib = std::fs::metadata(home.store_file()).expect("meta").len() / 1024;
+    // A file-size limit a little above the current size stands in for a full disk: writes past
+    // it fail with EFBIG (SIGXFSZ is ignored, as `trap '' XFSZ` is inherited through exec).
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {}; exec \"$0\" debug gen-fixture --events 2000000 --payload-bytes 300",
+        size_kib + 512
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script, support::bin().to_str().expect("utf-8 path")])
+        .env("SWITCHBOARD_HOME", home.path())
+        .output()
+        .expect("run bash");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no space left"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let acknowledged: u64 = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("durable ").and_then(|n| n.parse().ok()))
+        .max()
+        .unwrap_or(0);
+    let new_id = stdout.lines().next().unwrap_or_default().to_owned();
+
+    // The store opens, the old session is whole, and every acknowledged event is there.
+    let shown: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "show", &id, "--json"])).expect("json");
+    assert_eq!(shown["events"], 51);
+    if !new_id.is_empty() {
+        let shown: serde_json::Value =
+            serde_json::from_str(&home.ok(&["sessions", "show", &new_id, "--json"])).expect("json");
+        assert!(shown["events"].as_u64().expect("events") >= acknowledged);
+        let exported = home.ok(&["sessions", "export", &new_id]);
+        assert_eq!(
+            exported.lines().count() as u64,
+            shown["events"].as_u64().expect("events")
+        );
+    }
+}
+
+#[test]
+fn a_broken_config_is_one_line() {
+    let home = support::Home::new();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[store]\ncheckpoint_every = \"often\"\n",
+    )
+    .expect("write");
+    let message = home.fails(&["sessions", "list"]);
+    assert!(message.contains("config.toml: line 2"), "{message}");
+}

@@ -1,0 +1,79 @@
+//! Shared helpers for integration tests: the real binary, a private home per test.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Path of the switchboard binary cargo built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_switchboard"))
+}
+
+/// A temporary `SWITCHBOARD_HOME`, removed when dropped.
+pub struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn store_file(&self) -> PathBuf {
+        self.path().join("store.redb")
+    }
+
+    /// A `switchboard` command with this home and a neutral environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(bin());
+        command
+            .env("SWITCHBOARD_HOME", self.path())
+            .env_remove("OPENAI_API_KEY")
+            .env("NO_COLOR", "1")
+            .current_dir(self.path());
+        command
+    }
+
+    /// Runs `switchboard ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run switchboard")
+    }
+
+    /// Runs and insists on success, returning stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "switchboard {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs and insists on failure with a one-line message; returns it.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(!output.status.success(), "switchboard {args:?} should fail");
+        let stderr = String::from_utf8(output.stderr).expect("utf-8 stderr");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "not one line: {stderr:?}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr.trim_end().to_owned()
+    }
+
+    /// Generates a synthetic session of `events` events and returns its id.
+    pub fn gen_fixture(&self, events: u64) -> String {
+        let out = self.ok(&["debug", "gen-fixture", "--events", &events.to_string()]);
+        out.lines().next().expect("id line").to_owned()
+    }
+}
