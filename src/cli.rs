@@ -2,7 +2,9 @@
 //! file under `cli/`; this file only parses and routes.
 
 mod debug;
+mod render;
 mod sessions;
+mod workstation;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,15 @@ pub enum Command {
     Sessions {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
+    },
+    /// Print the workstation frame as plain text, without a terminal
+    Render {
+        /// Frame size as COLSxROWS
+        #[arg(long, default_value = "120x40", value_parser = render::parse_size)]
+        size: crate::tui::app::Size,
+        /// Open this session (id or unique prefix) in a slot
+        #[arg(long)]
+        session: Option<String>,
     },
     /// Developer tools: fixtures and diagnostics
     #[command(hide = true)]
@@ -80,7 +91,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
-        None => anyhow::bail!("the workstation is not built yet; try `switchboard sessions list`"),
+        Some(Command::Render { size, session }) => render::run(&context, size, session),
+        None => workstation::run(&context),
     }
 }
 

@@ -11,6 +11,7 @@
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
+//! | [`tui`] | the workstation: state, update, views, driver, headless render |
 //! | [`cli`] | command-line parsing and the headless commands |
 
 pub mod cli;
@@ -22,3 +23,4 @@ pub mod logging;
 pub mod paths;
 pub mod session;
 pub mod store;
+pub mod tui;

@@ -35,7 +35,7 @@ use crate::event::{Event, EventKind, SessionCreated};
 use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
 use crate::session::SessionState;
 use read::Reader;
-use tables::{CHECKPOINTS, EVENTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
+use tables::{CHECKPOINTS, EVENTS, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
 use writer::{Op, Prepared, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
@@ -342,6 +342,25 @@ impl Store {
         Ok(out)
     }
 
+    /// The newest `limit` user messages across all sessions, oldest first (composer history).
+    pub fn recent_prompts(&self, limit: usize) -> Result<Vec<String>, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+        let table = match txn.open_table(PROMPTS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(fail(e.into())),
+        };
+        let mut out = Vec::with_capacity(limit);
+        for entry in table.iter().map_err(|e| fail(e.into()))?.rev().take(limit) {
+            let (_, text) = entry.map_err(|e| fail(e.into()))?;
+            out.push(text.value().to_owned());
+        }
+        out.reverse();
+        Ok(out)
+    }
+
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
@@ -446,6 +465,7 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
         txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
         txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
         txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+        txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

@@ -30,6 +30,8 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print docs/KEYS.md as generated from the command registry
+    KeysDoc,
 }
 
 pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode> {
@@ -40,6 +42,10 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
             payload_bytes,
             seed,
         } => gen_fixture(context, events, title, payload_bytes, seed),
+        DebugCommand::KeysDoc => {
+            print!("{}", crate::tui::commands::keys_markdown());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

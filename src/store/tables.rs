@@ -9,6 +9,9 @@ pub const EVENTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("ev
 pub const SESSIONS: TableDefinition<u128, &[u8]> = TableDefinition::new("sessions");
 /// Serialised `SessionState` keyed `(session, seq)`: the fold of the session up to `seq`.
 pub const CHECKPOINTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("checkpoints");
+/// Every user message by time, `(at_micros, session, seq)` → text: the composer's history
+/// across sessions without scanning any session's events. Derived from the events.
+pub const PROMPTS: TableDefinition<(i64, u128, u64), &str> = TableDefinition::new("prompts");
 /// Store-wide facts (`schema`).
 pub const STORE_INFO: TableDefinition<&str, u64> = TableDefinition::new("store_info");
 

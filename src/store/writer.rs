@@ -20,7 +20,7 @@ use super::codec::{encode_event, encode_record};
 use super::error::StoreError;
 use super::meta::SessionMeta;
 use super::read::Reader;
-use super::tables::{CHECKPOINTS, EVENTS, SESSIONS};
+use super::tables::{CHECKPOINTS, EVENTS, PROMPTS, SESSIONS};
 use crate::event::{Event, EventKind, SessionForked};
 use crate::ids::{Seq, SessionId, Timestamp};
 use crate::session::{SessionState, reduce};
@@ -102,6 +102,7 @@ type Tables<'t> = (
     Table<'t, (u128, u64), &'static [u8]>,
     Table<'t, u128, &'static [u8]>,
     Table<'t, (u128, u64), &'static [u8]>,
+    Table<'t, (i64, u128, u64), &'static str>,
 );
 
 impl Writer {
@@ -187,6 +188,7 @@ impl Writer {
                 txn.open_table(EVENTS).map_err(|e| fail(e.into()))?,
                 txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?,
                 txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?,
+                txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?,
             );
             for op in ops {
                 let result = match op {
@@ -325,6 +327,12 @@ impl Writer {
             at: prepared.at,
             kind: prepared.kind,
         };
+        if let EventKind::UserMessage(message) = &event.kind {
+            tables
+                .3
+                .insert((event.at.0, session.0, seq.0), message.text.as_str())
+                .map_err(|e| StoreError::storage(&self.path, e))?;
+        }
         reduce(&mut cached.state, &event);
         cached.since_checkpoint += 1;
         if cached.since_checkpoint >= self.config.checkpoint_every || event.kind.ends_turn() {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod e2e;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,202 @@
+//! The workstation's state and its message vocabulary: `AppState`, `Msg` (everything that can
+//! happen to the UI) and `Effect` (everything the UI asks the outside world to do). The update
+//! function (`update.rs`) maps one to the other without I/O.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::composer::Composer;
+use super::history::{History, HistorySearch};
+use super::palette::Palette;
+use super::selection::{ClickTracker, CopyCursor, Selection};
+use super::slots::{Slot, SlotId};
+use super::theme::Theme;
+use crate::event::SessionKind;
+use crate::ids::{SessionId, Timestamp};
+
+/// Terminal size in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// What the keyboard is talking to right now.
+#[derive(Debug, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    Palette(Palette),
+    Help {
+        scroll: u16,
+    },
+    ConfirmQuit,
+    HistorySearch(HistorySearch),
+    CopyMode(CopyCursor),
+}
+
+/// A session the palette offers to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentSession {
+    pub id: SessionId,
+    pub title: String,
+    pub kind: SessionKind,
+    pub status: String,
+    pub updated_at: Timestamp,
+}
+
+/// Whether the store accepted the last write.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum StoreHealth {
+    #[default]
+    Ok,
+    Failed(String),
+}
+
+/// A one-line message in the status line until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub size: Size,
+    pub theme: Theme,
+    pub slots: Vec<Slot>,
+    pub focused: Option<SlotId>,
+    pub next_slot: u32,
+    pub mode: Mode,
+    pub composer: Composer,
+    pub history: History,
+    pub recent: Vec<RecentSession>,
+    pub store: StoreHealth,
+    pub notice: Option<Notice>,
+    pub selection: Option<Selection>,
+    pub clicks: ClickTracker,
+    /// "Now" for ages shown on screen; set by the driver, fixed in tests.
+    pub now: Timestamp,
+    /// Set when the workstation should exit.
+    pub quit: bool,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+}
+
+impl AppState {
+    pub fn new(size: Size, theme: Theme) -> Self {
+        Self {
+            size,
+            theme,
+            slots: Vec::new(),
+            focused: None,
+            next_slot: 1,
+            mode: Mode::Normal,
+            composer: Composer::default(),
+            history: History::default(),
+            recent: Vec::new(),
+            store: StoreHealth::Ok,
+            notice: None,
+            selection: None,
+            clicks: ClickTracker::default(),
+            now: Timestamp::now(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    pub fn slot(&self, id: SlotId) -> Option<&Slot> {
+        self.slots.iter().find(|s| s.id == id)
+    }
+
+    pub fn slot_mut(&mut self, id: SlotId) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| s.id == id)
+    }
+
+    pub fn focused_slot(&self) -> Option<&Slot> {
+        self.focused.and_then(|id| self.slot(id))
+    }
+
+    pub fn focused_slot_mut(&mut self) -> Option<&mut Slot> {
+        let id = self.focused?;
+        self.slot_mut(id)
+    }
+
+    /// Slots whose work quitting would stop.
+    pub fn live_slots(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_live()).count()
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn notify_error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+        });
+    }
+}
+
+/// Everything that can happen to the workstation.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent, Instant),
+    Resize(Size),
+    FocusGained,
+    FocusLost,
+    /// Prompts from the store, oldest first.
+    HistoryLoaded(Vec<String>),
+    /// Recent sessions from the store, newest first.
+    SessionsLoaded(Vec<RecentSession>),
+    /// A user message is durable; show it.
+    UserMessageStored {
+        slot: SlotId,
+        session: SessionId,
+        text: String,
+    },
+    /// A session's stored messages, for a slot that opened it.
+    TranscriptLoaded {
+        slot: SlotId,
+        session: SessionId,
+        messages: Vec<String>,
+    },
+    /// A store write failed; `text` is the message that was not stored.
+    StoreFailed {
+        slot: Option<SlotId>,
+        text: Option<String>,
+        error: String,
+    },
+    /// SIGTERM, SIGHUP or SIGINT: leave now, restoring the terminal.
+    Terminate,
+}
+
+/// Everything the workstation asks the outside world to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Create an agent session for `slot` and store its first user message.
+    StartAgentSession { slot: SlotId, text: String },
+    /// Store a user message in an existing session.
+    AppendUserMessage {
+        slot: SlotId,
+        session: SessionId,
+        text: String,
+    },
+    /// Read a stored session's messages into `slot`.
+    LoadTranscript { slot: SlotId, session: SessionId },
+    /// Reload recent sessions (for the palette).
+    LoadSessions,
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Stop the process (Ctrl+Z) and redraw fully on resume.
+    Suspend,
+    /// Leave the workstation.
+    Quit,
+}

@@ -1,0 +1,180 @@
+//! The core side of the UI boundary: runs store effects off the UI task and answers with
+//! messages. The UI never touches the store itself.
+
+use tokio::sync::mpsc;
+
+use super::app::{Effect, Msg, RecentSession};
+use crate::event::{EventKind, SessionCreated, SessionKind, UserMessage};
+use crate::ids::{Seq, SessionId};
+use crate::store::Store;
+
+/// Recent sessions offered in the palette.
+const RECENT_SESSIONS: usize = 50;
+/// Prompts loaded into composer history at start.
+const HISTORY_PROMPTS: usize = 500;
+
+#[derive(Debug, Clone)]
+pub struct Core {
+    store: Store,
+    cwd: String,
+}
+
+impl Core {
+    pub fn new(store: Store) -> Self {
+        let cwd = std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        Self { store, cwd }
+    }
+
+    /// Work to do once the loop is running: history and recent sessions.
+    pub fn start(&self, tx: &mpsc::Sender<Msg>) {
+        let store = self.store.clone();
+        let tx = tx.clone();
+        tokio::task::spawn_blocking(move || {
+            match store.recent_prompts(HISTORY_PROMPTS) {
+                Ok(prompts) => {
+                    let _ = tx.blocking_send(Msg::HistoryLoaded(prompts));
+                }
+                Err(err) => tracing::warn!(error = %err, "cannot load history"),
+            }
+            let _ = tx.blocking_send(load_sessions(&store));
+        });
+    }
+
+    pub fn run(&self, effect: Effect, tx: &mpsc::Sender<Msg>) {
+        let store = self.store.clone();
+        let tx = tx.clone();
+        match effect {
+            Effect::StartAgentSession { slot, text } => {
+                let cwd = self.cwd.clone();
+                tokio::task::spawn_blocking(move || {
+                    let stored = store
+                        .create_session(SessionCreated {
+                            kind: SessionKind::Agent,
+                            title: None,
+                            cwd,
+                            command: None,
+                            model: None,
+                        })
+                        .and_then(|session| {
+                            store
+                                .append_durable(
+                                    session,
+                                    vec![EventKind::UserMessage(UserMessage {
+                                        text: text.clone(),
+                                    })],
+                                )
+                                .map(|_| session)
+                        });
+                    let msg = match stored {
+                        Ok(session) => Msg::UserMessageStored {
+                            slot,
+                            session,
+                            text,
+                        },
+                        Err(err) => Msg::StoreFailed {
+                            slot: Some(slot),
+                            text: Some(text),
+                            error: err.to_string(),
+                        },
+                    };
+                    let _ = tx.blocking_send(msg);
+                });
+            }
+            Effect::AppendUserMessage {
+                slot,
+                session,
+                text,
+            } => {
+                tokio::spawn(async move {
+                    let kind = EventKind::UserMessage(UserMessage { text: text.clone() });
+                    let result = match store.append_async(session, vec![kind]).await {
+                        Ok(pending) => pending.durable().await,
+                        Err(err) => Err(err),
+                    };
+                    let msg = match result {
+                        Ok(_) => Msg::UserMessageStored {
+                            slot,
+                            session,
+                            text,
+                        },
+                        Err(err) => Msg::StoreFailed {
+                            slot: Some(slot),
+                            text: Some(text),
+                            error: err.to_string(),
+                        },
+                    };
+                    let _ = tx.send(msg).await;
+                });
+            }
+            Effect::LoadTranscript { slot, session } => {
+                tokio::task::spawn_blocking(move || {
+                    let msg = match user_messages(&store, session) {
+                        Ok(messages) => Msg::TranscriptLoaded {
+                            slot,
+                            session,
+                            messages,
+                        },
+                        Err(err) => Msg::StoreFailed {
+                            slot: Some(slot),
+                            text: None,
+                            error: err.to_string(),
+                        },
+                    };
+                    let _ = tx.blocking_send(msg);
+                });
+            }
+            Effect::LoadSessions => {
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.blocking_send(load_sessions(&store));
+                });
+            }
+            Effect::Copy(_) | Effect::Suspend | Effect::Quit => {}
+        }
+    }
+}
+
+/// The newest agent sessions, for the palette.
+pub fn recent_sessions(store: &Store) -> Result<Vec<RecentSession>, crate::store::StoreError> {
+    Ok(store
+        .sessions()?
+        .into_iter()
+        .filter(|meta| meta.kind == SessionKind::Agent)
+        .take(RECENT_SESSIONS)
+        .map(|meta| RecentSession {
+            id: meta.id,
+            title: meta.title,
+            kind: meta.kind,
+            status: meta.status.label().to_owned(),
+            updated_at: meta.updated_at,
+        })
+        .collect())
+}
+
+fn load_sessions(store: &Store) -> Msg {
+    match recent_sessions(store) {
+        Ok(recent) => Msg::SessionsLoaded(recent),
+        Err(err) => Msg::StoreFailed {
+            slot: None,
+            text: None,
+            error: err.to_string(),
+        },
+    }
+}
+
+/// A session's user messages, oldest first.
+pub fn user_messages(
+    store: &Store,
+    session: SessionId,
+) -> Result<Vec<String>, crate::store::StoreError> {
+    let last = store.meta(session)?.last_seq;
+    let mut out = Vec::new();
+    store.for_each_event(session, Seq::ZERO, last, |event, _| {
+        if let EventKind::UserMessage(message) = event.kind {
+            out.push(message.text);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}

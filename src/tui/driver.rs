@@ -1,0 +1,175 @@
+//! The thin driver around the pure core: reads terminal input on its own thread, runs effects
+//! (store reads and writes, clipboard, suspend), feeds results back as messages, and draws —
+//! only when something changed, at most once per frame interval, after draining every queued
+//! message, inside synchronized output.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use tokio::sync::mpsc;
+
+use super::app::{AppState, Effect, Msg, Size};
+use super::core::Core;
+use super::render::render;
+use super::terminal::{self, Tty};
+use super::theme::Theme;
+use super::update::update;
+
+/// At most one frame per this interval (~60 fps): fast enough that a keystroke shows within a
+/// frame, slow enough that a flood of output cannot turn into a flood of draws.
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// Messages that may wait for the UI loop before producers block.
+const QUEUE: usize = 4096;
+
+/// Counters a benchmark or test can read after a run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DriverStats {
+    pub draws: u64,
+    pub messages: u64,
+}
+
+fn translate(event: Event, at: Instant) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Key(_) => None,
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(mouse) => Some(Msg::Mouse(mouse, at)),
+        Event::Resize(cols, rows) => Some(Msg::Resize(Size { cols, rows })),
+        Event::FocusGained => Some(Msg::FocusGained),
+        Event::FocusLost => Some(Msg::FocusLost),
+    }
+}
+
+/// Reads terminal events on a blocking thread so the loop can drain them with everything else.
+fn spawn_input(tx: mpsc::Sender<Msg>) {
+    std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            while let Ok(event) = crossterm::event::read() {
+                if let Some(msg) = translate(event, Instant::now())
+                    && tx.blocking_send(msg).is_err()
+                {
+                    break;
+                }
+            }
+        })
+        .ok();
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the workstation cleanly (the terminal is restored).
+fn spawn_signals(tx: mpsc::Sender<Msg>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for kind in [
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+        SignalKind::interrupt(),
+    ] {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            if let Ok(mut stream) = signal(kind)
+                && stream.recv().await.is_some()
+            {
+                let _ = tx.send(Msg::Terminate).await;
+            }
+        });
+    }
+}
+
+fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::io::Result<()> {
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|frame| render(state, frame))?;
+    crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    terminal.backend_mut().flush()?;
+    stats.draws += 1;
+    Ok(())
+}
+
+/// Runs the workstation until the user quits or a signal arrives.
+pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
+    let (mut terminal, _guard) = terminal::enter()?;
+    let area = terminal.size()?;
+    let mut state = AppState::new(
+        Size {
+            cols: area.width,
+            rows: area.height,
+        },
+        Theme::from_env(),
+    );
+    let (tx, mut rx) = mpsc::channel(QUEUE);
+    spawn_input(tx.clone());
+    spawn_signals(tx.clone());
+    core.start(&tx);
+    let mut stats = DriverStats::default();
+    draw(&mut terminal, &state, &mut stats)?;
+    state.dirty = false;
+    let mut last_draw = Instant::now();
+    loop {
+        let next_frame = last_draw + FRAME;
+        let received = if state.dirty {
+            tokio::select! {
+                msg = rx.recv() => msg,
+                () = tokio::time::sleep_until(next_frame.into()) => {
+                    draw(&mut terminal, &state, &mut stats)?;
+                    state.dirty = false;
+                    last_draw = Instant::now();
+                    continue;
+                }
+            }
+        } else {
+            rx.recv().await
+        };
+        let Some(first) = received else { break };
+        let mut pending = vec![first];
+        while let Ok(msg) = rx.try_recv() {
+            pending.push(msg);
+        }
+        let mut any_dirty = state.dirty;
+        for msg in pending {
+            stats.messages += 1;
+            if let Msg::Resize(size) = &msg {
+                let _ = terminal.resize(ratatui::layout::Rect::new(0, 0, size.cols, size.rows));
+            }
+            let effects = update(&mut state, msg);
+            any_dirty |= state.dirty;
+            for effect in effects {
+                match effect {
+                    Effect::Quit => state.quit = true,
+                    Effect::Suspend if terminal::can_suspend() => {
+                        terminal::suspend(&mut terminal)?;
+                        any_dirty = true;
+                    }
+                    Effect::Suspend => {
+                        state.notify_error(
+                            "cannot suspend: not started from a shell with job control",
+                        );
+                        any_dirty = true;
+                    }
+                    Effect::Copy(text) => {
+                        if let Err(err) = terminal::copy_to_clipboard(&text) {
+                            tracing::warn!(error = %err, "clipboard write failed");
+                        }
+                    }
+                    other => core.run(other, &tx),
+                }
+            }
+        }
+        state.dirty = any_dirty;
+        if state.quit {
+            break;
+        }
+        if state.dirty && Instant::now() >= next_frame {
+            draw(&mut terminal, &state, &mut stats)?;
+            state.dirty = false;
+            last_draw = Instant::now();
+        }
+    }
+    tracing::info!(
+        draws = stats.draws,
+        messages = stats.messages,
+        "workstation closed"
+    );
+    Ok(stats)
+}

@@ -1,0 +1,170 @@
+//! Mouse input: click a slot to focus it, drag to select text in the focused slot, double-click
+//! a word, triple-click a line, wheel to scroll. Released selections are copied (OSC 52).
+
+use std::time::Instant;
+
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::app::{AppState, Effect};
+use super::layout;
+use super::selection::{Point, Selection};
+use super::update::focus;
+
+/// Rows one wheel notch scrolls.
+const WHEEL_ROWS: usize = 3;
+
+pub fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant) -> Vec<Effect> {
+    let Some(areas) = layout::areas(state) else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    let pos = Position::new(event.column, event.row);
+    let content = areas.content();
+    match event.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(list) = areas.slot_list.filter(|r| r.contains(pos)) {
+                click_slot_list(state, list, pos);
+                return Vec::new();
+            }
+            if content.contains(pos) && state.focused.is_some() {
+                return press(state, content, pos, at);
+            }
+            state.selection = None;
+            Vec::new()
+        }
+        MouseEventKind::Drag(MouseButton::Left) => {
+            drag(state, content, pos);
+            Vec::new()
+        }
+        MouseEventKind::Up(MouseButton::Left) => release(state, content),
+        MouseEventKind::ScrollUp if areas.main.contains(pos) => {
+            scroll(state, content, WHEEL_ROWS as isize);
+            Vec::new()
+        }
+        MouseEventKind::ScrollDown if areas.main.contains(pos) => {
+            scroll(state, content, -(WHEEL_ROWS as isize));
+            Vec::new()
+        }
+        _ => {
+            state.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
+fn click_slot_list(state: &mut AppState, list: Rect, pos: Position) {
+    let row = pos.y.saturating_sub(list.y + 1) as usize;
+    if pos.y > list.y
+        && let Some(id) = state.slots.get(row).map(|s| s.id)
+    {
+        focus(state, id);
+    }
+}
+
+/// The content point under `pos`, clamped into the content area.
+fn point(state: &AppState, content: Rect, pos: Position) -> Option<Point> {
+    let slot = state.focused_slot()?;
+    let (first, _) = layout::transcript_window(slot, content, &state.theme);
+    let y = pos.y.clamp(content.y, content.bottom().saturating_sub(1));
+    let x = pos.x.clamp(content.x, content.right().saturating_sub(1));
+    Some(Point {
+        row: first + (y - content.y) as usize,
+        col: x - content.x,
+    })
+}
+
+fn press(state: &mut AppState, content: Rect, pos: Position, at: Instant) -> Vec<Effect> {
+    let Some(slot_id) = state.focused else {
+        return Vec::new();
+    };
+    let Some(point) = point(state, content, pos) else {
+        return Vec::new();
+    };
+    let clicks = state.clicks.click(at, pos.x, pos.y);
+    let (first, rows) = match state.focused_slot() {
+        Some(slot) => layout::selectable_rows(slot, content, &state.theme),
+        None => return Vec::new(),
+    };
+    let row = rows.get(point.row - first).cloned().unwrap_or_default();
+    let (anchor, head) = match clicks {
+        1 => (point, point),
+        2 => {
+            let (a, b) = row.word_at(point.col);
+            (Point { col: a, ..point }, Point { col: b, ..point })
+        }
+        _ => (
+            Point {
+                col: row.gutter,
+                ..point
+            },
+            Point {
+                col: row.end().saturating_sub(1).max(row.gutter),
+                ..point
+            },
+        ),
+    };
+    state.selection = Some(Selection {
+        slot: slot_id,
+        anchor,
+        head,
+    });
+    if clicks > 1 {
+        return copy_selection(state, content);
+    }
+    Vec::new()
+}
+
+fn drag(state: &mut AppState, content: Rect, pos: Position) {
+    if state.selection.is_none() {
+        state.dirty = false;
+        return;
+    }
+    // Dragging past the top or bottom edge scrolls, so selections can span more than a screen.
+    if pos.y < content.y {
+        scroll(state, content, 1);
+    } else if pos.y >= content.bottom() {
+        scroll(state, content, -1);
+    }
+    let Some(point) = point(state, content, pos) else {
+        return;
+    };
+    if let Some(selection) = &mut state.selection {
+        selection.head = point;
+    }
+}
+
+fn release(state: &mut AppState, content: Rect) -> Vec<Effect> {
+    match &state.selection {
+        Some(selection) if !selection.is_empty() => copy_selection(state, content),
+        _ => {
+            state.selection = None;
+            Vec::new()
+        }
+    }
+}
+
+fn copy_selection(state: &mut AppState, content: Rect) -> Vec<Effect> {
+    let Some(selection) = state.selection else {
+        return Vec::new();
+    };
+    let Some(slot) = state.slot(selection.slot) else {
+        return Vec::new();
+    };
+    let text = slot
+        .transcript
+        .selected_text(content.width, &state.theme, &selection);
+    if text.is_empty() {
+        return Vec::new();
+    }
+    state.notify(format!("copied {} characters", text.chars().count()));
+    vec![Effect::Copy(text)]
+}
+
+fn scroll(state: &mut AppState, content: Rect, rows: isize) {
+    let theme = state.theme;
+    if let Some(slot) = state.focused_slot_mut() {
+        let max = layout::max_scroll(slot, content, &theme) as isize;
+        slot.scroll = (slot.scroll as isize + rows).clamp(0, max) as usize;
+    }
+}

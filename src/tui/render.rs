@@ -1,0 +1,41 @@
+//! `render`: the whole frame as a pure function of the state.
+
+use ratatui::Frame;
+
+use super::app::{AppState, Mode, Size};
+use super::layout;
+use super::views::{composer, main_area, overlays, slot_list, status_line};
+
+pub fn render(state: &AppState, frame: &mut Frame) {
+    let area = frame.area();
+    let sized = Size {
+        cols: area.width,
+        rows: area.height,
+    };
+    let Some(areas) = layout::areas_for(state, sized) else {
+        overlays::too_small(state, area, frame.buffer_mut());
+        return;
+    };
+    let buf = frame.buffer_mut();
+    if let Some(list) = areas.slot_list {
+        slot_list::render(state, list, buf);
+    }
+    main_area::render(state, areas.main, buf);
+    let mut cursor = composer::render(state, areas.composer, buf);
+    status_line::render(state, areas.status, buf);
+    match &state.mode {
+        Mode::Palette(palette) => cursor = Some(overlays::palette(state, palette, area, buf)),
+        Mode::Help { scroll } => {
+            overlays::help(state, *scroll, area, buf);
+            cursor = None;
+        }
+        Mode::ConfirmQuit => {
+            overlays::confirm_quit(state, area, buf);
+            cursor = None;
+        }
+        Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) => {}
+    }
+    if let Some(position) = cursor {
+        frame.set_cursor_position(position);
+    }
+}

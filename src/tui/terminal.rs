@@ -1,0 +1,134 @@
+//! Terminal hygiene: raw mode, alternate screen, bracketed paste, focus and mouse events on
+//! entry; always restored on exit, on panic (hook), on signals, and around Ctrl+Z.
+
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::cursor::Show;
+use crossterm::event::{
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    PushKeyboardEnhancementFlags,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    supports_keyboard_enhancement,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Tty = Terminal<CrosstermBackend<Stdout>>;
+
+/// Whether the terminal is currently set up (so restoring twice is harmless).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether keyboard enhancement was pushed and must be popped.
+static ENHANCED: AtomicBool = AtomicBool::new(false);
+/// Whether the terminal supports keyboard enhancement, asked once at start: asking again on
+/// resume would race the input thread for the terminal's answer.
+static SUPPORTS_ENHANCEMENT: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal when dropped, also on early returns and errors.
+#[derive(Debug)]
+pub struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Puts the terminal in workstation mode and returns a ratatui terminal plus a restore guard.
+pub fn enter() -> io::Result<(Tty, Guard)> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    SUPPORTS_ENHANCEMENT.store(
+        supports_keyboard_enhancement().unwrap_or(false),
+        Ordering::SeqCst,
+    );
+    setup()?;
+    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok((terminal, Guard))
+}
+
+fn setup() -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableFocusChange,
+        EnableMouseCapture
+    )?;
+    // Lets terminals that support it report Shift+Enter and friends distinctly.
+    if SUPPORTS_ENHANCEMENT.load(Ordering::SeqCst) {
+        execute!(
+            out,
+            PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+        )?;
+        ENHANCED.store(true, Ordering::SeqCst);
+    }
+    Ok(())
+}
+
+/// Leaves workstation mode. Safe to call more than once and from a panic hook.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if ENHANCED.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, PopKeyboardEnhancementFlags);
+    }
+    let _ = execute!(
+        out,
+        DisableMouseCapture,
+        DisableFocusChange,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Whether stopping the process would be undone at once: a session leader (started straight
+/// in a terminal, not from a job-control shell) has no one to resume it, and the kernel
+/// discards stop signals sent to such orphaned process groups.
+pub fn can_suspend() -> bool {
+    let pid = nix::unistd::getpid();
+    nix::unistd::getsid(None).is_ok_and(|sid| sid != pid)
+}
+
+/// Ctrl+Z: restore the terminal, stop the process, and set everything up again on `fg`.
+/// The screen is repainted by drawing a blank frame first (so the next frame differs in every
+/// cell), not with `Terminal::clear`, which would ask the terminal for the cursor position.
+pub fn suspend(terminal: &mut Tty) -> io::Result<()> {
+    restore();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::other)?;
+    setup()?;
+    terminal.draw(|frame| {
+        let area = frame.area();
+        ratatui::widgets::Widget::render(ratatui::widgets::Clear, area, frame.buffer_mut());
+    })?;
+    Ok(())
+}
+
+/// Puts `text` on the clipboard with OSC 52, which terminals honour over SSH and in tmux.
+pub fn copy_to_clipboard(text: &str) -> io::Result<()> {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}

@@ -1,0 +1,583 @@
+//! `update`: the pure heart of the workstation. It turns one `Msg` into state changes and
+//! `Effect`s, never doing I/O itself, so every transition is testable with plain tables.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::app::{AppState, Effect, Mode, Msg, StoreHealth};
+use super::commands::{COMMANDS, CommandId, Scope, When};
+use super::history::HistorySearch;
+use super::layout;
+use super::mouse;
+use super::palette::{Palette, PaletteItem, PaletteTarget};
+use super::selection::{CopyCursor, Point};
+use super::slots::{Slot, SlotId, SlotKind};
+use super::transcript::EntryKind;
+
+/// Applies one message. Sets `state.dirty` when something visible may have changed.
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    state.dirty = true;
+    match msg {
+        Msg::Key(key) if key.kind == KeyEventKind::Release => {
+            state.dirty = false;
+            Vec::new()
+        }
+        Msg::Key(key) => {
+            state.notice = None;
+            on_key(state, key)
+        }
+        Msg::Paste(text) => on_paste(state, &text),
+        Msg::Mouse(event, at) => mouse::on_mouse(state, event, at),
+        Msg::Resize(size) => {
+            state.size = size;
+            state.selection = None;
+            Vec::new()
+        }
+        Msg::FocusGained | Msg::FocusLost => {
+            state.dirty = false;
+            Vec::new()
+        }
+        Msg::HistoryLoaded(entries) => {
+            let mut merged = super::history::History::from_entries(entries);
+            for i in 0..state.history.len() {
+                if let Some(entry) = state.history.get(i) {
+                    merged.push(entry.to_owned());
+                }
+            }
+            state.history = merged;
+            Vec::new()
+        }
+        Msg::SessionsLoaded(recent) => {
+            state.recent = recent;
+            if let Mode::Palette(palette) = &state.mode {
+                let query = palette.query.clone();
+                let mut fresh = Palette::new(palette_items(state));
+                fresh.set_query(query);
+                state.mode = Mode::Palette(fresh);
+            }
+            Vec::new()
+        }
+        Msg::UserMessageStored {
+            slot,
+            session,
+            text,
+        } => {
+            state.store = StoreHealth::Ok;
+            let focused = state.focused == Some(slot);
+            if let Some(slot) = state.slot_mut(slot) {
+                slot.session = Some(session);
+                slot.transcript.push(EntryKind::User, text);
+                slot.scroll = 0;
+                slot.unread |= !focused;
+            }
+            vec![Effect::LoadSessions]
+        }
+        Msg::TranscriptLoaded {
+            slot,
+            session,
+            messages,
+        } => {
+            if let Some(slot) = state.slot_mut(slot) {
+                slot.session = Some(session);
+                for text in messages {
+                    slot.transcript.push(EntryKind::User, text);
+                }
+                slot.transcript
+                    .push(EntryKind::Notice, "history above is from the store");
+            }
+            Vec::new()
+        }
+        Msg::StoreFailed { slot, text, error } => {
+            state.store = StoreHealth::Failed(error.clone());
+            state.notify_error(format!("not saved: {error}"));
+            if let Some(slot) = slot.and_then(|id| state.slot_mut(id)) {
+                slot.transcript
+                    .push(EntryKind::Error, format!("not saved: {error}"));
+            }
+            if let Some(text) = text
+                && state.composer.is_empty()
+            {
+                state.composer.set_text(&text);
+            }
+            Vec::new()
+        }
+        Msg::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+/// Whether a command can run now.
+pub fn enabled(state: &AppState, when: When) -> bool {
+    match when {
+        When::Always => true,
+        When::HasSlots => !state.slots.is_empty(),
+        When::ComposerEmpty => state.composer.is_empty(),
+    }
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match &mut state.mode {
+        Mode::Normal => normal_key(state, key),
+        Mode::Palette(_) => palette_key(state, key),
+        Mode::Help { .. } => help_key(state, key),
+        Mode::ConfirmQuit => confirm_key(state, key),
+        Mode::HistorySearch(_) => history_key(state, key),
+        Mode::CopyMode(_) => copy_key(state, key),
+    }
+}
+
+fn is_text(key: &KeyEvent) -> Option<char> {
+    match key.code {
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = COMMANDS.iter().find(|c| {
+        matches!(c.scope, Scope::Global | Scope::Composer)
+            && c.keys
+                .iter()
+                .any(|k| k.matches(key.code, key.modifiers) && enabled(state, k.when))
+            && enabled(state, c.when)
+    });
+    if let Some(command) = command {
+        return run_command(state, command.id);
+    }
+    if let Some(c) = is_text(&key) {
+        state.composer.insert(&c.to_string());
+        state.selection = None;
+    } else {
+        state.dirty = false;
+    }
+    Vec::new()
+}
+
+/// Runs a registry command (from a key or the palette).
+pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
+    let history = state.history.clone();
+    let composer = &mut state.composer;
+    match id {
+        CommandId::OpenPalette => {
+            state.mode = Mode::Palette(Palette::new(palette_items(state)));
+            return vec![Effect::LoadSessions];
+        }
+        CommandId::ToggleHelp => state.mode = Mode::Help { scroll: 0 },
+        CommandId::Quit => return request_quit(state),
+        CommandId::Suspend => return vec![Effect::Suspend],
+        CommandId::NewAgentSlot => {
+            let id = add_slot(state, SlotKind::Agent, None);
+            state.focused = Some(id);
+            state.notify("new agent slot: type a prompt and press Enter");
+        }
+        CommandId::NextSlot => cycle_focus(state, 1),
+        CommandId::PrevSlot => cycle_focus(state, -1),
+        CommandId::CloseSlot => close_focused(state),
+        CommandId::ScrollUp => scroll_page(state, 1),
+        CommandId::ScrollDown => scroll_page(state, -1),
+        CommandId::ScrollTop => scroll_to(state, usize::MAX),
+        CommandId::ScrollBottom => scroll_to(state, 0),
+        CommandId::CopyMode => enter_copy_mode(state),
+        CommandId::Submit => return submit(state),
+        CommandId::InsertNewline => composer.newline(),
+        CommandId::HistorySearch => {
+            let mut search = HistorySearch::default();
+            search.refresh(&state.history);
+            state.mode = Mode::HistorySearch(search);
+        }
+        CommandId::ClearOrInterrupt => {
+            if composer.is_empty() {
+                return request_quit(state);
+            }
+            composer.clear();
+        }
+        CommandId::CursorLeft => composer.left(),
+        CommandId::CursorRight => composer.right(),
+        CommandId::CursorUp => {
+            composer.up(&history);
+        }
+        CommandId::CursorDown => {
+            composer.down(&history);
+        }
+        CommandId::LineStart => composer.line_start(),
+        CommandId::LineEnd => composer.line_end(),
+        CommandId::WordLeft => composer.word_left(),
+        CommandId::WordRight => composer.word_right(),
+        CommandId::Backspace => composer.backspace(),
+        CommandId::DeleteChar => composer.delete(),
+        CommandId::KillToEnd => composer.kill_to_end(),
+        CommandId::KillToStart => composer.kill_to_start(),
+        CommandId::KillWord => composer.kill_word(),
+        CommandId::Yank => composer.yank(),
+    }
+    Vec::new()
+}
+
+fn request_quit(state: &mut AppState) -> Vec<Effect> {
+    if state.live_slots() > 0 {
+        state.mode = Mode::ConfirmQuit;
+        Vec::new()
+    } else {
+        state.quit = true;
+        vec![Effect::Quit]
+    }
+}
+
+/// Adds a slot and returns its id; `name` defaults to "<kind> N".
+pub fn add_slot(state: &mut AppState, kind: SlotKind, name: Option<String>) -> SlotId {
+    let id = SlotId(state.next_slot);
+    state.next_slot += 1;
+    let name = name.unwrap_or_else(|| format!("{} {}", kind.label(), id.0));
+    state.slots.push(Slot::new(id, name, kind));
+    id
+}
+
+pub fn focus(state: &mut AppState, id: SlotId) {
+    state.focused = Some(id);
+    state.selection = None;
+    if let Some(slot) = state.slot_mut(id) {
+        slot.unread = false;
+    }
+}
+
+fn cycle_focus(state: &mut AppState, step: isize) {
+    let len = state.slots.len() as isize;
+    if len == 0 {
+        return;
+    }
+    let current = state
+        .focused
+        .and_then(|id| state.slots.iter().position(|s| s.id == id))
+        .unwrap_or(0) as isize;
+    let next = state.slots[(current + step).rem_euclid(len) as usize].id;
+    focus(state, next);
+}
+
+fn close_focused(state: &mut AppState) {
+    let Some(id) = state.focused else { return };
+    let Some(index) = state.slots.iter().position(|s| s.id == id) else {
+        return;
+    };
+    let slot = state.slots.remove(index);
+    state.focused = None;
+    if !state.slots.is_empty() {
+        let next = state.slots[index.min(state.slots.len() - 1)].id;
+        focus(state, next);
+    }
+    state.notify(format!(
+        "closed {} (its session stays in the store)",
+        slot.name
+    ));
+}
+
+fn scroll_page(state: &mut AppState, direction: isize) {
+    let Some(areas) = layout::areas(state) else {
+        return;
+    };
+    let content = areas.content();
+    let page = content.height.saturating_sub(1).max(1) as isize;
+    let theme = state.theme;
+    if let Some(slot) = state.focused_slot_mut() {
+        let max = layout::max_scroll(slot, content, &theme) as isize;
+        slot.scroll = (slot.scroll as isize + direction * page).clamp(0, max) as usize;
+    }
+}
+
+fn scroll_to(state: &mut AppState, offset: usize) {
+    let Some(areas) = layout::areas(state) else {
+        return;
+    };
+    let content = areas.content();
+    let theme = state.theme;
+    if let Some(slot) = state.focused_slot_mut() {
+        slot.scroll = offset.min(layout::max_scroll(slot, content, &theme));
+    }
+}
+
+fn submit(state: &mut AppState) -> Vec<Effect> {
+    let Some(text) = state.composer.take_submission() else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    state.history.push(text.clone());
+    state.selection = None;
+    let target = state
+        .focused_slot()
+        .filter(|slot| slot.kind == SlotKind::Agent)
+        .map(|slot| slot.id);
+    let slot = match target {
+        Some(id) => id,
+        None => {
+            let id = add_slot(state, SlotKind::Agent, None);
+            focus(state, id);
+            id
+        }
+    };
+    match state.slot(slot).and_then(|s| s.session) {
+        Some(session) => vec![Effect::AppendUserMessage {
+            slot,
+            session,
+            text,
+        }],
+        None => vec![Effect::StartAgentSession { slot, text }],
+    }
+}
+
+/// Everything the palette offers right now: enabled commands, open slots, recent sessions.
+pub fn palette_items(state: &AppState) -> Vec<PaletteItem> {
+    let mut items: Vec<PaletteItem> = COMMANDS
+        .iter()
+        .filter(|c| c.in_palette && enabled(state, c.when))
+        .map(|c| PaletteItem {
+            target: PaletteTarget::Command(c.id),
+            label: c.title.to_owned(),
+            detail: c.keys.first().map(|k| k.label()).unwrap_or_default(),
+            kind: "command",
+        })
+        .collect();
+    items.extend(state.slots.iter().map(|slot| PaletteItem {
+        target: PaletteTarget::Slot(slot.id),
+        label: format!("Go to {}", slot.name),
+        detail: slot.status.label(),
+        kind: "slot",
+    }));
+    items.extend(state.recent.iter().map(|session| PaletteItem {
+        target: PaletteTarget::Session(session.id),
+        label: format!("Open session: {}", session.title),
+        detail: format!(
+            "{} · {} · {} ago",
+            session.kind.label(),
+            session.status,
+            session.updated_at.age(state.now)
+        ),
+        kind: "session",
+    }));
+    items
+}
+
+fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Palette(palette) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Enter => {
+            let target = palette.selected_target();
+            state.mode = Mode::Normal;
+            return match target {
+                Some(target) => run_palette_target(state, target),
+                None => Vec::new(),
+            };
+        }
+        KeyCode::Up => palette.move_selection(-1),
+        KeyCode::Down => palette.move_selection(1),
+        KeyCode::Char('p') if ctrl => palette.move_selection(-1),
+        KeyCode::Char('n') if ctrl => palette.move_selection(1),
+        KeyCode::Char('u') if ctrl => palette.set_query(String::new()),
+        KeyCode::Backspace => {
+            let mut query = palette.query.clone();
+            query.pop();
+            palette.set_query(query);
+        }
+        _ => match is_text(&key) {
+            Some(c) => {
+                let query = format!("{}{c}", palette.query);
+                palette.set_query(query);
+            }
+            None => state.dirty = false,
+        },
+    }
+    Vec::new()
+}
+
+fn run_palette_target(state: &mut AppState, target: PaletteTarget) -> Vec<Effect> {
+    match target {
+        PaletteTarget::Command(id) => run_command(state, id),
+        PaletteTarget::Slot(id) => {
+            focus(state, id);
+            Vec::new()
+        }
+        PaletteTarget::Session(session) => {
+            if let Some(slot) = state.slots.iter().find(|s| s.session == Some(session)) {
+                let id = slot.id;
+                focus(state, id);
+                return Vec::new();
+            }
+            let title = state
+                .recent
+                .iter()
+                .find(|r| r.id == session)
+                .map(|r| super::text::truncate(&r.title, 24));
+            let id = add_slot(state, SlotKind::Agent, title);
+            focus(state, id);
+            vec![Effect::LoadTranscript { slot: id, session }]
+        }
+    }
+}
+
+fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Help { scroll } = &mut state.mode else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('?') | KeyCode::Char('q') => {
+            state.mode = Mode::Normal
+        }
+        KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::Down => *scroll = scroll.saturating_add(1),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        _ => {
+            state.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
+fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::HistorySearch(search) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
+        KeyCode::Enter => {
+            if let Some(text) = search.found.and_then(|i| state.history.get(i)) {
+                let text = text.to_owned();
+                state.composer.set_text(&text);
+            }
+            state.mode = Mode::Normal;
+        }
+        KeyCode::Char('r') if ctrl => search.older(&state.history),
+        KeyCode::Backspace => {
+            search.query.pop();
+            search.refresh(&state.history);
+        }
+        _ => match is_text(&key) {
+            Some(c) => {
+                search.query.push(c);
+                search.refresh(&state.history);
+            }
+            None => state.dirty = false,
+        },
+    }
+    Vec::new()
+}
+
+fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
+    match &mut state.mode {
+        Mode::Normal => state.composer.paste(text),
+        Mode::Palette(palette) => {
+            let first = text.lines().next().unwrap_or_default();
+            let query = format!("{}{first}", palette.query);
+            palette.set_query(query);
+        }
+        Mode::HistorySearch(search) => {
+            search
+                .query
+                .push_str(text.lines().next().unwrap_or_default());
+            search.refresh(&state.history);
+        }
+        Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
+    }
+    Vec::new()
+}
+
+fn enter_copy_mode(state: &mut AppState) {
+    let Some(areas) = layout::areas(state) else {
+        return;
+    };
+    let content = areas.content();
+    let theme = state.theme;
+    let Some(slot) = state.focused_slot() else {
+        return;
+    };
+    let (first, rows) = layout::selectable_rows(slot, content, &theme);
+    let last = first + rows.len().saturating_sub(1);
+    state.mode = Mode::CopyMode(CopyCursor {
+        slot: slot.id,
+        cursor: Point { row: last, col: 0 },
+        anchor: None,
+    });
+    state.notify("copy mode: move with arrows, v to select, Enter to copy, Esc to leave");
+}
+
+fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Some(areas) = layout::areas(state) else {
+        state.mode = Mode::Normal;
+        return Vec::new();
+    };
+    let content = areas.content();
+    let theme = state.theme;
+    let Mode::CopyMode(mut copy) = std::mem::take(&mut state.mode) else {
+        return Vec::new();
+    };
+    let Some(slot) = state.slot(copy.slot) else {
+        return Vec::new();
+    };
+    let total = slot.transcript.height(content.width, &theme);
+    let last_row = total.saturating_sub(1);
+    let last_col = content.width.saturating_sub(1);
+    let cursor = &mut copy.cursor;
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
+        KeyCode::Left | KeyCode::Char('h') => cursor.col = cursor.col.saturating_sub(1),
+        KeyCode::Right | KeyCode::Char('l') => cursor.col = (cursor.col + 1).min(last_col),
+        KeyCode::Up | KeyCode::Char('k') => cursor.row = cursor.row.saturating_sub(1),
+        KeyCode::Down | KeyCode::Char('j') => cursor.row = (cursor.row + 1).min(last_row),
+        KeyCode::Home | KeyCode::Char('0') => cursor.col = 0,
+        KeyCode::End | KeyCode::Char('$') => cursor.col = last_col,
+        KeyCode::Char('v') | KeyCode::Char(' ') => copy.anchor = Some(copy.cursor),
+        KeyCode::Enter | KeyCode::Char('y') => {
+            let Some(selection) = copy.selection() else {
+                state.notify("nothing selected: press v to start a selection");
+                state.mode = Mode::CopyMode(copy);
+                return Vec::new();
+            };
+            let text = slot
+                .transcript
+                .selected_text(content.width, &theme, &selection);
+            state.notify(format!("copied {} characters", text.chars().count()));
+            return vec![Effect::Copy(text)];
+        }
+        _ => state.dirty = false,
+    }
+    // Keep the cursor visible: scroll so its row is inside the view.
+    let view = content.height as usize;
+    let row = copy.cursor.row;
+    if let Some(slot) = state.slot_mut(copy.slot) {
+        let first = total.saturating_sub(view + slot.scroll);
+        if row < first {
+            slot.scroll = total.saturating_sub(view + row);
+        } else if row >= first + view {
+            slot.scroll = total.saturating_sub(row + 1);
+        }
+    }
+    state.selection = copy.selection();
+    state.mode = Mode::CopyMode(copy);
+    Vec::new()
+}

@@ -1,0 +1,128 @@
+//! The main area: the focused slot's content (its transcript, scrolled), or a welcome screen
+//! with the first steps when there is no slot. Selections are drawn over the content here.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::put_line;
+use crate::tui::app::{AppState, Mode};
+use crate::tui::layout::{inner, transcript_window};
+use crate::tui::slots::Slot;
+use crate::tui::views::slot_list::badge_style;
+
+pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
+    match state.focused_slot() {
+        Some(slot) => render_slot(state, slot, area, buf),
+        None => render_welcome(state, area, buf),
+    }
+}
+
+fn render_welcome(state: &AppState, area: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let block = Block::bordered()
+        .title(Line::styled(" switchboard ", theme.title()))
+        .border_style(theme.border(false));
+    let content = block.inner(area);
+    block.render(area, buf);
+    let key = |k: &'static str| Span::styled(k, theme.hint_key());
+    let lines = vec![
+        Line::styled("Many agent sessions, one durable store.", theme.title()),
+        Line::default(),
+        Line::from(vec![
+            Span::raw("Type a prompt below and press "),
+            key("Enter"),
+            Span::raw(" to start an agent session."),
+        ]),
+        Line::from(vec![
+            key("Ctrl+P"),
+            Span::raw("  command palette: every command, slot and recent session"),
+        ]),
+        Line::from(vec![key("F1"), Span::raw("      help: all keys")]),
+        Line::from(vec![key("Ctrl+T"), Span::raw("  new agent slot")]),
+        Line::from(vec![key("Ctrl+Q"), Span::raw("  quit")]),
+        Line::default(),
+        Line::styled(
+            "Everything you do is recorded; past sessions are in the palette.",
+            theme.dim(),
+        ),
+    ];
+    let top = content.y + content.height.saturating_sub(lines.len() as u16) / 3;
+    for (i, line) in lines.iter().enumerate() {
+        let y = top + i as u16;
+        if y < content.bottom() {
+            put_line(buf, content.x + 2, y, line, content.width.saturating_sub(2));
+        }
+    }
+}
+
+fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let title = Line::from(vec![
+        Span::styled(format!(" {} ", slot.name), theme.title()),
+        Span::styled(format!("· {} ", slot.kind.label()), theme.dim()),
+        Span::styled(
+            format!("· {} ", slot.status.label()),
+            badge_style(theme, &slot.status),
+        ),
+    ]);
+    let mut block = Block::bordered()
+        .title(title)
+        .border_style(theme.border(true));
+    if slot.scroll > 0 {
+        block = block.title_bottom(Line::styled(
+            format!(" ↑ {} rows up · Ctrl+End to follow ", slot.scroll),
+            theme.warn(),
+        ));
+    }
+    block.render(area, buf);
+    let content = inner(area);
+    if slot.transcript.entries.is_empty() {
+        let hint = Line::styled("Type a prompt below and press Enter.", theme.dim());
+        put_line(
+            buf,
+            content.x + 1,
+            content.y,
+            &hint,
+            content.width.saturating_sub(1),
+        );
+        return;
+    }
+    let (first, rows) = transcript_window(slot, content, theme);
+    for (i, row) in rows.iter().enumerate() {
+        put_line(
+            buf,
+            content.x,
+            content.y + i as u16,
+            &row.line,
+            content.width,
+        );
+    }
+    draw_selection(state, slot, content, first, buf);
+}
+
+/// Reverses the selected cells (mouse selection or copy mode) and shows the copy cursor.
+fn draw_selection(state: &AppState, slot: &Slot, content: Rect, first: usize, buf: &mut Buffer) {
+    let theme = &state.theme;
+    if let Some(selection) = state.selection.filter(|s| s.slot == slot.id) {
+        for dy in 0..content.height {
+            let row = first + dy as usize;
+            if let Some((from, to)) = selection.columns(row, content.width) {
+                let from = from.min(content.width);
+                let to = to.min(content.width);
+                let rect = Rect::new(content.x + from, content.y + dy, to - from, 1);
+                buf.set_style(rect, theme.selection());
+            }
+        }
+    }
+    if let Mode::CopyMode(copy) = &state.mode
+        && copy.slot == slot.id
+        && copy.cursor.row >= first
+        && copy.cursor.row < first + content.height as usize
+    {
+        let x = content.x + copy.cursor.col.min(content.width.saturating_sub(1));
+        let y = content.y + (copy.cursor.row - first) as u16;
+        buf.set_style(Rect::new(x, y, 1, 1), theme.selected());
+    }
+}

@@ -1,0 +1,50 @@
+//! The status line: slot count, store health or the latest notice, and key hints.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{put_line, put_right};
+use crate::tui::app::{AppState, StoreHealth};
+
+pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let hints = "Ctrl+P palette · F1 help · Ctrl+Q quit ";
+    let left = match &state.notice {
+        Some(notice) => Line::styled(
+            format!(" {}", notice.text),
+            if notice.error {
+                theme.error()
+            } else {
+                theme.warn()
+            },
+        ),
+        None => {
+            let slots = state.slots.len();
+            let store = match &state.store {
+                StoreHealth::Ok => Span::styled("store ok", theme.ok()),
+                StoreHealth::Failed(_) => Span::styled("store error", theme.error()),
+            };
+            Line::from(vec![
+                Span::raw(format!(
+                    " {slots} slot{} · {} live · ",
+                    if slots == 1 { "" } else { "s" },
+                    state.live_slots()
+                )),
+                store,
+            ])
+        }
+    };
+    let hint_width = crate::tui::text::width(hints) as u16;
+    let room = area.width.saturating_sub(hint_width + 1);
+    put_line(
+        buf,
+        area.x,
+        area.y,
+        &left,
+        if room >= 20 { room } else { area.width },
+    );
+    if room >= 20 {
+        put_right(buf, area, hints, theme.dim());
+    }
+}

@@ -1,0 +1,214 @@
+//! Snapshot tier: every view and state that matters, rendered through ratatui's `TestBackend`
+//! at 80×24 and a wide 160×48, stored as text in the top-level `snapshots/` directory.
+//! Times are fixed (the state's `now`) and ids are chosen, so nothing needs redacting here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use switchboard::event::SessionKind;
+use switchboard::ids::{SessionId, Timestamp};
+use switchboard::tui::app::{AppState, Msg, RecentSession, Size};
+use switchboard::tui::headless::render_text;
+use switchboard::tui::slots::{SlotKind, SlotStatus};
+use switchboard::tui::theme::Theme;
+use switchboard::tui::transcript::EntryKind;
+use switchboard::tui::update::{add_slot, focus, update};
+
+const NOW: Timestamp = Timestamp(1_790_000_000_000_000);
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snapshot(name: &str, build: impl Fn(Size) -> AppState) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (cols, rows) in SIZES {
+            let state = build(Size { cols, rows });
+            insta::assert_snapshot!(format!("{name}_{cols}x{rows}"), render_text(&state));
+        }
+    });
+}
+
+fn base(size: Size) -> AppState {
+    let mut state = AppState::new(size, Theme { no_color: true });
+    state.now = NOW;
+    state.dirty = false;
+    state
+}
+
+fn key(state: &mut AppState, code: KeyCode, mods: KeyModifiers) {
+    update(state, Msg::Key(KeyEvent::new(code, mods)));
+}
+
+fn type_text(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+}
+
+fn busy(size: Size) -> AppState {
+    let mut state = base(size);
+    let statuses = [
+        ("refactor store", SlotKind::Agent, SlotStatus::Running),
+        ("cargo watch", SlotKind::Pty, SlotStatus::Waiting),
+        ("docs agent", SlotKind::Agent, SlotStatus::Idle),
+        ("htop", SlotKind::Pty, SlotStatus::Exited(Some(0))),
+        ("flaky test", SlotKind::Pty, SlotStatus::Exited(Some(2))),
+        (
+            "codex",
+            SlotKind::Pty,
+            SlotStatus::Error("command not found: codex".into()),
+        ),
+    ];
+    for (i, (name, kind, status)) in statuses.into_iter().enumerate() {
+        let id = add_slot(&mut state, kind, Some(name.into()));
+        let slot = state.slot_mut(id).unwrap();
+        slot.status = status;
+        slot.unread = i % 2 == 1;
+    }
+    let first = state.slots[0].id;
+    focus(&mut state, first);
+    let slot = state.slot_mut(first).unwrap();
+    slot.session = Some(SessionId(1));
+    slot.transcript.push(EntryKind::User, "Split the store writer into smaller files and keep the group commit behaviour exactly as it is.");
+    slot.transcript
+        .push(EntryKind::Notice, "history above is from the store");
+    slot.transcript
+        .push(EntryKind::User, "Now run the crash test with 50 rounds.");
+    slot.transcript.push(EntryKind::Error, "not saved: no space left on the device writing store /home/dev/.local/share/switchboard/store.redb");
+    state
+}
+
+fn with_recent(mut state: AppState) -> AppState {
+    let recent = (0..5u64)
+        .map(|i| RecentSession {
+            id: SessionId(100 + i as u128),
+            title: [
+                "fix flaky test",
+                "port the parser",
+                "write docs",
+                "bench resume",
+                "sleepy",
+            ][i as usize]
+                .into(),
+            kind: SessionKind::Agent,
+            status: "idle".into(),
+            updated_at: Timestamp(NOW.0 - (i as i64 + 1) * 3_600_000_000),
+        })
+        .collect();
+    update(&mut state, Msg::SessionsLoaded(recent));
+    state.dirty = false;
+    state
+}
+
+#[test]
+fn empty_workstation() {
+    snapshot("empty", base);
+}
+
+#[test]
+fn slots_with_every_status() {
+    snapshot("slots", busy);
+}
+
+#[test]
+fn palette_with_a_query() {
+    snapshot("palette_query", |size| {
+        let mut state = with_recent(busy(size));
+        key(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        type_text(&mut state, "sl");
+        state
+    });
+}
+
+#[test]
+fn palette_without_a_match() {
+    snapshot("palette_no_match", |size| {
+        let mut state = base(size);
+        key(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        type_text(&mut state, "zzqx");
+        state
+    });
+}
+
+#[test]
+fn help_overlay() {
+    snapshot("help", |size| {
+        let mut state = base(size);
+        key(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+        state
+    });
+}
+
+#[test]
+fn composer_with_lines_and_a_paste_placeholder() {
+    snapshot("composer_multiline", |size| {
+        let mut state = busy(size);
+        type_text(&mut state, "Please look at this log:");
+        key(&mut state, KeyCode::Enter, KeyModifiers::SHIFT);
+        let log: String = (0..120)
+            .map(|i| format!("2026-11-21 build step {i} ok\n"))
+            .collect();
+        update(&mut state, Msg::Paste(log));
+        key(&mut state, KeyCode::Char('j'), KeyModifiers::CONTROL);
+        type_text(
+            &mut state,
+            "and tell me which step is slow. A long line that has to wrap around the composer box to show soft wrapping.",
+        );
+        state
+    });
+}
+
+#[test]
+fn history_search() {
+    snapshot("history_search", |size| {
+        let mut state = base(size);
+        update(
+            &mut state,
+            Msg::HistoryLoaded(vec![
+                "cargo test --test crash".into(),
+                "explain the writer".into(),
+                "cargo bench".into(),
+            ]),
+        );
+        key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL);
+        type_text(&mut state, "cargo");
+        state
+    });
+}
+
+#[test]
+fn quit_confirmation() {
+    snapshot("confirm_quit", |size| {
+        let mut state = busy(size);
+        key(&mut state, KeyCode::Char('q'), KeyModifiers::CONTROL);
+        state
+    });
+}
+
+#[test]
+fn too_small() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for (cols, rows) in [(20, 5), (39, 10), (80, 7)] {
+            let state = busy(Size { cols, rows });
+            insta::assert_snapshot!(format!("too_small_{cols}x{rows}"), render_text(&state));
+        }
+    });
+}
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    for cols in 0..50u16 {
+        for rows in 0..14u16 {
+            let mut state = busy(Size { cols, rows });
+            key(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+            let _ = render_text(&state);
+            key(&mut state, KeyCode::Esc, KeyModifiers::NONE);
+            key(&mut state, KeyCode::F(1), KeyModifiers::NONE);
+            let _ = render_text(&state);
+        }
+    }
+}
