@@ -17,8 +17,10 @@ use super::terminal::{self, Tty};
 use super::theme::Theme;
 use super::update::update;
 
-/// At most one frame per this interval (~60 fps): fast enough that a keystroke shows within a
-/// frame, slow enough that a flood of output cannot turn into a flood of draws.
+/// At most one frame per this interval (~60 fps) for background changes (output, streams,
+/// store acks): a flood of them cannot turn into a flood of draws. Input from the person at
+/// the keyboard is drawn at once instead — people type and click far slower than 60 Hz, and
+/// the screen must answer a keystroke faster than a frame.
 pub const FRAME: Duration = Duration::from_millis(16);
 
 /// Messages that may wait for the UI loop before producers block.
@@ -127,8 +129,13 @@ pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
             pending.push(msg);
         }
         let mut any_dirty = state.dirty;
+        let mut input = false;
         for msg in pending {
             stats.messages += 1;
+            input |= matches!(
+                msg,
+                Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(..) | Msg::Resize(_)
+            );
             if let Msg::Resize(size) = &msg {
                 let _ = terminal.resize(ratatui::layout::Rect::new(0, 0, size.cols, size.rows));
             }
@@ -160,7 +167,7 @@ pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
         if state.quit {
             break;
         }
-        if state.dirty && Instant::now() >= next_frame {
+        if state.dirty && (input || Instant::now() >= next_frame) {
             draw(&mut terminal, &state, &mut stats)?;
             state.dirty = false;
             last_draw = Instant::now();

@@ -343,16 +343,24 @@ impl Tui {
         self.with_screen(restored)
     }
 
-    /// Types `count` characters, each timed from the write until it shows on screen.
+    /// Types `count` characters into the composer, each timed from the write until it shows
+    /// on screen. The composer is cleared (Ctrl+U, untimed) every few keys so the typed text
+    /// never wraps.
     pub fn keystroke_latencies(&self, count: usize) -> Vec<Duration> {
+        const RUN: usize = 24;
         let mut out = Vec::with_capacity(count);
         let mut typed = String::new();
         for i in 0..count {
+            if typed.len() == RUN {
+                self.ctrl('u');
+                self.wait_until("composer cleared", TIMEOUT, |s| s.contains("Type a prompt"));
+                typed.clear();
+            }
             let c = (b'a' + (i % 26) as u8) as char;
             typed.push(c);
             let start = Instant::now();
             self.send(&[c as u8]);
-            let needle = typed.clone();
+            let needle = format!("│{typed}");
             self.wait_until("typed text on screen", TIMEOUT, |s| s.contains(&needle));
             out.push(start.elapsed());
             std::thread::sleep(KEY_PAUSE);
