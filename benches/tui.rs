@@ -84,7 +84,7 @@ fn frame_render() {
             &mut state,
             Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
         );
-        if n % 40 == 0 {
+        if n.is_multiple_of(40) {
             update(
                 &mut state,
                 Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
@@ -95,7 +95,7 @@ fn frame_render() {
     // A scrolling frame redraws the whole main area.
     let scroll = Samples::collect(1000, || {
         n += 1;
-        let code = if n % 2 == 0 {
+        let code = if n.is_multiple_of(2) {
             KeyCode::PageUp
         } else {
             KeyCode::PageDown
