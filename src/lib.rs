@@ -12,6 +12,7 @@
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`tui`] | the workstation: state, update, views, driver, headless render |
+//! | [`workspace`] | git worktrees per slot, per-turn snapshot commits, diffs |
 //! | [`cli`] | command-line parsing and the headless commands |
 
 pub mod cli;
@@ -24,3 +25,4 @@ pub mod paths;
 pub mod session;
 pub mod store;
 pub mod tui;
+pub mod workspace;
