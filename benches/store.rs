@@ -30,6 +30,7 @@ fn created() -> SessionCreated {
         cwd: "/bench".into(),
         command: None,
         model: None,
+        owner: None,
     }
 }
 

@@ -66,11 +66,18 @@ impl Context {
         Ok(Self { paths, config })
     }
 
+    /// Opens the store and reconciles it: sessions whose owner process died while they ran
+    /// are marked interrupted (every command does this, headless ones included).
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(
-            &self.paths.store_file,
-            self.config.store_options(),
-        )?)
+        let store = Store::open(&self.paths.store_file, self.config.store_options())?;
+        let interrupted = store.reconcile()?;
+        if !interrupted.is_empty() {
+            tracing::info!(
+                count = interrupted.len(),
+                "marked sessions of dead owners interrupted"
+            );
+        }
+        Ok(store)
     }
 }
 

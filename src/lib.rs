@@ -9,6 +9,7 @@
 //! | [`event`] | the event envelope and every event kind (the schema) |
 //! | [`session`] | `SessionState` and the one reducer every view and resume uses |
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
+//! | [`process`] | which process owns a live session, and whether it still runs |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`tui`] | the workstation: state, update, views, driver, headless render |
@@ -22,6 +23,7 @@ pub mod fixture;
 pub mod ids;
 pub mod logging;
 pub mod paths;
+pub mod process;
 pub mod session;
 pub mod store;
 pub mod tui;

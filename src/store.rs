@@ -33,9 +33,10 @@ pub use writer::Committed;
 
 use crate::event::{Event, EventKind, SessionCreated};
 use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
+use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
-use tables::{CHECKPOINTS, EVENTS, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
+use tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
 use writer::{Op, Prepared, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
@@ -202,8 +203,10 @@ impl Store {
             .collect()
     }
 
-    /// Creates a session and waits until it is durable.
-    pub fn create_session(&self, created: SessionCreated) -> Result<SessionId, StoreError> {
+    /// Creates a session owned by this process (unless `created` names another owner) and
+    /// waits until it is durable.
+    pub fn create_session(&self, mut created: SessionCreated) -> Result<SessionId, StoreError> {
+        created.owner.get_or_insert_with(ProcessOwner::current);
         let id = SessionId::new();
         self.append(id, vec![EventKind::SessionCreated(created)])?
             .wait()?;
@@ -361,6 +364,51 @@ impl Store {
         Ok(out)
     }
 
+    /// Startup reconciliation: every session that claims to be running under a process that is
+    /// gone is marked interrupted (one `session.interrupted` event). Sessions owned by a live
+    /// process, this one included, are left alone. Returns the sessions marked.
+    pub fn reconcile(&self) -> Result<Vec<SessionId>, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let claimed: Vec<(SessionId, ProcessOwner)> = {
+            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+            let table = match txn.open_table(LIVE) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(fail(e.into())),
+            };
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(|e| fail(e.into()))? {
+                let (key, value) = entry.map_err(|e| fail(e.into()))?;
+                let (pid, started) = value.value();
+                out.push((SessionId(key.value()), ProcessOwner { pid, started }));
+            }
+            out
+        };
+        let me = ProcessOwner::current();
+        let mut marked = Vec::new();
+        for (session, owner) in claimed {
+            if owner == me || owner.is_alive() {
+                continue;
+            }
+            let reason = format!(
+                "owner process {} ended while the session was running",
+                owner.pid
+            );
+            let committed = self
+                .request(Op::Interrupt {
+                    session,
+                    owner,
+                    reason,
+                })?
+                .wait()?;
+            if committed.first <= committed.last {
+                marked.push(session);
+            }
+        }
+        Ok(marked)
+    }
+
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
@@ -466,6 +514,7 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
         txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
         txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
         txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
+        txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

@@ -10,6 +10,6 @@ mod worktree;
 pub use diff::{DiffFile, DiffLine, DiffLineKind, FileDiff, parse_unified};
 pub use git::{Git, GitError};
 pub use worktree::{
-    RemoveCheck, Worktree, branch_name, checkpoint, checkpoint_ref, create, create_at, diff_against_base,
-    diff_between, removal_check, remove, repo_root,
+    RemoveCheck, Worktree, branch_name, checkpoint, checkpoint_ref, create, create_at,
+    diff_against_base, diff_between, removal_check, remove, repo_root,
 };

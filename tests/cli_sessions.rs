@@ -33,7 +33,12 @@ fn list_show_export_fork_round_trip() {
         );
     }
     assert_eq!(shown["id"], id);
-    assert_eq!(shown["events"], 301);
+    // 300 synthetic events after the creation, plus `session.interrupted` when the stream
+    // stopped mid-turn (gen-fixture exited owning a running session; the next command
+    // reconciles it).
+    let total = shown["events"].as_u64().expect("events") as usize;
+    let interrupted = shown["status"] == "interrupted";
+    assert_eq!(total, 301 + usize::from(interrupted), "{shown}");
     assert_eq!(shown["parent"], serde_json::Value::Null);
 
     let export = home.ok(&["sessions", "export", &id]);
@@ -41,7 +46,7 @@ fn list_show_export_fork_round_trip() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
-    assert_eq!(lines.len(), 301);
+    assert_eq!(lines.len(), total);
     assert_eq!(lines[0]["kind"], "session.created");
     assert!(
         lines
@@ -237,7 +242,8 @@ fn a_full_disk_fails_cleanly_and_keeps_what_was_acknowledged() {
     // The store opens, the old session is whole, and every acknowledged event is there.
     let shown: serde_json::Value =
         serde_json::from_str(&home.ok(&["sessions", "show", &id, "--json"])).expect("json");
-    assert_eq!(shown["events"], 51);
+    let interrupted = shown["status"] == "interrupted";
+    assert_eq!(shown["events"], 51 + u64::from(interrupted));
     if !new_id.is_empty() {
         let shown: serde_json::Value =
             serde_json::from_str(&home.ok(&["sessions", "show", &new_id, "--json"])).expect("json");
@@ -260,4 +266,52 @@ fn a_broken_config_is_one_line() {
     .expect("write");
     let message = home.fails(&["sessions", "list"]);
     assert!(message.contains("config.toml: line 2"), "{message}");
+}
+
+#[test]
+fn sessions_of_dead_owners_are_marked_interrupted_and_live_ones_left_alone() {
+    use std::io::{BufRead, BufReader};
+    let home = support::Home::new();
+    // Three events: a prompt, its turn starting and a response starting: mid-turn.
+    let mut child = home
+        .command()
+        .args(["debug", "gen-fixture", "--events", "3", "--hold"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let id = lines.next().expect("id").expect("line");
+    for line in lines.by_ref() {
+        if line.expect("line") == "holding" {
+            break;
+        }
+    }
+    // The owner is alive: another process leaves the session alone.
+    let show = |home: &support::Home| -> serde_json::Value {
+        serde_json::from_str(&home.ok(&["sessions", "show", &id, "--json"])).expect("json")
+    };
+    assert_eq!(show(&home)["status"], "running");
+    assert_eq!(show(&home)["events"], 4);
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    let after = show(&home);
+    assert_eq!(after["status"], "interrupted");
+    assert!(
+        after["last_error"]
+            .as_str()
+            .expect("reason")
+            .contains("ended while the session was running")
+    );
+    assert_eq!(after["events"], 5);
+    // Reconciling again changes nothing.
+    assert_eq!(show(&home)["events"], 5);
+    let export = home.ok(&["sessions", "export", &id]);
+    assert!(
+        export
+            .lines()
+            .last()
+            .expect("last")
+            .contains("\"kind\":\"session.interrupted\"")
+    );
 }

@@ -26,6 +26,7 @@ fn first_schema_events() -> Vec<EventKind> {
             cwd: "/home/dev/project".into(),
             command: Some("cargo watch -x test".into()),
             model: None,
+            owner: None,
         }),
         EventKind::SessionRenamed(SessionRenamed {
             title: "renamed ✓".into(),
@@ -43,6 +44,8 @@ fn first_schema_events() -> Vec<EventKind> {
         EventKind::SessionOwned(SessionOwned {
             pid: 4242,
             host: "devbox".into(),
+            // Added after the first schema: first-schema bytes decode it as its default.
+            started: 0,
         }),
         EventKind::SlotSpawned(SlotSpawned {
             command: "bash".into(),
@@ -256,7 +259,8 @@ fn first_schema_bytes_still_decode() {
             title: Some("old".into()),
             cwd: "/old".into(),
             command: None,
-            model: None
+            model: None,
+            owner: None,
         })
     );
 

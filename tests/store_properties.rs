@@ -40,6 +40,7 @@ fn created() -> EventKind {
         cwd: "/w".into(),
         command: None,
         model: None,
+        owner: None,
     })
 }
 

@@ -29,6 +29,10 @@ pub enum DebugCommand {
         /// Seed of the synthetic stream
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// After the last event is durable, print `holding` and stay alive (owning the session)
+        /// until stdin closes: lets tests kill an owner in the middle of a turn
+        #[arg(long)]
+        hold: bool,
     },
     /// Print docs/KEYS.md as generated from the command registry
     KeysDoc,
@@ -41,7 +45,16 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
             title,
             payload_bytes,
             seed,
-        } => gen_fixture(context, events, title, payload_bytes, seed),
+            hold,
+        } => {
+            gen_fixture(context, events, title, payload_bytes, seed)?;
+            if hold {
+                println!("holding");
+                std::io::stdout().flush()?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         DebugCommand::KeysDoc => {
             print!("{}", crate::tui::commands::keys_markdown());
             Ok(ExitCode::SUCCESS)
@@ -55,7 +68,7 @@ fn gen_fixture(
     title: String,
     payload_bytes: usize,
     seed: u64,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<()> {
     let store = context.open_store()?;
     let cwd = std::env::current_dir()
         .map(|p| p.display().to_string())
@@ -66,6 +79,7 @@ fn gen_fixture(
         cwd,
         command: None,
         model: Some("gpt-5".into()),
+        owner: None,
     })?;
     {
         let mut stdout = std::io::stdout().lock();
@@ -109,6 +123,5 @@ fn gen_fixture(
         .join()
         .map_err(|_| anyhow::anyhow!("ack printer panicked"))?;
     produced?;
-    printed?;
-    Ok(ExitCode::SUCCESS)
+    printed
 }

@@ -41,6 +41,9 @@ pub struct SessionCreated {
     pub command: Option<String>,
     /// For agent sessions: the model asked for.
     pub model: Option<String>,
+    /// The process that created the session and runs it (added after the first schema).
+    #[serde(default)]
+    pub owner: Option<crate::process::ProcessOwner>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -66,10 +69,14 @@ pub struct SessionInterrupted {
     pub reason: String,
 }
 
+/// A process took over a session (a resume, or a slot reopened after a restart).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SessionOwned {
     pub pid: u32,
     pub host: String,
+    /// Start time of the owner (see `ProcessOwner`; added after the first schema).
+    #[serde(default)]
+    pub started: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

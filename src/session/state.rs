@@ -83,7 +83,7 @@ pub struct SessionState {
     pub rows: u16,
     pub exit_code: Option<i32>,
     pub last_error: Option<String>,
-    pub owner_pid: Option<u32>,
+    pub owner: Option<crate::process::ProcessOwner>,
     pub last_commit: Option<String>,
     /// Events of kinds this build does not know (kept in the log, counted here).
     pub unknown_events: u64,
@@ -126,6 +126,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
             state.cwd = created.cwd.clone();
             state.command = created.command.clone();
             state.model = created.model.clone();
+            state.owner = created.owner;
             state.created_at = event.at;
             state.status = SessionStatus::New;
         }
@@ -133,7 +134,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         EventKind::SessionForked(forked) => {
             state.parent = Some((forked.parent, forked.at));
             state.created_at = event.at;
-            state.owner_pid = None;
+            state.owner = None;
             if state.status.is_active() {
                 state.status = SessionStatus::Interrupted;
             }
@@ -142,9 +143,14 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         EventKind::SessionInterrupted(interrupted) => {
             state.status = SessionStatus::Interrupted;
             state.last_error = Some(interrupted.reason.clone());
-            state.owner_pid = None;
+            state.owner = None;
         }
-        EventKind::SessionOwned(owned) => state.owner_pid = Some(owned.pid),
+        EventKind::SessionOwned(owned) => {
+            state.owner = Some(crate::process::ProcessOwner {
+                pid: owned.pid,
+                started: owned.started,
+            })
+        }
         EventKind::SlotSpawned(spawned) => {
             state.status = SessionStatus::Running;
             state.cols = spawned.cols;

@@ -29,7 +29,7 @@ pub struct SessionMeta {
     pub status: SessionStatus,
     pub parent: Option<ParentRef>,
     /// Process that owns the session while it runs.
-    pub owner_pid: Option<u32>,
+    pub owner: Option<crate::process::ProcessOwner>,
     pub turns: u32,
     pub last_prompt: Option<String>,
     pub exit_code: Option<i32>,
@@ -51,7 +51,7 @@ impl SessionMeta {
             last_seq: state.last_seq,
             status: state.status,
             parent: state.parent.map(|(id, seq)| ParentRef { id, seq }),
-            owner_pid: state.owner_pid,
+            owner: state.owner,
             turns: state.turns,
             last_prompt: state.last_prompt.clone(),
             exit_code: state.exit_code,

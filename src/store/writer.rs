@@ -20,9 +20,10 @@ use super::codec::{encode_event, encode_record};
 use super::error::StoreError;
 use super::meta::SessionMeta;
 use super::read::Reader;
-use super::tables::{CHECKPOINTS, EVENTS, PROMPTS, SESSIONS};
-use crate::event::{Event, EventKind, SessionForked};
+use super::tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SESSIONS};
+use crate::event::{Event, EventKind, SessionForked, SessionInterrupted};
 use crate::ids::{Seq, SessionId, Timestamp};
+use crate::process::ProcessOwner;
 use crate::session::{SessionState, reduce};
 
 /// What a successful append or fork committed.
@@ -66,13 +67,20 @@ pub(crate) enum Op {
         at: Option<Seq>,
         time: Timestamp,
     },
+    /// Marks `session` interrupted if it still runs under `owner` (checked inside the write
+    /// transaction, so two processes reconciling at once write one event, not two).
+    Interrupt {
+        session: SessionId,
+        owner: ProcessOwner,
+        reason: String,
+    },
 }
 
 impl Request {
     fn weight(&self) -> usize {
         match &self.op {
             Op::Append { events, .. } => events.len().max(1),
-            Op::Fork { .. } => 1,
+            Op::Fork { .. } | Op::Interrupt { .. } => 1,
         }
     }
 }
@@ -103,6 +111,7 @@ type Tables<'t> = (
     Table<'t, u128, &'static [u8]>,
     Table<'t, (u128, u64), &'static [u8]>,
     Table<'t, (i64, u128, u64), &'static str>,
+    Table<'t, u128, (u32, u64)>,
 );
 
 impl Writer {
@@ -189,6 +198,7 @@ impl Writer {
                 txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?,
                 txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?,
                 txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?,
+                txn.open_table(LIVE).map_err(|e| fail(e.into()))?,
             );
             for op in ops {
                 let result = match op {
@@ -202,6 +212,11 @@ impl Writer {
                         at,
                         time,
                     } => self.fork(&mut tables, child, parent, at, time),
+                    Op::Interrupt {
+                        session,
+                        owner,
+                        reason,
+                    } => self.interrupt(&mut tables, session, owner, reason),
                 };
                 match result {
                     Ok(committed) => {
@@ -220,6 +235,15 @@ impl Writer {
                         .1
                         .insert(session.0, bytes.as_slice())
                         .map_err(|e| fail(e.into()))?;
+                    match cached
+                        .state
+                        .owner
+                        .filter(|_| cached.state.status.is_active())
+                    {
+                        Some(owner) => tables.4.insert(session.0, (owner.pid, owner.started)),
+                        None => tables.4.remove(session.0),
+                    }
+                    .map_err(|e| fail(e.into()))?;
                 }
             }
         }
@@ -401,6 +425,42 @@ impl Writer {
         self.cache.insert(child, cached);
         Ok(Committed {
             session: child,
+            first: last,
+            last,
+        })
+    }
+}
+
+impl Writer {
+    fn interrupt(
+        &mut self,
+        tables: &mut Tables<'_>,
+        session: SessionId,
+        owner: ProcessOwner,
+        reason: String,
+    ) -> Result<Committed, StoreError> {
+        let Some(mut cached) = self.load(tables, session, false)? else {
+            return Err(StoreError::MissingSession(session));
+        };
+        let last = cached.state.last_seq;
+        if !cached.state.status.is_active() || cached.state.owner != Some(owner) {
+            // Someone else already reconciled it, or its owner moved on: nothing to do.
+            self.cache.insert(session, cached);
+            return Ok(Committed {
+                session,
+                first: last.next(),
+                last,
+            });
+        }
+        let event = Prepared::new(
+            Timestamp::now(),
+            EventKind::SessionInterrupted(SessionInterrupted { reason }),
+        )?;
+        self.insert(tables, session, &mut cached, event)?;
+        let last = cached.state.last_seq;
+        self.cache.insert(session, cached);
+        Ok(Committed {
+            session,
             first: last,
             last,
         })

@@ -27,19 +27,19 @@ impl Core {
         Self { store, cwd }
     }
 
-    /// Work to do once the loop is running: history and recent sessions.
-    pub fn start(&self, tx: &mpsc::Sender<Msg>) {
-        let store = self.store.clone();
-        let tx = tx.clone();
-        tokio::task::spawn_blocking(move || {
-            match store.recent_prompts(HISTORY_PROMPTS) {
-                Ok(prompts) => {
-                    let _ = tx.blocking_send(Msg::HistoryLoaded(prompts));
-                }
-                Err(err) => tracing::warn!(error = %err, "cannot load history"),
-            }
-            let _ = tx.blocking_send(load_sessions(&store));
-        });
+    /// What the first frame needs from the store: prompt history and recent sessions. Read
+    /// before the loop starts (a few milliseconds), so a key pressed at once — Up to recall the
+    /// last prompt — never races the load.
+    pub fn preload(&self) -> Vec<Msg> {
+        let history = match self.store.recent_prompts(HISTORY_PROMPTS) {
+            Ok(prompts) => Msg::HistoryLoaded(prompts),
+            Err(err) => Msg::StoreFailed {
+                slot: None,
+                text: None,
+                error: err.to_string(),
+            },
+        };
+        vec![history, load_sessions(&self.store)]
     }
 
     pub fn run(&self, effect: Effect, tx: &mpsc::Sender<Msg>) {
@@ -56,6 +56,7 @@ impl Core {
                             cwd,
                             command: None,
                             model: None,
+                            owner: None,
                         })
                         .and_then(|session| {
                             store

@@ -103,7 +103,11 @@ pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    core.start(&tx);
+    for msg in core.preload() {
+        for effect in update(&mut state, msg) {
+            core.run(effect, &tx);
+        }
+    }
     let mut stats = DriverStats::default();
     draw(&mut terminal, &state, &mut stats)?;
     state.dirty = false;

@@ -64,7 +64,9 @@ pub fn parse_unified(text: &str) -> Vec<FileDiff> {
             });
             continue;
         }
-        let Some(file) = files.last_mut() else { continue };
+        let Some(file) = files.last_mut() else {
+            continue;
+        };
         let in_hunks = !file.lines.is_empty();
         if !in_hunks {
             if line.starts_with("new file mode") {
@@ -140,12 +142,21 @@ index 0000000..3333333
         assert_eq!((files[0].additions, files[0].deletions), (1, 1));
         assert_eq!(files[0].lines[0].kind, DiffLineKind::HunkHeader);
         assert_eq!(files[1].status, DiffFile::Added);
-        assert_eq!(files[1].lines.last().map(|l| l.kind), Some(DiffLineKind::Note));
+        assert_eq!(
+            files[1].lines.last().map(|l| l.kind),
+            Some(DiffLineKind::Note)
+        );
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for text in ["", "+++", "diff --git", "@@\n+x\n", "diff --git a\n+++ b/\n-\n+"] {
+        for text in [
+            "",
+            "+++",
+            "diff --git",
+            "@@\n+x\n",
+            "diff --git a\n+++ b/\n-\n+",
+        ] {
             let _ = parse_unified(text);
         }
     }

@@ -92,7 +92,9 @@ impl Git {
     {
         let output = self.output(args.clone())?;
         if output.status.success() {
-            return Ok(String::from_utf8_lossy(&output.stdout).trim_end().to_owned());
+            return Ok(String::from_utf8_lossy(&output.stdout)
+                .trim_end()
+                .to_owned());
         }
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("not a git repository") {
@@ -100,7 +102,11 @@ impl Git {
         }
         let message = stderr
             .lines()
-            .map(|l| l.trim().trim_start_matches("fatal: ").trim_start_matches("error: "))
+            .map(|l| {
+                l.trim()
+                    .trim_start_matches("fatal: ")
+                    .trim_start_matches("error: ")
+            })
             .find(|l| !l.is_empty())
             .unwrap_or("no message")
             .to_owned();

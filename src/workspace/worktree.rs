@@ -39,7 +39,11 @@ fn sanitize(name: &str) -> String {
     }
     let out: String = out.trim_end_matches('-').chars().take(NAME_MAX).collect();
     let out = out.trim_end_matches('-').to_owned();
-    if out.is_empty() { "slot".to_owned() } else { out }
+    if out.is_empty() {
+        "slot".to_owned()
+    } else {
+        out
+    }
 }
 
 /// `switchboard/<slot-name>`, made safe for git.
@@ -59,7 +63,10 @@ pub fn create(repo: &Path, worktrees_dir: &Path, name: &str) -> Result<Worktree,
         .run(["rev-parse", "--verify", "HEAD^{commit}"])
         .map_err(|_| GitError::Failed {
             command: "rev-parse HEAD".into(),
-            message: format!("{} has no commits yet; commit something first", repo.display()),
+            message: format!(
+                "{} has no commits yet; commit something first",
+                repo.display()
+            ),
         })?;
     create_at(repo, worktrees_dir, name, &head)
 }
@@ -75,10 +82,17 @@ pub fn create_at(
     // A worktree directory deleted by hand leaves a stale registration; drop those first.
     git.run(["worktree", "prune"])?;
     let branch = branch_name(name);
-    if git.succeeds(["show-ref", "--verify", "--quiet", &format!("refs/heads/{branch}")])? {
+    if git.succeeds([
+        "show-ref",
+        "--verify",
+        "--quiet",
+        &format!("refs/heads/{branch}"),
+    ])? {
         return Err(GitError::Failed {
             command: "worktree add".into(),
-            message: format!("branch {branch} is taken; pick another slot name or delete the branch"),
+            message: format!(
+                "branch {branch} is taken; pick another slot name or delete the branch"
+            ),
         });
     }
     let repo_name = repo
@@ -98,7 +112,9 @@ pub fn create_at(
     })?;
     let base = git.run(["rev-parse", "--verify", &format!("{commit}^{{commit}}")])?;
     let path_arg = path.to_string_lossy().into_owned();
-    git.run(["worktree", "add", "--quiet", "-b", &branch, &path_arg, &base])?;
+    git.run([
+        "worktree", "add", "--quiet", "-b", &branch, &path_arg, &base,
+    ])?;
     Ok(Worktree {
         repo: repo.to_owned(),
         path,
@@ -225,7 +241,10 @@ mod tests {
 
     #[test]
     fn names_are_safe_for_git() {
-        assert_eq!(branch_name("Agent 1: fix the FLAKY test!"), "switchboard/agent-1-fix-the-flaky-test");
+        assert_eq!(
+            branch_name("Agent 1: fix the FLAKY test!"),
+            "switchboard/agent-1-fix-the-flaky-test"
+        );
         assert_eq!(branch_name("///"), "switchboard/slot");
         assert_eq!(sanitize(&"x".repeat(100)).len(), NAME_MAX);
     }

@@ -127,7 +127,7 @@ impl Tui {
                     Ok(n) => n,
                 };
                 let (lock, cvar) = &*thread_shared;
-                let mut shared = lock.lock().unwrap();
+                let mut shared = lock.lock().unwrap_or_else(|e| e.into_inner());
                 if n == 0 {
                     shared.eof = true;
                     cvar.notify_all();
@@ -140,7 +140,10 @@ impl Tui {
                 cvar.notify_all();
                 drop(shared);
                 if !reply.is_empty() {
-                    let _ = thread_writer.lock().unwrap().write_all(&reply);
+                    let _ = thread_writer
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .write_all(&reply);
                 }
             }
         });
@@ -155,13 +158,20 @@ impl Tui {
 
     /// The screen as text, one line per row, trailing spaces trimmed.
     pub fn screen(&self) -> String {
-        let shared = self.shared.0.lock().unwrap();
+        let shared = self.shared.0.lock().unwrap_or_else(|e| e.into_inner());
         screen_text(shared.parser.screen())
     }
 
     /// Runs `check` on the parsed screen.
     pub fn with_screen<T>(&self, check: impl FnOnce(&vt100::Screen) -> T) -> T {
-        check(self.shared.0.lock().unwrap().parser.screen())
+        check(
+            self.shared
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .parser
+                .screen(),
+        )
     }
 
     /// Waits (without sleeping blindly) until `pred` holds for the screen text; panics with
@@ -179,7 +189,7 @@ impl Tui {
     ) {
         let deadline = Instant::now() + timeout;
         let (lock, cvar) = &*self.shared;
-        let mut shared = lock.lock().unwrap();
+        let mut shared = lock.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if pred(shared.parser.screen()) {
                 return;
@@ -201,7 +211,7 @@ impl Tui {
     }
 
     pub fn send(&self, bytes: &[u8]) {
-        let mut writer = self.writer.lock().unwrap();
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         writer.write_all(bytes).expect("write to pty");
         writer.flush().expect("flush pty");
     }
@@ -262,12 +272,22 @@ impl Tui {
 
     /// Every byte the program has written so far.
     pub fn output(&self) -> Vec<u8> {
-        self.shared.0.lock().unwrap().raw.clone()
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .raw
+            .clone()
     }
 
     /// Number of bytes the program has written so far.
     pub fn output_len(&self) -> usize {
-        self.shared.0.lock().unwrap().raw.len()
+        self.shared
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .raw
+            .len()
     }
 
     /// Waits until the raw output satisfies `pred` (for sequences the screen does not show,
@@ -275,7 +295,7 @@ impl Tui {
     pub fn wait_output(&self, what: &str, pred: impl Fn(&[u8]) -> bool) {
         let deadline = Instant::now() + TIMEOUT;
         let (lock, cvar) = &*self.shared;
-        let mut shared = lock.lock().unwrap();
+        let mut shared = lock.lock().unwrap_or_else(|e| e.into_inner());
         while !pred(&shared.raw) {
             let now = Instant::now();
             assert!(
@@ -315,7 +335,7 @@ impl Tui {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 // Let the reader drain what the program wrote before exiting.
                 let (lock, cvar) = &*self.shared;
-                let mut shared = lock.lock().unwrap();
+                let mut shared = lock.lock().unwrap_or_else(|e| e.into_inner());
                 while !shared.eof && Instant::now() < deadline {
                     shared = cvar
                         .wait_timeout(shared, Duration::from_millis(100))
@@ -330,7 +350,7 @@ impl Tui {
                 self.screen()
             );
             let (lock, cvar) = &*self.shared;
-            let shared = lock.lock().unwrap();
+            let shared = lock.lock().unwrap_or_else(|e| e.into_inner());
             let _ = cvar
                 .wait_timeout(shared, Duration::from_millis(20))
                 .unwrap();
