@@ -9,6 +9,7 @@
 //! | [`event`] | the event envelope and every event kind (the schema) |
 //! | [`session`] | `SessionState` and the one reducer every view and resume uses |
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
+//! | [`model`] | Responses API: request body, SSE decoding, streaming client with retries, scripted loopback provider |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`cli`] | command-line parsing and the headless commands |
@@ -19,6 +20,7 @@ pub mod event;
 pub mod fixture;
 pub mod ids;
 pub mod logging;
+pub mod model;
 pub mod paths;
 pub mod session;
 pub mod store;

@@ -1,0 +1,512 @@
+//! The streaming HTTP client for `POST {base_url}/responses`.
+//!
+//! [`ResponsesClient::stream`] returns a [`ResponseStream`]: typed events, retry notices and at
+//! most one final error, in order. It is a plain value: nothing runs unless it is polled, and
+//! dropping it cancels the request and closes the connection. Retries, the idle timeout and
+//! the suppression of replayed text (see [`super::replay`]) all happen inside it.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::{Stream, StreamExt};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+
+use super::error::ModelError;
+use super::replay::ReplayFilter;
+use super::request::ResponsesRequest;
+use super::settings::{ApiKey, ModelSettings};
+use super::stream::{EventDecoder, ResponseEvent, StreamError};
+use super::wire::parse_error_body;
+
+/// Why this value: a TCP/TLS handshake that takes longer than this is a network problem worth
+/// a retry, not a slow model (model latency is covered by the idle timeout).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Why this value: error bodies are small JSON; reading more would only hold a broken proxy's
+/// page in memory.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Why this value: enough of an unexpected body to recognise it in an error message.
+const SNIPPET_CHARS: usize = 200;
+
+/// One thing the stream reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamUpdate {
+    /// A typed event (already de-duplicated after a retry). The last one is `Completed` or
+    /// `Incomplete`; a failed response ends the stream with an error instead.
+    Event(ResponseEvent),
+    /// An attempt failed; attempt `attempt` of `max_attempts` starts after `delay`.
+    Retrying {
+        attempt: u32,
+        max_attempts: u32,
+        /// The wait before the attempt: the server's `retry-after` when it sent one, else the
+        /// backoff.
+        delay: Duration,
+        /// Why the previous attempt failed (safe to show: no key).
+        reason: String,
+    },
+}
+
+/// How the client waits between attempts: real time by default. Tests pass one that records
+/// the requested delay and returns at once, so backoff is asserted on values, not clocks.
+#[derive(Clone)]
+pub struct Sleeper(Arc<dyn Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync>);
+
+impl Sleeper {
+    pub fn new(sleep: impl Fn(Duration) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(sleep))
+    }
+
+    /// `tokio::time::sleep`.
+    pub fn tokio() -> Self {
+        Self::new(|delay| Box::pin(tokio::time::sleep(delay)))
+    }
+
+    /// No wait at all.
+    pub fn none() -> Self {
+        Self::new(|_| Box::pin(async {}))
+    }
+}
+
+impl Default for Sleeper {
+    fn default() -> Self {
+        Self::tokio()
+    }
+}
+
+impl fmt::Debug for Sleeper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sleeper")
+    }
+}
+
+/// A client for one endpoint and key. Cheap to clone; clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct ResponsesClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    http: reqwest::Client,
+    settings: ModelSettings,
+    key: ApiKey,
+    url: String,
+    sleeper: Sleeper,
+}
+
+impl ResponsesClient {
+    /// Fails when the settings carry no key or the HTTP client cannot be built.
+    pub fn new(settings: ModelSettings) -> Result<Self, ModelError> {
+        Self::with_sleeper(settings, Sleeper::tokio())
+    }
+
+    pub fn with_sleeper(settings: ModelSettings, sleeper: Sleeper) -> Result<Self, ModelError> {
+        let key = settings
+            .api_key
+            .clone()
+            .ok_or_else(|| ModelError::MissingKey {
+                var: settings.key_var.clone(),
+            })?;
+        let url = settings.responses_url();
+        let parsed = reqwest::Url::parse(&url).map_err(|e| {
+            ModelError::Setup(format!("invalid base URL {}: {e}", settings.base_url))
+        })?;
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")));
+        if is_loopback(&parsed) {
+            // A local endpoint (the scripted provider, a local gateway) must never be sent
+            // through an HTTP proxy from the environment.
+            builder = builder.no_proxy();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| ModelError::Setup(describe(&e, &key)))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                settings,
+                key,
+                url,
+                sleeper,
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &ModelSettings {
+        &self.inner.settings
+    }
+
+    /// Starts streaming `request`. Nothing is sent until the stream is first polled.
+    pub fn stream(&self, request: &ResponsesRequest) -> ResponseStream {
+        let (body, queue) = match serde_json::to_vec(request) {
+            Ok(body) => (body, VecDeque::new()),
+            Err(e) => (
+                Vec::new(),
+                VecDeque::from([Err(ModelError::Setup(format!(
+                    "cannot encode request: {e}"
+                )))]),
+            ),
+        };
+        let phase = if queue.is_empty() {
+            Phase::Connect
+        } else {
+            Phase::Finished
+        };
+        let driver = Driver {
+            inner: self.inner.clone(),
+            body,
+            attempt: 1,
+            phase,
+            queue,
+            filter: ReplayFilter::new(),
+            decoded: Vec::new(),
+        };
+        let updates = futures_util::stream::unfold(driver, |mut driver| async move {
+            let update = driver.next().await?;
+            Some((update, driver))
+        });
+        ResponseStream {
+            inner: Box::pin(updates),
+        }
+    }
+}
+
+/// The updates of one request. Dropping it cancels the request.
+pub struct ResponseStream {
+    inner: Pin<Box<dyn Stream<Item = Result<StreamUpdate, ModelError>> + Send>>,
+}
+
+impl ResponseStream {
+    /// The next update; `None` after the terminal event or the final error.
+    pub async fn next_update(&mut self) -> Option<Result<StreamUpdate, ModelError>> {
+        self.inner.next().await
+    }
+}
+
+impl Stream for ResponseStream {
+    type Item = Result<StreamUpdate, ModelError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for ResponseStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResponseStream")
+    }
+}
+
+enum Phase {
+    Connect,
+    Wait(Duration),
+    Read(reqwest::Response, EventDecoder),
+    Finished,
+}
+
+struct Driver {
+    inner: Arc<Inner>,
+    body: Vec<u8>,
+    /// The attempt in progress, from 1.
+    attempt: u32,
+    phase: Phase,
+    queue: VecDeque<Result<StreamUpdate, ModelError>>,
+    filter: ReplayFilter,
+    decoded: Vec<Result<ResponseEvent, StreamError>>,
+}
+
+impl Driver {
+    async fn next(&mut self) -> Option<Result<StreamUpdate, ModelError>> {
+        loop {
+            if let Some(update) = self.queue.pop_front() {
+                return Some(update);
+            }
+            match std::mem::replace(&mut self.phase, Phase::Finished) {
+                Phase::Finished => return None,
+                Phase::Wait(delay) => {
+                    (self.inner.sleeper.0)(delay).await;
+                    self.phase = Phase::Connect;
+                }
+                Phase::Connect => match self.connect().await {
+                    Ok(response) => {
+                        tracing::debug!(attempt = self.attempt, "model stream open");
+                        self.filter.begin_attempt();
+                        self.phase = Phase::Read(response, EventDecoder::new());
+                    }
+                    Err(err) => self.attempt_failed(err),
+                },
+                Phase::Read(mut response, mut decoder) => {
+                    let idle = self.inner.settings.idle_timeout;
+                    match tokio::time::timeout(idle, response.chunk()).await {
+                        Err(_) => self.attempt_failed(ModelError::IdleTimeout(idle)),
+                        Ok(Err(err)) => self.attempt_failed(ModelError::Connection(describe(
+                            &err,
+                            &self.inner.key,
+                        ))),
+                        Ok(Ok(None)) => self.attempt_failed(ModelError::Truncated),
+                        Ok(Ok(Some(bytes))) => {
+                            decoder.feed(&bytes, &mut self.decoded);
+                            if !self.deliver_decoded() {
+                                self.phase = Phase::Read(response, decoder);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Queues the decoded events; true when the response reached its end.
+    fn deliver_decoded(&mut self) -> bool {
+        let mut decoded = std::mem::take(&mut self.decoded);
+        let ended = self.deliver(decoded.drain(..));
+        decoded.clear();
+        self.decoded = decoded;
+        ended
+    }
+
+    fn deliver(
+        &mut self,
+        events: impl Iterator<Item = Result<ResponseEvent, StreamError>>,
+    ) -> bool {
+        let key = &self.inner.key;
+        for result in events {
+            let event = match result {
+                Ok(event) => event,
+                Err(err) => {
+                    self.queue.push_back(Err(ModelError::Stream(err)));
+                    return true;
+                }
+            };
+            let end = match event {
+                ResponseEvent::Failed(info) => {
+                    let error = info.error.unwrap_or_default();
+                    Some(ModelError::ResponseFailed {
+                        code: error.code,
+                        message: key.redact(&error.message),
+                    })
+                }
+                ResponseEvent::Error(mut error) => {
+                    error.message = key.redact(&error.message);
+                    Some(ModelError::Api(error))
+                }
+                event => {
+                    let terminal = event.is_terminal();
+                    if let Some(event) = self.filter.filter(event) {
+                        self.queue.push_back(Ok(StreamUpdate::Event(event)));
+                    }
+                    if terminal {
+                        return true;
+                    }
+                    None
+                }
+            };
+            if let Some(err) = end {
+                tracing::info!(error = %err, "model response ended with an error");
+                self.queue.push_back(Err(err));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Decides between another attempt and the final error.
+    fn attempt_failed(&mut self, err: ModelError) {
+        let policy = self.inner.settings.retry;
+        let max_attempts = policy.max_attempts.max(1);
+        if !err.is_retryable() {
+            tracing::info!(attempt = self.attempt, error = %err, "model request failed");
+            self.queue.push_back(Err(err));
+            return;
+        }
+        if self.attempt >= max_attempts {
+            tracing::warn!(attempts = self.attempt, error = %err, "model request gave up");
+            let err = if self.attempt == 1 {
+                err
+            } else {
+                ModelError::GaveUp {
+                    attempts: self.attempt,
+                    last: Box::new(err),
+                }
+            };
+            self.queue.push_back(Err(err));
+            return;
+        }
+        self.attempt += 1;
+        let jitter = rand::random_range(0.8..=1.2);
+        let delay = policy.delay(self.attempt, err.retry_after(), jitter);
+        tracing::info!(attempt = self.attempt, ?delay, error = %err, "retrying model request");
+        self.queue.push_back(Ok(StreamUpdate::Retrying {
+            attempt: self.attempt,
+            max_attempts,
+            delay,
+            reason: err.to_string(),
+        }));
+        self.phase = Phase::Wait(delay);
+    }
+
+    async fn connect(&self) -> Result<reqwest::Response, ModelError> {
+        let inner = &self.inner;
+        let idle = inner.settings.idle_timeout;
+        let request = inner
+            .http
+            .post(&inner.url)
+            .bearer_auth(inner.key.expose())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "text/event-stream")
+            .body(self.body.clone());
+        let response = match tokio::time::timeout(idle, request.send()).await {
+            Err(_) => return Err(ModelError::IdleTimeout(idle)),
+            Ok(Err(err)) => return Err(ModelError::Connection(describe(&err, &inner.key))),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
+            return match content_type {
+                Some(kind) if !kind.to_ascii_lowercase().starts_with("text/event-stream") => {
+                    let body = read_limited(response, idle).await;
+                    Err(ModelError::NotAnEventStream {
+                        content_type: kind,
+                        snippet: inner.key.redact(&snippet(&body)),
+                    })
+                }
+                _ => Ok(response),
+            };
+        }
+        let retry_after = retry_after(response.headers());
+        let reason = response.status().canonical_reason().unwrap_or("error");
+        let body = read_limited(response, idle).await;
+        let (code, message) = match parse_error_body(&body) {
+            Some(error) => (error.code, error.message),
+            None if body.is_empty() => (None, reason.to_owned()),
+            None => (None, snippet(&body)),
+        };
+        Err(ModelError::Http {
+            status,
+            code,
+            message: inner.key.redact(&message),
+            retry_after,
+        })
+    }
+}
+
+/// Reads at most [`MAX_ERROR_BODY`] bytes of a body, giving up quietly on errors or idleness:
+/// the body only decorates an error that is already known.
+async fn read_limited(mut response: reqwest::Response, idle: Duration) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < MAX_ERROR_BODY {
+        match tokio::time::timeout(idle, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(MAX_ERROR_BODY);
+    body
+}
+
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(SNIPPET_CHARS).collect();
+    if flat.chars().count() > SNIPPET_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+}
+
+/// The server's requested wait: `retry-after-ms` (OpenAI sends it) or `retry-after` in
+/// seconds (integer or decimal). The HTTP-date form is not used by the API and is ignored.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let parse = |name: &str, scale: f64| {
+        header_text(headers, name)?
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .map(|v| Duration::from_secs_f64((v * scale).min(86_400.0)))
+    };
+    parse("retry-after-ms", 0.001).or_else(|| parse("retry-after", 1.0))
+}
+
+/// A transport error as one line: the error and its causes, without the URL, key redacted.
+fn describe(err: &reqwest::Error, key: &ApiKey) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    let url = err.url().map(|u| u.as_str().to_owned());
+    let mut line = parts.join(": ");
+    if let Some(url) = url {
+        line = line.replace(&url, "the endpoint");
+    }
+    key.redact(&line)
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn retry_after_prefers_milliseconds_and_accepts_decimals() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(retry_after(&headers), None);
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert("retry-after", HeaderValue::from_static("0.5"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(500)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_millis(250)));
+        headers.remove("retry-after-ms");
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn snippets_are_short_and_single_line() {
+        let long = "x ".repeat(500);
+        let text = snippet(long.as_bytes());
+        assert!(text.chars().count() <= SNIPPET_CHARS + 1);
+        assert!(!snippet(b"<html>\n<body>bad</body>\n</html>").contains('\n'));
+    }
+
+    #[test]
+    fn missing_key_is_reported_with_its_variable() {
+        let mut settings = ModelSettings::local("http://127.0.0.1:9/v1", "k");
+        settings.api_key = None;
+        settings.key_var = "MY_KEY".into();
+        let err = ResponsesClient::new(settings).unwrap_err();
+        assert!(err.to_string().contains("MY_KEY"), "{err}");
+    }
+}

@@ -1,0 +1,611 @@
+//! SSE frames → typed Responses API events. Pure: no I/O, no clock.
+//!
+//! Dispatch is on the JSON `type` (the `event:` line is only a fallback for naming what broke).
+//! An event type this build does not know is skipped with a `tracing` debug line, never an
+//! error: the API adds event kinds over time. A known event whose JSON is malformed or lacks a
+//! required field is a [`StreamError`] value, never a panic.
+
+use serde::Deserialize;
+
+use super::sse::{SseDecoder, SseError, SseFrame};
+use super::wire::{WireItem, WireResponse};
+use crate::event::{DeltaChannel, OutputItem, Usage};
+
+/// One typed event of a streamed response. Field names follow the wire; indexes are the
+/// API's (`output_index` orders items in the response, `content_index`/`summary_index` order
+/// parts within an item).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseEvent {
+    Created(ResponseInfo),
+    InProgress(ResponseInfo),
+    OutputItemAdded {
+        output_index: u32,
+        item: OutputItem,
+    },
+    /// The authoritative copy of an item: run tool calls from this one.
+    OutputItemDone {
+        output_index: u32,
+        item: OutputItem,
+    },
+    ContentPartAdded {
+        at: PartAt,
+        part: ContentPart,
+    },
+    ContentPartDone {
+        at: PartAt,
+        part: ContentPart,
+    },
+    OutputTextDelta {
+        at: PartAt,
+        delta: String,
+    },
+    OutputTextDone {
+        at: PartAt,
+        text: String,
+    },
+    RefusalDelta {
+        at: PartAt,
+        delta: String,
+    },
+    RefusalDone {
+        at: PartAt,
+        refusal: String,
+    },
+    FunctionCallArgumentsDelta {
+        at: ItemAt,
+        delta: String,
+    },
+    FunctionCallArgumentsDone {
+        at: ItemAt,
+        arguments: String,
+    },
+    ReasoningSummaryPartAdded {
+        at: PartAt,
+        part: ContentPart,
+    },
+    ReasoningSummaryPartDone {
+        at: PartAt,
+        part: ContentPart,
+    },
+    ReasoningSummaryTextDelta {
+        at: PartAt,
+        delta: String,
+    },
+    ReasoningSummaryTextDone {
+        at: PartAt,
+        text: String,
+    },
+    ReasoningTextDelta {
+        at: PartAt,
+        delta: String,
+    },
+    ReasoningTextDone {
+        at: PartAt,
+        text: String,
+    },
+    /// The response finished; `usage` is set.
+    Completed(ResponseInfo),
+    /// The response stopped early; `incomplete_reason` says why (e.g. `max_output_tokens`).
+    Incomplete(ResponseInfo),
+    /// The response failed; `error` holds the API's code and message.
+    Failed(ResponseInfo),
+    /// A stream-level error event.
+    Error(ApiError),
+}
+
+/// A streamed fragment on one channel of one output item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delta<'a> {
+    pub channel: DeltaChannel,
+    pub item_id: &'a str,
+    pub output_index: u32,
+    /// `content_index` or `summary_index`; 0 for function call arguments.
+    pub index: u32,
+    pub text: &'a str,
+}
+
+/// Where an item-level event belongs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemAt {
+    pub item_id: String,
+    pub output_index: u32,
+}
+
+/// Where a part-level event belongs; `index` is the `content_index` or the `summary_index`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PartAt {
+    pub item_id: String,
+    pub output_index: u32,
+    pub index: u32,
+}
+
+/// A content part (`output_text`, `refusal`, `summary_text`, `reasoning_text`, …) with its text
+/// (`text`, or `refusal` for refusal parts). Annotations are not modelled.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContentPart {
+    pub kind: String,
+    pub text: String,
+}
+
+/// An `error` object, from an `error` event, a failed response or an HTTP error body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiError {
+    pub code: Option<String>,
+    pub message: String,
+    pub param: Option<String>,
+}
+
+/// The parts of a `response` object a client acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResponseInfo {
+    pub id: String,
+    pub status: Option<String>,
+    pub model: Option<String>,
+    /// The full output, on terminal events (empty on `created`/`in_progress`).
+    pub output: Vec<OutputItem>,
+    pub usage: Option<Usage>,
+    pub error: Option<ApiError>,
+    pub incomplete_reason: Option<String>,
+}
+
+/// A frame that could not become a typed event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    #[error("malformed `{event}` event: {detail}")]
+    Malformed { event: String, detail: String },
+    #[error(transparent)]
+    Sse(#[from] SseError),
+}
+
+impl ResponseEvent {
+    /// The wire `type` of this event.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Created(_) => "response.created",
+            Self::InProgress(_) => "response.in_progress",
+            Self::OutputItemAdded { .. } => "response.output_item.added",
+            Self::OutputItemDone { .. } => "response.output_item.done",
+            Self::ContentPartAdded { .. } => "response.content_part.added",
+            Self::ContentPartDone { .. } => "response.content_part.done",
+            Self::OutputTextDelta { .. } => "response.output_text.delta",
+            Self::OutputTextDone { .. } => "response.output_text.done",
+            Self::RefusalDelta { .. } => "response.refusal.delta",
+            Self::RefusalDone { .. } => "response.refusal.done",
+            Self::FunctionCallArgumentsDelta { .. } => "response.function_call_arguments.delta",
+            Self::FunctionCallArgumentsDone { .. } => "response.function_call_arguments.done",
+            Self::ReasoningSummaryPartAdded { .. } => "response.reasoning_summary_part.added",
+            Self::ReasoningSummaryPartDone { .. } => "response.reasoning_summary_part.done",
+            Self::ReasoningSummaryTextDelta { .. } => "response.reasoning_summary_text.delta",
+            Self::ReasoningSummaryTextDone { .. } => "response.reasoning_summary_text.done",
+            Self::ReasoningTextDelta { .. } => "response.reasoning_text.delta",
+            Self::ReasoningTextDone { .. } => "response.reasoning_text.done",
+            Self::Completed(_) => "response.completed",
+            Self::Incomplete(_) => "response.incomplete",
+            Self::Failed(_) => "response.failed",
+            Self::Error(_) => "error",
+        }
+    }
+
+    /// The streamed fragment this event carries, if it is a delta: what a live view appends
+    /// and what the agent stores as a `response.delta` event.
+    pub fn delta(&self) -> Option<Delta<'_>> {
+        let (channel, item_id, output_index, index, text) = match self {
+            Self::OutputTextDelta { at, delta } => (
+                DeltaChannel::Text,
+                &at.item_id,
+                at.output_index,
+                at.index,
+                delta,
+            ),
+            Self::RefusalDelta { at, delta } => (
+                DeltaChannel::Refusal,
+                &at.item_id,
+                at.output_index,
+                at.index,
+                delta,
+            ),
+            Self::ReasoningSummaryTextDelta { at, delta } => (
+                DeltaChannel::ReasoningSummary,
+                &at.item_id,
+                at.output_index,
+                at.index,
+                delta,
+            ),
+            Self::ReasoningTextDelta { at, delta } => (
+                DeltaChannel::Reasoning,
+                &at.item_id,
+                at.output_index,
+                at.index,
+                delta,
+            ),
+            Self::FunctionCallArgumentsDelta { at, delta } => (
+                DeltaChannel::Arguments,
+                &at.item_id,
+                at.output_index,
+                0,
+                delta,
+            ),
+            _ => return None,
+        };
+        Some(Delta {
+            channel,
+            item_id,
+            output_index,
+            index,
+            text,
+        })
+    }
+
+    /// The text of a delta event, for trimming a replayed prefix.
+    pub(crate) fn delta_text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::OutputTextDelta { delta, .. }
+            | Self::RefusalDelta { delta, .. }
+            | Self::ReasoningSummaryTextDelta { delta, .. }
+            | Self::ReasoningTextDelta { delta, .. }
+            | Self::FunctionCallArgumentsDelta { delta, .. } => Some(delta),
+            _ => None,
+        }
+    }
+
+    /// Whether the stream ends after this event (no more events belong to the response).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Self::Completed(_) | Self::Incomplete(_) | Self::Failed(_) | Self::Error(_)
+        )
+    }
+}
+
+/// Every event type this build decodes, so a malformed one can be told from an unknown one.
+const KNOWN_TYPES: &[&str] = &[
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.output_item.done",
+    "response.content_part.added",
+    "response.content_part.done",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.refusal.delta",
+    "response.refusal.done",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.reasoning_summary_part.added",
+    "response.reasoning_summary_part.done",
+    "response.reasoning_summary_text.delta",
+    "response.reasoning_summary_text.done",
+    "response.reasoning_text.delta",
+    "response.reasoning_text.done",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "error",
+];
+
+/// One flat shape for every event: each event fills the fields it has. Deserialising into it
+/// is a single pass with no intermediate `Value`, which keeps the hot delta path fast.
+#[derive(Deserialize)]
+struct WireEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    item_id: Option<String>,
+    output_index: Option<u32>,
+    content_index: Option<u32>,
+    summary_index: Option<u32>,
+    delta: Option<String>,
+    text: Option<String>,
+    refusal: Option<String>,
+    arguments: Option<String>,
+    item: Option<WireItem>,
+    part: Option<WirePart>,
+    response: Option<WireResponse>,
+    code: Option<String>,
+    message: Option<String>,
+    param: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WirePart {
+    #[serde(rename = "type")]
+    kind: String,
+    text: Option<String>,
+    refusal: Option<String>,
+}
+
+/// Only the type, for telling an unknown event from a malformed known one.
+#[derive(Deserialize)]
+struct TypeOnly {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// Decodes one frame. `Ok(None)` for event types this build does not know (and for frames
+/// that are not JSON and do not claim a known type).
+pub fn parse_event(frame: &SseFrame) -> Result<Option<ResponseEvent>, StreamError> {
+    match serde_json::from_str::<WireEvent>(&frame.data) {
+        Ok(wire) => {
+            if !KNOWN_TYPES.contains(&wire.kind.as_str()) {
+                tracing::debug!(kind = %wire.kind, "ignoring unknown response event");
+                return Ok(None);
+            }
+            wire.into_event().map(Some)
+        }
+        Err(err) => {
+            let kind = serde_json::from_str::<TypeOnly>(&frame.data)
+                .map(|t| t.kind)
+                .ok()
+                .or_else(|| frame.event.clone());
+            match kind {
+                Some(kind) if KNOWN_TYPES.contains(&kind.as_str()) => Err(StreamError::Malformed {
+                    event: kind,
+                    detail: err.to_string(),
+                }),
+                kind => {
+                    tracing::debug!(?kind, "ignoring unknown or non-JSON event");
+                    Ok(None)
+                }
+            }
+        }
+    }
+}
+
+impl WireEvent {
+    fn missing(&self, field: &str) -> StreamError {
+        StreamError::Malformed {
+            event: self.kind.clone(),
+            detail: format!("missing field `{field}`"),
+        }
+    }
+
+    fn take<T>(&self, value: Option<T>, field: &str) -> Result<T, StreamError> {
+        value.ok_or_else(|| self.missing(field))
+    }
+
+    fn item_at(&mut self) -> Result<ItemAt, StreamError> {
+        Ok(ItemAt {
+            item_id: self.item_id.take().unwrap_or_default(),
+            output_index: self.take(self.output_index, "output_index")?,
+        })
+    }
+
+    fn part_at(&mut self, index_field: &str) -> Result<PartAt, StreamError> {
+        let index = match index_field {
+            "summary_index" => self.summary_index,
+            _ => self.content_index,
+        };
+        Ok(PartAt {
+            index: self.take(index, index_field)?,
+            item_id: self.item_id.take().unwrap_or_default(),
+            output_index: self.take(self.output_index, "output_index")?,
+        })
+    }
+
+    fn string(&mut self, field: &str) -> Result<String, StreamError> {
+        let value = match field {
+            "delta" => self.delta.take(),
+            "text" => self.text.take(),
+            "refusal" => self.refusal.take(),
+            _ => self.arguments.take(),
+        };
+        self.take(value, field)
+    }
+
+    fn part(&mut self) -> Result<ContentPart, StreamError> {
+        let part = self.part.take().ok_or_else(|| self.missing("part"))?;
+        Ok(ContentPart {
+            text: part.text.or(part.refusal).unwrap_or_default(),
+            kind: part.kind,
+        })
+    }
+
+    fn item(&mut self) -> Result<(u32, OutputItem), StreamError> {
+        let index = self.take(self.output_index, "output_index")?;
+        let item = self.item.take().ok_or_else(|| self.missing("item"))?;
+        Ok((index, item.into_output_item()))
+    }
+
+    fn response(&mut self) -> Result<ResponseInfo, StreamError> {
+        let response = self
+            .response
+            .take()
+            .ok_or_else(|| self.missing("response"))?;
+        Ok(response.into_info())
+    }
+
+    fn into_event(mut self) -> Result<ResponseEvent, StreamError> {
+        use ResponseEvent as E;
+        Ok(match self.kind.as_str() {
+            "response.created" => E::Created(self.response()?),
+            "response.in_progress" => E::InProgress(self.response()?),
+            "response.completed" => E::Completed(self.response()?),
+            "response.incomplete" => E::Incomplete(self.response()?),
+            "response.failed" => E::Failed(self.response()?),
+            "response.output_item.added" => {
+                let (output_index, item) = self.item()?;
+                E::OutputItemAdded { output_index, item }
+            }
+            "response.output_item.done" => {
+                let (output_index, item) = self.item()?;
+                E::OutputItemDone { output_index, item }
+            }
+            "response.content_part.added" => E::ContentPartAdded {
+                at: self.part_at("content_index")?,
+                part: self.part()?,
+            },
+            "response.content_part.done" => E::ContentPartDone {
+                at: self.part_at("content_index")?,
+                part: self.part()?,
+            },
+            "response.output_text.delta" => E::OutputTextDelta {
+                at: self.part_at("content_index")?,
+                delta: self.string("delta")?,
+            },
+            "response.output_text.done" => E::OutputTextDone {
+                at: self.part_at("content_index")?,
+                text: self.string("text")?,
+            },
+            "response.refusal.delta" => E::RefusalDelta {
+                at: self.part_at("content_index")?,
+                delta: self.string("delta")?,
+            },
+            "response.refusal.done" => E::RefusalDone {
+                at: self.part_at("content_index")?,
+                refusal: self.string("refusal")?,
+            },
+            "response.function_call_arguments.delta" => E::FunctionCallArgumentsDelta {
+                at: self.item_at()?,
+                delta: self.string("delta")?,
+            },
+            "response.function_call_arguments.done" => E::FunctionCallArgumentsDone {
+                at: self.item_at()?,
+                arguments: self.string("arguments")?,
+            },
+            "response.reasoning_summary_part.added" => E::ReasoningSummaryPartAdded {
+                at: self.part_at("summary_index")?,
+                part: self.part()?,
+            },
+            "response.reasoning_summary_part.done" => E::ReasoningSummaryPartDone {
+                at: self.part_at("summary_index")?,
+                part: self.part()?,
+            },
+            "response.reasoning_summary_text.delta" => E::ReasoningSummaryTextDelta {
+                at: self.part_at("summary_index")?,
+                delta: self.string("delta")?,
+            },
+            "response.reasoning_summary_text.done" => E::ReasoningSummaryTextDone {
+                at: self.part_at("summary_index")?,
+                text: self.string("text")?,
+            },
+            "response.reasoning_text.delta" => E::ReasoningTextDelta {
+                at: self.part_at("content_index")?,
+                delta: self.string("delta")?,
+            },
+            "response.reasoning_text.done" => E::ReasoningTextDone {
+                at: self.part_at("content_index")?,
+                text: self.string("text")?,
+            },
+            "error" => E::Error(ApiError {
+                message: self.message.take().ok_or_else(|| self.missing("message"))?,
+                code: self.code.take(),
+                param: self.param.take(),
+            }),
+            other => {
+                return Err(StreamError::Malformed {
+                    event: other.to_owned(),
+                    detail: "known type without a decoder".to_owned(),
+                });
+            }
+        })
+    }
+}
+
+/// Bytes → typed events in one step: the SSE decoder and [`parse_event`] together.
+#[derive(Debug, Default)]
+pub struct EventDecoder {
+    sse: SseDecoder,
+    frames: Vec<SseFrame>,
+}
+
+impl EventDecoder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes `bytes`, appending each complete event (or the error it produced) to `out`.
+    /// Unknown events are skipped. An SSE-level error is pushed once and decoding continues
+    /// with the next feed.
+    pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Result<ResponseEvent, StreamError>>) {
+        if let Err(err) = self.sse.feed(bytes, &mut self.frames) {
+            out.push(Err(err.into()));
+        }
+        for frame in self.frames.drain(..) {
+            if let Some(result) = parse_event(&frame).transpose() {
+                out.push(result);
+            }
+        }
+    }
+
+    /// Whether the stream stopped in the middle of an event.
+    pub fn has_partial(&self) -> bool {
+        self.sse.has_partial()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(data: &str) -> Result<Option<ResponseEvent>, StreamError> {
+        parse_event(&SseFrame {
+            event: None,
+            data: data.to_owned(),
+            id: None,
+        })
+    }
+
+    #[test]
+    fn text_delta_decodes() {
+        let event = parse(
+            r#"{"type":"response.output_text.delta","item_id":"msg_1","output_index":1,"content_index":0,"delta":"Hi","logprobs":[],"sequence_number":4}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            event,
+            Some(ResponseEvent::OutputTextDelta {
+                at: PartAt {
+                    item_id: "msg_1".into(),
+                    output_index: 1,
+                    index: 0
+                },
+                delta: "Hi".into()
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_skipped_even_with_odd_shapes() {
+        assert_eq!(
+            parse(r#"{"type":"response.web_search_call.searching","item":7}"#),
+            Ok(None)
+        );
+        assert_eq!(parse(r#"{"type":"response.queued"}"#), Ok(None));
+        assert_eq!(parse("not json at all"), Ok(None));
+    }
+
+    #[test]
+    fn malformed_known_events_are_errors() {
+        let err = parse(r#"{"type":"response.output_text.delta","output_index":0}"#).unwrap_err();
+        assert!(err.to_string().contains("content_index"), "{err}");
+        let err = parse(r#"{"type":"response.completed","response":17}"#).unwrap_err();
+        assert!(err.to_string().contains("response.completed"), "{err}");
+        let frame = SseFrame {
+            event: Some("response.output_text.delta".into()),
+            data: "{truncated".into(),
+            id: None,
+        };
+        assert!(parse_event(&frame).is_err());
+    }
+
+    #[test]
+    fn usage_maps_to_the_stored_usage() {
+        let event = parse(
+            r#"{"type":"response.completed","response":{"id":"resp_1","status":"completed","output":[],
+            "usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":4},"output_tokens":7,
+            "output_tokens_details":{"reasoning_tokens":3},"total_tokens":17}}}"#,
+        )
+        .unwrap();
+        let Some(ResponseEvent::Completed(info)) = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(
+            info.usage,
+            Some(Usage {
+                input_tokens: 10,
+                cached_tokens: 4,
+                output_tokens: 7,
+                reasoning_tokens: 3
+            })
+        );
+    }
+}
