@@ -38,7 +38,7 @@ pub enum SseError {
 pub const MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 
 /// Incremental decoder state. Cheap to create; one per HTTP response body.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SseDecoder {
     /// Bytes of a line whose terminator has not arrived yet.
     partial: Vec<u8>,
@@ -61,9 +61,14 @@ impl SseDecoder {
     /// A decoder with a custom frame size limit (tests use small ones).
     pub fn with_limit(limit: usize) -> Self {
         Self {
+            partial: Vec::new(),
+            after_cr: false,
             at_start: true,
+            event: None,
+            data: String::new(),
+            has_data: false,
+            last_id: None,
             limit,
-            ..Self::default()
         }
     }
 
@@ -191,6 +196,12 @@ impl SseDecoder {
     }
 }
 
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn push_utf8(out: &mut String, bytes: &[u8]) {
     match std::str::from_utf8(bytes) {
         Ok(text) => out.push_str(text),
@@ -297,6 +308,12 @@ mod tests {
         decoder.feed(b"\n", &mut out).unwrap();
         assert!(!decoder.has_partial());
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn default_is_new() {
+        let frames = SseDecoder::default();
+        assert_eq!(format!("{frames:?}"), format!("{:?}", SseDecoder::new()));
     }
 
     #[test]
