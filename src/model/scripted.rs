@@ -150,6 +150,9 @@ struct Incoming {
 }
 
 async fn serve(mut socket: TcpStream, shared: Arc<Shared>) {
+    // Small scripted writes must leave as separate segments, or chunking tests would only
+    // exercise whatever Nagle's algorithm coalesced.
+    let _ = socket.set_nodelay(true);
     let incoming = match read_request(&mut socket).await {
         Ok(Some(incoming)) => incoming,
         Ok(None) => return,
