@@ -27,8 +27,9 @@ pub use client::{ResponseStream, ResponsesClient, Sleeper, StreamUpdate};
 pub use error::ModelError;
 pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool};
 pub use settings::{ApiKey, ModelSettings, RetryPolicy, resolve};
-pub use sse::{SseDecoder, SseFrame};
+pub use sse::{FrameRef, SseDecoder, SseFrame};
 pub use stream::{
     ApiError, ContentPart, Delta, EventDecoder, ResponseEvent, ResponseInfo, parse_event,
+    parse_frame,
 };
 pub use wire::parse_error_body;

@@ -205,7 +205,8 @@ impl fmt::Debug for ResponseStream {
 enum Phase {
     Connect,
     Wait(Duration),
-    Read(reqwest::Response, EventDecoder),
+    /// Boxed: the response and decoder are large, and the phase moves on every poll.
+    Read(Box<(reqwest::Response, EventDecoder)>),
     Finished,
 }
 
@@ -236,11 +237,12 @@ impl Driver {
                     Ok(response) => {
                         tracing::debug!(attempt = self.attempt, "model stream open");
                         self.filter.begin_attempt();
-                        self.phase = Phase::Read(response, EventDecoder::new());
+                        self.phase = Phase::Read(Box::new((response, EventDecoder::new())));
                     }
                     Err(err) => self.attempt_failed(err),
                 },
-                Phase::Read(mut response, mut decoder) => {
+                Phase::Read(mut reading) => {
+                    let (response, decoder) = &mut *reading;
                     let idle = self.inner.settings.idle_timeout;
                     match tokio::time::timeout(idle, response.chunk()).await {
                         Err(_) => self.attempt_failed(ModelError::IdleTimeout(idle)),
@@ -252,7 +254,7 @@ impl Driver {
                         Ok(Ok(Some(bytes))) => {
                             decoder.feed(&bytes, &mut self.decoded);
                             if !self.deliver_decoded() {
-                                self.phase = Phase::Read(response, decoder);
+                                self.phase = Phase::Read(reading);
                             }
                         }
                     }
@@ -285,7 +287,7 @@ impl Driver {
             };
             let end = match event {
                 ResponseEvent::Failed(info) => {
-                    let error = info.error.unwrap_or_default();
+                    let error = info.error.clone().unwrap_or_default();
                     Some(ModelError::ResponseFailed {
                         code: error.code,
                         message: key.redact(&error.message),

@@ -24,6 +24,35 @@ pub struct SseFrame {
     pub id: Option<String>,
 }
 
+/// A dispatched frame borrowed from the decoder's buffers: what [`SseDecoder::feed_with`]
+/// hands out, so a consumer that parses frames at once allocates nothing per frame here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    pub event: Option<&'a str>,
+    pub data: &'a str,
+    pub id: Option<&'a str>,
+}
+
+impl FrameRef<'_> {
+    pub fn to_owned(self) -> SseFrame {
+        SseFrame {
+            event: self.event.map(str::to_owned),
+            data: self.data.to_owned(),
+            id: self.id.map(str::to_owned),
+        }
+    }
+}
+
+impl SseFrame {
+    pub fn as_ref(&self) -> FrameRef<'_> {
+        FrameRef {
+            event: self.event.as_deref(),
+            data: &self.data,
+            id: self.id.as_deref(),
+        }
+    }
+}
+
 /// The stream broke a limit the decoder enforces to keep memory bounded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SseError {
@@ -46,7 +75,10 @@ pub struct SseDecoder {
     after_cr: bool,
     /// No line has been completed yet, so a byte-order mark may still need stripping.
     at_start: bool,
-    event: Option<String>,
+    /// The frame's `event:` value; meaningful only while `has_event`. Buffers are reused from
+    /// frame to frame, so steady-state decoding does not allocate.
+    event: String,
+    has_event: bool,
     data: String,
     has_data: bool,
     last_id: Option<String>,
@@ -64,7 +96,8 @@ impl SseDecoder {
             partial: Vec::new(),
             after_cr: false,
             at_start: true,
-            event: None,
+            event: String::new(),
+            has_event: false,
             data: String::new(),
             has_data: false,
             last_id: None,
@@ -74,7 +107,17 @@ impl SseDecoder {
 
     /// Decodes `input`, appending every frame it completes to `out`. Bytes of an unfinished
     /// line or frame are kept for the next call.
-    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+    pub fn feed(&mut self, input: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+        self.feed_with(input, |frame| out.push(frame.to_owned()))
+    }
+
+    /// Decodes `input`, calling `on_frame` with each frame it completes, borrowed.
+    pub fn feed_with(
+        &mut self,
+        mut input: &[u8],
+        mut on_frame: impl FnMut(FrameRef<'_>),
+    ) -> Result<(), SseError> {
+        let out = &mut on_frame;
         if self.after_cr {
             self.after_cr = false;
             if let Some(rest) = input.strip_prefix(b"\n") {
@@ -118,7 +161,7 @@ impl SseDecoder {
 
     /// Whether bytes of an unfinished frame are buffered (the stream stopped mid-event).
     pub fn has_partial(&self) -> bool {
-        !self.partial.is_empty() || self.has_data || self.event.is_some()
+        !self.partial.is_empty() || self.has_data || self.has_event
     }
 
     fn too_large(&mut self) -> SseError {
@@ -126,11 +169,15 @@ impl SseDecoder {
         self.partial = Vec::new();
         self.data = String::new();
         self.has_data = false;
-        self.event = None;
+        self.has_event = false;
         SseError::FrameTooLarge { limit: self.limit }
     }
 
-    fn line(&mut self, mut line: &[u8], out: &mut Vec<SseFrame>) -> Result<(), SseError> {
+    fn line(
+        &mut self,
+        mut line: &[u8],
+        out: &mut impl FnMut(FrameRef<'_>),
+    ) -> Result<(), SseError> {
         if self.at_start {
             self.at_start = false;
             if let Some(rest) = line.strip_prefix("\u{feff}".as_bytes()) {
@@ -163,17 +210,15 @@ impl SseDecoder {
                 push_utf8(&mut self.data, value);
             }
             b"event" => {
-                let mut name = String::with_capacity(value.len());
-                push_utf8(&mut name, value);
-                self.event = Some(name);
+                self.event.clear();
+                push_utf8(&mut self.event, value);
+                self.has_event = true;
             }
-            b"id" => {
-                // The spec ignores ids containing NUL.
-                if !value.contains(&0) {
-                    let mut id = String::with_capacity(value.len());
-                    push_utf8(&mut id, value);
-                    self.last_id = Some(id);
-                }
+            // The spec ignores ids containing NUL.
+            b"id" if !value.contains(&0) => {
+                let mut id = String::with_capacity(value.len());
+                push_utf8(&mut id, value);
+                self.last_id = Some(id);
             }
             // `retry:` tunes browser reconnection, which this client does not do; other
             // field names are ignored by the spec.
@@ -182,17 +227,17 @@ impl SseDecoder {
         Ok(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseFrame>) {
-        let event = self.event.take();
-        if !self.has_data {
+    fn dispatch(&mut self, out: &mut impl FnMut(FrameRef<'_>)) {
+        let has_event = std::mem::take(&mut self.has_event);
+        if !std::mem::take(&mut self.has_data) {
             return;
         }
-        self.has_data = false;
-        out.push(SseFrame {
-            event,
-            data: std::mem::take(&mut self.data),
-            id: self.last_id.clone(),
+        out(FrameRef {
+            event: has_event.then_some(self.event.as_str()),
+            data: &self.data,
+            id: self.last_id.as_deref(),
         });
+        self.data.clear();
     }
 }
 

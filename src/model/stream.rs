@@ -5,19 +5,22 @@
 //! error: the API adds event kinds over time. A known event whose JSON is malformed or lacks a
 //! required field is a [`StreamError`] value, never a panic.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
-use super::sse::{SseDecoder, SseError, SseFrame};
+use super::sse::{FrameRef, SseDecoder, SseError, SseFrame};
 use super::wire::{WireItem, WireResponse};
 use crate::event::{DeltaChannel, OutputItem, Usage};
 
 /// One typed event of a streamed response. Field names follow the wire; indexes are the
 /// API's (`output_index` orders items in the response, `content_index`/`summary_index` order
-/// parts within an item).
+/// parts within an item). Response objects are boxed: they are rare and large, and deltas,
+/// which are most of a stream, should not pay for their size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseEvent {
-    Created(ResponseInfo),
-    InProgress(ResponseInfo),
+    Created(Box<ResponseInfo>),
+    InProgress(Box<ResponseInfo>),
     OutputItemAdded {
         output_index: u32,
         item: OutputItem,
@@ -84,11 +87,11 @@ pub enum ResponseEvent {
         text: String,
     },
     /// The response finished; `usage` is set.
-    Completed(ResponseInfo),
+    Completed(Box<ResponseInfo>),
     /// The response stopped early; `incomplete_reason` says why (e.g. `max_output_tokens`).
-    Incomplete(ResponseInfo),
+    Incomplete(Box<ResponseInfo>),
     /// The response failed; `error` holds the API's code and message.
-    Failed(ResponseInfo),
+    Failed(Box<ResponseInfo>),
     /// A stream-level error event.
     Error(ApiError),
 }
@@ -286,9 +289,10 @@ const KNOWN_TYPES: &[&str] = &[
 /// One flat shape for every event: each event fills the fields it has. Deserialising into it
 /// is a single pass with no intermediate `Value`, which keeps the hot delta path fast.
 #[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "type")]
-    kind: String,
+struct WireEvent<'a> {
+    /// Borrowed: event types never contain escapes, so this costs no allocation.
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
     item_id: Option<String>,
     output_index: Option<u32>,
     content_index: Option<u32>,
@@ -315,27 +319,32 @@ struct WirePart {
 
 /// Only the type, for telling an unknown event from a malformed known one.
 #[derive(Deserialize)]
-struct TypeOnly {
-    #[serde(rename = "type")]
-    kind: String,
+struct TypeOnly<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
 }
 
 /// Decodes one frame. `Ok(None)` for event types this build does not know (and for frames
 /// that are not JSON and do not claim a known type).
 pub fn parse_event(frame: &SseFrame) -> Result<Option<ResponseEvent>, StreamError> {
-    match serde_json::from_str::<WireEvent>(&frame.data) {
+    parse_frame(frame.as_ref())
+}
+
+/// [`parse_event`] on a borrowed frame.
+pub fn parse_frame(frame: FrameRef<'_>) -> Result<Option<ResponseEvent>, StreamError> {
+    match serde_json::from_str::<WireEvent>(frame.data) {
         Ok(wire) => {
-            if !KNOWN_TYPES.contains(&wire.kind.as_str()) {
+            if !KNOWN_TYPES.contains(&wire.kind.as_ref()) {
                 tracing::debug!(kind = %wire.kind, "ignoring unknown response event");
                 return Ok(None);
             }
             wire.into_event().map(Some)
         }
         Err(err) => {
-            let kind = serde_json::from_str::<TypeOnly>(&frame.data)
-                .map(|t| t.kind)
+            let kind = serde_json::from_str::<TypeOnly>(frame.data)
+                .map(|t| t.kind.into_owned())
                 .ok()
-                .or_else(|| frame.event.clone());
+                .or_else(|| frame.event.map(str::to_owned));
             match kind {
                 Some(kind) if KNOWN_TYPES.contains(&kind.as_str()) => Err(StreamError::Malformed {
                     event: kind,
@@ -350,10 +359,10 @@ pub fn parse_event(frame: &SseFrame) -> Result<Option<ResponseEvent>, StreamErro
     }
 }
 
-impl WireEvent {
+impl WireEvent<'_> {
     fn missing(&self, field: &str) -> StreamError {
         StreamError::Malformed {
-            event: self.kind.clone(),
+            event: self.kind.clone().into_owned(),
             detail: format!("missing field `{field}`"),
         }
     }
@@ -405,17 +414,18 @@ impl WireEvent {
         Ok((index, item.into_output_item()))
     }
 
-    fn response(&mut self) -> Result<ResponseInfo, StreamError> {
+    fn response(&mut self) -> Result<Box<ResponseInfo>, StreamError> {
         let response = self
             .response
             .take()
             .ok_or_else(|| self.missing("response"))?;
-        Ok(response.into_info())
+        Ok(Box::new(response.into_info()))
     }
 
     fn into_event(mut self) -> Result<ResponseEvent, StreamError> {
         use ResponseEvent as E;
-        Ok(match self.kind.as_str() {
+        let kind = self.kind.clone();
+        Ok(match kind.as_ref() {
             "response.created" => E::Created(self.response()?),
             "response.in_progress" => E::InProgress(self.response()?),
             "response.completed" => E::Completed(self.response()?),
@@ -504,7 +514,6 @@ impl WireEvent {
 #[derive(Debug, Default)]
 pub struct EventDecoder {
     sse: SseDecoder,
-    frames: Vec<SseFrame>,
 }
 
 impl EventDecoder {
@@ -516,13 +525,13 @@ impl EventDecoder {
     /// Unknown events are skipped. An SSE-level error is pushed once and decoding continues
     /// with the next feed.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Result<ResponseEvent, StreamError>>) {
-        if let Err(err) = self.sse.feed(bytes, &mut self.frames) {
-            out.push(Err(err.into()));
-        }
-        for frame in self.frames.drain(..) {
-            if let Some(result) = parse_event(&frame).transpose() {
+        let fed = self.sse.feed_with(bytes, |frame| {
+            if let Some(result) = parse_frame(frame).transpose() {
                 out.push(result);
             }
+        });
+        if let Err(err) = fed {
+            out.push(Err(err.into()));
         }
     }
 
