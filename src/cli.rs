@@ -2,6 +2,7 @@
 //! file under `cli/`; this file only parses and routes.
 
 mod debug;
+mod model_debug;
 mod sessions;
 
 use std::process::ExitCode;

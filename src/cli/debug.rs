@@ -30,6 +30,23 @@ pub enum DebugCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Serve a scenario on 127.0.0.1 until interrupted (default: the demo scenario); prints
+    /// the base URL to point a client at
+    ServeScenario {
+        /// Scenario file (see docs/MODEL.md)
+        scenario: Option<std::path::PathBuf>,
+    },
+    /// Send one prompt to the configured model and print the stream (the shell tool is
+    /// offered but never run)
+    Ask {
+        prompt: String,
+        /// Model to use instead of the configured one
+        #[arg(long)]
+        model: Option<String>,
+        /// Ask the built-in scripted demo provider instead of a real endpoint
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode> {
@@ -40,6 +57,12 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
             payload_bytes,
             seed,
         } => gen_fixture(context, events, title, payload_bytes, seed),
+        DebugCommand::ServeScenario { scenario } => super::model_debug::serve_scenario(scenario),
+        DebugCommand::Ask {
+            prompt,
+            model,
+            demo,
+        } => super::model_debug::ask(context, prompt, model, demo),
     }
 }
 

@@ -325,9 +325,10 @@ impl Conversation {
     /// Folds one stored event into the conversation: user messages, finished output items and
     /// tool results. Everything else (deltas, retries, PTY output…) is not conversation.
     ///
-    /// Tool results are the text the agent put in `ToolFinished`-adjacent events; this build
-    /// stores a call's output as `tool.output` bytes, so they are gathered per call and sent
-    /// as [`tool_output_text`] when the call finishes, or as a denial when it was denied.
+    /// A call's output is stored as `tool.output` bytes; they are gathered per call in `tools`
+    /// and become one `function_call_output` ([`tool_output_text`]) at `tool.finished`, or a
+    /// [`denial_text`] at `tool.denied`. The agent must send exactly these texts live, so a
+    /// rebuilt conversation equals the one the model saw.
     pub fn apply(&mut self, event: &EventKind, tools: &mut ToolOutputs) {
         match event {
             EventKind::UserMessage(message) => self.push_user(message.text.clone()),
