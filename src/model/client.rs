@@ -504,6 +504,17 @@ mod tests {
     }
 
     #[test]
+    fn https_clients_build_with_the_tls_backend() {
+        let mut settings = ModelSettings::local(super::super::settings::DEFAULT_BASE_URL, "k");
+        settings.retry.max_attempts = 1;
+        let client = ResponsesClient::new(settings).unwrap();
+        assert_eq!(
+            client.settings().responses_url(),
+            "https://api.openai.com/v1/responses"
+        );
+    }
+
+    #[test]
     fn missing_key_is_reported_with_its_variable() {
         let mut settings = ModelSettings::local("http://127.0.0.1:9/v1", "k");
         settings.api_key = None;

@@ -213,4 +213,50 @@ mod tests {
             ""
         );
     }
+
+    /// Splits `text` into deltas of the given character counts (cycled).
+    fn deltas(text: &str, sizes: &[usize]) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        let mut at = 0;
+        for size in sizes.iter().cycle() {
+            if at >= chars.len() {
+                break;
+            }
+            let end = (at + size.max(&1)).min(chars.len());
+            out.push(chars[at..end].iter().collect());
+            at = end;
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cuts_and_splits_deliver_the_text_exactly_once(
+            full in "\\PC{0,60}",
+            attempts in proptest::collection::vec(
+                (proptest::collection::vec(1usize..7, 1..4), 0usize..30),
+                1..4,
+            ),
+            last_sizes in proptest::collection::vec(1usize..7, 1..4),
+        ) {
+            let mut filter = ReplayFilter::new();
+            let mut seen = String::new();
+            let plans = attempts
+                .iter()
+                .map(|(sizes, cut)| (sizes.clone(), Some(*cut)))
+                .chain(std::iter::once((last_sizes, None)));
+            for (sizes, cut) in plans {
+                filter.begin_attempt();
+                let pieces = deltas(&full, &sizes);
+                let keep = cut.unwrap_or(pieces.len()).min(pieces.len());
+                for piece in &pieces[..keep] {
+                    if let Some(event) = filter.filter(text(0, piece)) {
+                        seen.push_str(event.delta().map_or("", |d| d.text));
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(seen, full);
+        }
+    }
 }
