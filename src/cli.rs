@@ -2,6 +2,7 @@
 //! file under `cli/`; this file only parses and routes.
 
 mod debug;
+mod model_debug;
 mod render;
 mod sessions;
 mod workstation;

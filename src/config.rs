@@ -9,6 +9,40 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub store: StoreConfig,
+    pub model: ModelConfig,
+}
+
+/// `[model]`: where the native agent's model lives. The API key is never read from this file,
+/// only from the environment variable `env_key` names, so the config can be shared safely.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Endpoint root (e.g. `http://localhost:8080/v1`); `OPENAI_BASE_URL` overrides it.
+    pub base_url: Option<String>,
+    /// Model name; a command-line choice overrides it.
+    pub model: Option<String>,
+    /// Environment variable holding the API key (default `OPENAI_API_KEY`).
+    pub env_key: Option<String>,
+    /// Seconds without a byte from the stream before the attempt counts as failed.
+    pub idle_timeout_secs: u64,
+    /// Attempts per request in total, the first included.
+    pub max_attempts: u32,
+    /// Delay before the first retry in milliseconds; doubled for each later one.
+    pub retry_base_ms: u64,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        use crate::model::settings;
+        Self {
+            base_url: None,
+            model: None,
+            env_key: None,
+            idle_timeout_secs: settings::DEFAULT_IDLE_TIMEOUT.as_secs(),
+            max_attempts: settings::DEFAULT_MAX_ATTEMPTS,
+            retry_base_ms: settings::DEFAULT_RETRY_BASE.as_millis() as u64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -73,5 +107,22 @@ mod tests {
         assert!(err.starts_with("line 3:"), "{err}");
         assert!(err.contains("bogus"), "{err}");
         assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn model_section_parses_and_rejects_typos() {
+        let config = Config::parse(
+            "[model]\nbase_url = \"http://localhost:9/v1\"\nmodel = \"m\"\nenv_key = \"K\"\n\
+             idle_timeout_secs = 9\nmax_attempts = 2\nretry_base_ms = 5\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.model.base_url.as_deref(),
+            Some("http://localhost:9/v1")
+        );
+        assert_eq!(config.model.max_attempts, 2);
+        assert_eq!(config.model.retry_base_ms, 5);
+        let err = Config::parse("[model]\napi_key = \"sk\"\n").unwrap_err();
+        assert!(err.contains("api_key"), "{err}");
     }
 }

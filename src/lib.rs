@@ -10,6 +10,7 @@
 //! | [`session`] | `SessionState` and the one reducer every view and resume uses |
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
 //! | [`process`] | which process owns a live session, and whether it still runs |
+//! | [`model`] | Responses API: request body, SSE decoding, streaming client with retries, scripted loopback provider |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`tui`] | the workstation: state, update, views, driver, headless render |
@@ -22,6 +23,7 @@ pub mod event;
 pub mod fixture;
 pub mod ids;
 pub mod logging;
+pub mod model;
 pub mod paths;
 pub mod process;
 pub mod session;

@@ -36,6 +36,23 @@ pub enum DebugCommand {
     },
     /// Print docs/KEYS.md as generated from the command registry
     KeysDoc,
+    /// Serve a scenario on 127.0.0.1 until interrupted (default: the demo scenario); prints
+    /// the base URL to point a client at
+    ServeScenario {
+        /// Scenario file (see docs/MODEL.md)
+        scenario: Option<std::path::PathBuf>,
+    },
+    /// Send one prompt to the configured model and print the stream (the shell tool is
+    /// offered but never run)
+    Ask {
+        prompt: String,
+        /// Model to use instead of the configured one
+        #[arg(long)]
+        model: Option<String>,
+        /// Ask the built-in scripted demo provider instead of a real endpoint
+        #[arg(long)]
+        demo: bool,
+    },
 }
 
 pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode> {
@@ -59,6 +76,12 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
             print!("{}", crate::tui::commands::keys_markdown());
             Ok(ExitCode::SUCCESS)
         }
+        DebugCommand::ServeScenario { scenario } => super::model_debug::serve_scenario(scenario),
+        DebugCommand::Ask {
+            prompt,
+            model,
+            demo,
+        } => super::model_debug::ask(context, prompt, model, demo),
     }
 }
 

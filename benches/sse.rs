@@ -1,0 +1,212 @@
+//! SSE decode throughput on a ~20 MB recorded-style Responses stream, generated
+//! deterministically at start: mostly `output_text.delta` events, with reasoning summary and
+//! function-call argument deltas and the occasional finished item, as a long agent session
+//! streams them.
+//!
+//! Four measurements, each the median of several runs: the SSE frame layer alone and the full
+//! typed decode (SSE + JSON → `ResponseEvent`), each fed as one buffer and in 64 KiB chunks
+//! (what the network delivers).
+//!
+//! `cargo bench --bench sse` (set `SWITCHBOARD_BENCH_SSE_MB` to change the stream size).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
+
+mod stats;
+
+use std::time::{Duration, Instant};
+
+use stats::{median_rate, per_sec, rate};
+use switchboard::model::{EventDecoder, SseDecoder};
+
+const ROUNDS: usize = 7;
+/// Why this value: 64 KiB is the read size of typical HTTP stacks, so it is how a real body
+/// arrives.
+const CHUNK: usize = 64 * 1024;
+
+/// A tiny deterministic generator (xorshift), so the stream is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const WORDS: &[&str] = &[
+    "the",
+    "stream",
+    "decoder",
+    "handles",
+    "every",
+    "event",
+    " ",
+    "\\n",
+    "caf\u{e9}",
+    "\u{4e16}\u{754c}",
+    "\u{1f389}",
+    "\\\"quoted\\\"",
+    "fn",
+    "main()",
+    "{",
+    "}",
+    "let",
+    "x",
+    "=",
+    "42;",
+    "worktree",
+    "slot",
+    "session",
+];
+
+fn delta_text(rng: &mut Rng) -> String {
+    let words = 1 + rng.below(4);
+    (0..words)
+        .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The stream and how many events it holds.
+fn generate(target_bytes: usize) -> (Vec<u8>, u64) {
+    let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+    let mut out = String::with_capacity(target_bytes + 4096);
+    let mut seq = 0u64;
+    while out.len() < target_bytes {
+        let roll = rng.below(100);
+        let (kind, data) = if roll < 80 {
+            let delta = delta_text(&mut rng);
+            (
+                "response.output_text.delta",
+                format!(
+                    r#"{{"type":"response.output_text.delta","sequence_number":{seq},"item_id":"msg_68f1c2a9e0b48190a1b2c3d4e5f60718","output_index":1,"content_index":0,"delta":"{delta}","logprobs":[],"obfuscation":"k2Jd9"}}"#
+                ),
+            )
+        } else if roll < 90 {
+            let delta = delta_text(&mut rng);
+            (
+                "response.reasoning_summary_text.delta",
+                format!(
+                    r#"{{"type":"response.reasoning_summary_text.delta","sequence_number":{seq},"item_id":"rs_68f1c2a9e0b48190a1b2c3d4e5f60718","output_index":0,"summary_index":0,"delta":"{delta}","obfuscation":"Qm"}}"#
+                ),
+            )
+        } else if roll < 98 {
+            (
+                "response.function_call_arguments.delta",
+                format!(
+                    r#"{{"type":"response.function_call_arguments.delta","sequence_number":{seq},"item_id":"fc_68f1c2a9e0b48190a1b2c3d4e5f60718","output_index":2,"delta":"{{\"command\":\"ls"}}"#
+                ),
+            )
+        } else {
+            let text = (0..12)
+                .map(|_| delta_text(&mut rng))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                "response.output_item.done",
+                format!(
+                    r#"{{"type":"response.output_item.done","sequence_number":{seq},"output_index":1,"item":{{"id":"msg_68f1c2a9e0b48190a1b2c3d4e5f60718","type":"message","status":"completed","content":[{{"type":"output_text","annotations":[],"logprobs":[],"text":"{text}"}}],"role":"assistant"}}}}"#
+                ),
+            )
+        };
+        out.push_str("event: ");
+        out.push_str(kind);
+        out.push_str("\ndata: ");
+        out.push_str(&data);
+        out.push_str("\n\n");
+        seq += 1;
+        if seq.is_multiple_of(5000) {
+            out.push_str(": keep-alive\n\n");
+        }
+    }
+    (out.into_bytes(), seq)
+}
+
+fn frames(stream: &[u8], chunk: usize) -> u64 {
+    let mut decoder = SseDecoder::new();
+    let mut frames = Vec::new();
+    let mut count = 0;
+    for piece in stream.chunks(chunk) {
+        decoder.feed(piece, &mut frames).unwrap();
+        count += frames.len() as u64;
+        frames.clear();
+    }
+    count
+}
+
+fn typed(stream: &[u8], chunk: usize) -> u64 {
+    let mut decoder = EventDecoder::new();
+    let mut events = Vec::new();
+    let mut count = 0;
+    for piece in stream.chunks(chunk) {
+        decoder.feed(piece, &mut events);
+        for event in events.drain(..) {
+            event.unwrap();
+            count += 1;
+        }
+    }
+    count
+}
+
+fn measure(name: &str, stream: &[u8], expected: u64, run: impl Fn() -> u64) {
+    let mut events = Vec::new();
+    let mut bytes = Vec::new();
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        let count = run();
+        let took: Duration = start.elapsed();
+        assert_eq!(count, expected, "{name}: every event decoded");
+        events.push(rate(count, took));
+        bytes.push(rate(stream.len() as u64, took) / 1_000_000.0);
+    }
+    println!(
+        "| {name} | {} events | {:.0} MB/s |",
+        per_sec(median_rate(events)),
+        median_rate(bytes)
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs bench binaries without `--bench`; keep that quick.
+    let full = std::env::args().any(|a| a == "--bench");
+    let megabytes: usize = std::env::var("SWITCHBOARD_BENCH_SSE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let size = if full {
+        megabytes * 1_000_000
+    } else {
+        64 * 1024
+    };
+    let (stream, count) = generate(size);
+    if !full {
+        assert_eq!(frames(&stream, CHUNK), count);
+        assert_eq!(typed(&stream, 1000), count);
+        return;
+    }
+    println!(
+        "## SSE decode: {:.1} MB, {count} events ({} bytes/event), median of {ROUNDS}\n",
+        stream.len() as f64 / 1_000_000.0,
+        stream.len() as u64 / count
+    );
+    println!("| layer, feeding | events | bytes |");
+    println!("|---|---:|---:|");
+    measure("SSE frames, whole buffer", &stream, count, || {
+        frames(&stream, stream.len())
+    });
+    measure("SSE frames, 64 KiB chunks", &stream, count, || {
+        frames(&stream, CHUNK)
+    });
+    measure("typed events, whole buffer", &stream, count, || {
+        typed(&stream, stream.len())
+    });
+    measure("typed events, 64 KiB chunks", &stream, count, || {
+        typed(&stream, CHUNK)
+    });
+}

@@ -1,0 +1,516 @@
+//! The body of `POST {base_url}/responses` and the conversation it carries.
+//!
+//! Requests are stateless (`store: false`): every request sends the whole conversation as
+//! input items, and reasoning comes back encrypted (`include: ["reasoning.encrypted_content"]`)
+//! so it can be sent again. [`Conversation`] is that item list; it can be rebuilt from stored
+//! events ([`Conversation::from_events`]) so a resumed or forked session continues exactly.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::event::{EventKind, OutputItem};
+
+/// A typed request body; serialise it with `serde_json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponsesRequest {
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    pub input: Vec<InputItem>,
+    pub tools: Vec<Tool>,
+    pub tool_choice: &'static str,
+    pub parallel_tool_calls: bool,
+    pub reasoning: Reasoning,
+    pub store: bool,
+    pub stream: bool,
+    pub include: Vec<&'static str>,
+}
+
+impl ResponsesRequest {
+    /// A streaming, stateless request for `input` with the defaults switchboard always uses:
+    /// automatic tool choice, parallel calls allowed, reasoning summaries on, encrypted
+    /// reasoning included so it can be sent back.
+    pub fn new(model: impl Into<String>, input: Vec<InputItem>) -> Self {
+        Self {
+            model: model.into(),
+            instructions: None,
+            input,
+            tools: Vec::new(),
+            tool_choice: "auto",
+            parallel_tool_calls: true,
+            reasoning: Reasoning::default(),
+            store: false,
+            stream: true,
+            include: vec!["reasoning.encrypted_content"],
+        }
+    }
+
+    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    pub fn with_tools(mut self, tools: Vec<Tool>) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    pub fn with_effort(mut self, effort: Option<String>) -> Self {
+        self.reasoning.effort = effort;
+        self
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reasoning {
+    /// `minimal`, `low`, `medium`, `high`…; omitted means the model's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effort: Option<String>,
+    pub summary: &'static str,
+}
+
+impl Default for Reasoning {
+    fn default() -> Self {
+        Self {
+            effort: None,
+            summary: "auto",
+        }
+    }
+}
+
+/// A function tool the model may call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tool {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: String,
+    pub description: String,
+    pub strict: bool,
+    pub parameters: serde_json::Value,
+}
+
+/// Name of the one tool the native agent offers.
+pub const SHELL_TOOL: &str = "shell";
+
+impl Tool {
+    /// The `shell` tool: `{"command": string, "workdir"?: string, "timeout_ms"?: integer}`.
+    pub fn shell() -> Self {
+        Self {
+            kind: "function",
+            name: SHELL_TOOL.to_owned(),
+            description: "Runs a shell command with `bash -lc` in the session's worktree and \
+                          returns its exit code and output."
+                .to_owned(),
+            strict: false,
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "The command line to run."},
+                    "workdir": {"type": "string", "description": "Directory to run in, relative to the worktree; defaults to its root."},
+                    "timeout_ms": {"type": "integer", "description": "Kill the command after this many milliseconds."}
+                },
+                "required": ["command"],
+                "additionalProperties": false
+            }),
+        }
+    }
+}
+
+/// Arguments of a `shell` call, as the model sends them (a JSON string).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ShellArgs {
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+}
+
+impl ShellArgs {
+    /// Parses a call's `arguments`; the error text is safe to send back to the model.
+    pub fn parse(arguments: &str) -> Result<Self, String> {
+        serde_json::from_str(arguments).map_err(|e| format!("invalid shell arguments: {e}"))
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Developer,
+    Assistant,
+}
+
+/// A part of a message: `input_text` for user/developer text, `output_text` for the
+/// assistant's own earlier answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InputContent {
+    InputText { text: String },
+    OutputText { text: String },
+}
+
+/// A reasoning summary part as the API expects it back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SummaryPart {
+    SummaryText { text: String },
+}
+
+/// One item of the conversation sent as `input`.
+///
+/// Item ids (`msg_…`, `fc_…`, `rs_…`) are not sent: with `store: false` they name nothing the
+/// server keeps, and the API rejects ids it cannot resolve. Everything else goes back as it came.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InputItem {
+    Message {
+        role: Role,
+        content: Vec<InputContent>,
+    },
+    FunctionCall {
+        call_id: String,
+        name: String,
+        arguments: String,
+    },
+    FunctionCallOutput {
+        call_id: String,
+        output: String,
+    },
+    Reasoning {
+        summary: Vec<SummaryPart>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        encrypted_content: Option<String>,
+    },
+}
+
+impl InputItem {
+    pub fn user(text: impl Into<String>) -> Self {
+        Self::Message {
+            role: Role::User,
+            content: vec![InputContent::InputText { text: text.into() }],
+        }
+    }
+
+    pub fn developer(text: impl Into<String>) -> Self {
+        Self::Message {
+            role: Role::Developer,
+            content: vec![InputContent::InputText { text: text.into() }],
+        }
+    }
+
+    pub fn assistant(text: impl Into<String>) -> Self {
+        Self::Message {
+            role: Role::Assistant,
+            content: vec![InputContent::OutputText { text: text.into() }],
+        }
+    }
+
+    pub fn tool_output(call_id: impl Into<String>, output: impl Into<String>) -> Self {
+        Self::FunctionCallOutput {
+            call_id: call_id.into(),
+            output: output.into(),
+        }
+    }
+
+    /// The input form of a finished output item; `None` for item types that cannot be sent
+    /// back ([`OutputItem::Other`]) and for empty messages.
+    pub fn from_output(item: &OutputItem) -> Option<Self> {
+        match item {
+            OutputItem::Message { text, refusal, .. } => {
+                let text = match refusal {
+                    Some(refusal) if text.is_empty() => refusal.clone(),
+                    _ => text.clone(),
+                };
+                (!text.is_empty()).then(|| Self::assistant(text))
+            }
+            OutputItem::FunctionCall {
+                call_id,
+                name,
+                arguments,
+                ..
+            } => Some(Self::FunctionCall {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                arguments: arguments.clone(),
+            }),
+            OutputItem::Reasoning {
+                summary,
+                encrypted_content,
+                ..
+            } => Some(Self::Reasoning {
+                summary: summary
+                    .iter()
+                    .map(|text| SummaryPart::SummaryText { text: text.clone() })
+                    .collect(),
+                encrypted_content: encrypted_content.clone(),
+            }),
+            OutputItem::Other { .. } => None,
+        }
+    }
+}
+
+/// The text sent back for a call that never produced output (denied, interrupted, or cut off
+/// by a crash). The API rejects a conversation with a call but no output, so one is always sent.
+pub const CALL_ABORTED: &str = "aborted: the command did not run to completion";
+
+/// The whole conversation of a session, in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Conversation {
+    items: Vec<InputItem>,
+}
+
+impl Conversation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn items(&self) -> &[InputItem] {
+        &self.items
+    }
+
+    pub fn push(&mut self, item: InputItem) {
+        self.items.push(item);
+    }
+
+    pub fn push_user(&mut self, text: impl Into<String>) {
+        self.push(InputItem::user(text));
+    }
+
+    /// Appends a finished output item (skipping the kinds that cannot be sent back).
+    pub fn push_output(&mut self, item: &OutputItem) {
+        if let Some(item) = InputItem::from_output(item) {
+            self.push(item);
+        }
+    }
+
+    pub fn push_tool_output(&mut self, call_id: impl Into<String>, output: impl Into<String>) {
+        self.push(InputItem::tool_output(call_id, output));
+    }
+
+    /// Call ids of function calls that have no output yet, in order.
+    pub fn pending_calls(&self) -> Vec<&str> {
+        let answered: std::collections::HashSet<&str> = self
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                InputItem::FunctionCallOutput { call_id, .. } => Some(call_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        self.items
+            .iter()
+            .filter_map(|item| match item {
+                InputItem::FunctionCall { call_id, .. } if !answered.contains(call_id.as_str()) => {
+                    Some(call_id.as_str())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Answers every pending call with [`CALL_ABORTED`], so the conversation is valid input.
+    pub fn close_pending_calls(&mut self) {
+        let pending: Vec<String> = self
+            .pending_calls()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        for call_id in pending {
+            self.push_tool_output(call_id, CALL_ABORTED);
+        }
+    }
+
+    /// Folds one stored event into the conversation: user messages, finished output items and
+    /// tool results. Everything else (deltas, retries, PTY output…) is not conversation.
+    ///
+    /// A call's output is stored as `tool.output` bytes; they are gathered per call in `tools`
+    /// and become one `function_call_output` ([`tool_output_text`]) at `tool.finished`, or a
+    /// [`denial_text`] at `tool.denied`. The agent must send exactly these texts live, so a
+    /// rebuilt conversation equals the one the model saw.
+    pub fn apply(&mut self, event: &EventKind, tools: &mut ToolOutputs) {
+        match event {
+            EventKind::UserMessage(message) => self.push_user(message.text.clone()),
+            EventKind::ResponseItemDone(done) => self.push_output(&done.item),
+            EventKind::ToolOutput(output) => tools.append(&output.call_id, &output.bytes.0),
+            EventKind::ToolFinished(finished) => {
+                let output = tools.take(&finished.call_id);
+                self.push_tool_output(
+                    finished.call_id.clone(),
+                    tool_output_text(&output, finished.exit_code, finished.killed.as_deref()),
+                );
+            }
+            EventKind::ToolDenied(denied) => self.push_tool_output(
+                denied.call_id.clone(),
+                denial_text(denied.reason.as_deref()),
+            ),
+            _ => {}
+        }
+    }
+
+    /// Rebuilds the conversation from a session's events (live and resumed sessions build it
+    /// the same way). Calls left without output are closed with [`CALL_ABORTED`].
+    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a EventKind>) -> Self {
+        let mut conversation = Self::new();
+        let mut tools = ToolOutputs::default();
+        for event in events {
+            conversation.apply(event, &mut tools);
+        }
+        conversation.close_pending_calls();
+        conversation
+    }
+}
+
+/// Output of tool calls still running, gathered from `tool.output` events by call id.
+#[derive(Debug, Default)]
+pub struct ToolOutputs {
+    running: std::collections::HashMap<String, Vec<u8>>,
+}
+
+impl ToolOutputs {
+    fn append(&mut self, call_id: &str, bytes: &[u8]) {
+        self.running
+            .entry(call_id.to_owned())
+            .or_default()
+            .extend_from_slice(bytes);
+    }
+
+    fn take(&mut self, call_id: &str) -> Vec<u8> {
+        self.running.remove(call_id).unwrap_or_default()
+    }
+}
+
+/// The `function_call_output` text for a finished shell call. The agent sends exactly this,
+/// so a conversation rebuilt from events equals the live one.
+pub fn tool_output_text(output: &[u8], exit_code: Option<i32>, killed: Option<&str>) -> String {
+    let status = match (exit_code, killed) {
+        (_, Some(reason)) => format!("killed: {reason}"),
+        (Some(code), None) => format!("exit code: {code}"),
+        (None, None) => "exit code: unknown".to_owned(),
+    };
+    format!("{status}\n{}", String::from_utf8_lossy(output))
+}
+
+/// The `function_call_output` text for a call the user or the policy denied.
+pub fn denial_text(reason: Option<&str>) -> String {
+    match reason {
+        Some(reason) => format!("denied: {reason}"),
+        None => "denied by the user".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ResponseItemDone, ToolDenied, ToolFinished, ToolOutput, UserMessage};
+
+    #[test]
+    fn request_body_has_the_fixed_fields() {
+        let request = ResponsesRequest::new("gpt-test", vec![InputItem::user("hi")])
+            .with_instructions("be brief")
+            .with_tools(vec![Tool::shell()])
+            .with_effort(Some("low".into()));
+        let body = serde_json::to_value(&request).unwrap();
+        assert_eq!(body["tool_choice"], "auto");
+        assert_eq!(body["parallel_tool_calls"], true);
+        assert_eq!(body["store"], false);
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+        assert_eq!(
+            body["reasoning"],
+            json!({"effort": "low", "summary": "auto"})
+        );
+        assert_eq!(
+            body["input"],
+            json!([{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}])
+        );
+        assert_eq!(body["tools"][0]["name"], "shell");
+        assert_eq!(
+            body["tools"][0]["parameters"]["required"],
+            json!(["command"])
+        );
+    }
+
+    #[test]
+    fn output_items_go_back_without_ids() {
+        let reasoning = OutputItem::Reasoning {
+            id: Some("rs_1".into()),
+            summary: vec!["thinking".into()],
+            encrypted_content: Some("gAAA".into()),
+        };
+        let value = serde_json::to_value(InputItem::from_output(&reasoning).unwrap()).unwrap();
+        assert_eq!(
+            value,
+            json!({"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}], "encrypted_content": "gAAA"})
+        );
+        let call = OutputItem::FunctionCall {
+            id: Some("fc_1".into()),
+            call_id: "call_1".into(),
+            name: "shell".into(),
+            arguments: r#"{"command":"ls"}"#.into(),
+        };
+        let value = serde_json::to_value(InputItem::from_output(&call).unwrap()).unwrap();
+        assert_eq!(
+            value,
+            json!({"type": "function_call", "call_id": "call_1", "name": "shell", "arguments": "{\"command\":\"ls\"}"})
+        );
+        assert_eq!(
+            InputItem::from_output(&OutputItem::Other { raw: "{}".into() }),
+            None
+        );
+    }
+
+    #[test]
+    fn conversation_rebuilds_from_events_and_closes_dangling_calls() {
+        let call = |id: &str| {
+            EventKind::ResponseItemDone(ResponseItemDone {
+                item: OutputItem::FunctionCall {
+                    id: None,
+                    call_id: id.into(),
+                    name: "shell".into(),
+                    arguments: "{}".into(),
+                },
+            })
+        };
+        let events = vec![
+            EventKind::UserMessage(UserMessage { text: "hi".into() }),
+            call("a"),
+            call("b"),
+            call("c"),
+            EventKind::ToolOutput(ToolOutput {
+                call_id: "a".into(),
+                bytes: b"out".to_vec().into(),
+            }),
+            EventKind::ToolFinished(ToolFinished {
+                call_id: "a".into(),
+                exit_code: Some(0),
+                ..Default::default()
+            }),
+            EventKind::ToolDenied(ToolDenied {
+                call_id: "b".into(),
+                ..Default::default()
+            }),
+        ];
+        let conversation = Conversation::from_events(&events);
+        let outputs: Vec<_> = conversation
+            .items()
+            .iter()
+            .filter_map(|item| match item {
+                InputItem::FunctionCallOutput { call_id, output } => {
+                    Some((call_id.as_str(), output.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            outputs,
+            vec![
+                ("a", "exit code: 0\nout"),
+                ("b", "denied by the user"),
+                ("c", CALL_ABORTED)
+            ]
+        );
+        assert!(conversation.pending_calls().is_empty());
+    }
+}
