@@ -87,6 +87,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`… | head`): nothing to report.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("switchboard: {}", one_line(&err));
             ExitCode::FAILURE
@@ -102,6 +104,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Render { size, session }) => render::run(&context, size, session),
         None => workstation::run(&context),
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// An error chain as one line: "outer: inner: root".

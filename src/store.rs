@@ -8,6 +8,7 @@
 mod codec;
 mod error;
 mod holders;
+mod indexes;
 mod meta;
 mod read;
 mod tables;
@@ -26,6 +27,7 @@ use tokio::sync::oneshot;
 
 pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
 pub use error::StoreError;
+pub use indexes::TurnRecord;
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
 pub use tables::SCHEMA;
@@ -36,7 +38,7 @@ use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
-use tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO};
+use tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS};
 use writer::{Op, Prepared, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
@@ -409,6 +411,46 @@ impl Store {
         Ok(marked)
     }
 
+    /// The session's turns (one per user message, inherited ones included), oldest first.
+    /// An inherited turn that ended after the fork's cut reads as unfinished.
+    pub fn turns(&self, id: SessionId) -> Result<Vec<TurnRecord>, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let segments = self.read(|reader| {
+            let last = reader.require_meta(id)?.last_seq;
+            reader.segments(id, last)
+        })?;
+        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+        let table = match txn.open_table(TURNS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(fail(e.into())),
+        };
+        let mut out = Vec::new();
+        for segment in segments {
+            let range = table
+                .range((segment.session.0, segment.from.0)..=(segment.session.0, segment.to.0))
+                .map_err(|e| fail(e.into()))?;
+            for entry in range {
+                let (key, value) = entry.map_err(|e| fail(e.into()))?;
+                let (session, seq) = key.value();
+                let mut record: TurnRecord =
+                    codec::decode_record(value.value()).map_err(|source| StoreError::Corrupt {
+                        session: SessionId(session),
+                        seq: Seq(seq),
+                        source,
+                    })?;
+                if record.ended_seq.is_some_and(|end| end > segment.to) {
+                    record.ended_seq = None;
+                    record.outcome = None;
+                    record.commit = None;
+                }
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
@@ -515,6 +557,7 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
         txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
         txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
         txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
+        txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

@@ -315,3 +315,26 @@ fn sessions_of_dead_owners_are_marked_interrupted_and_live_ones_left_alone() {
             .contains("\"kind\":\"session.interrupted\"")
     );
 }
+
+#[test]
+fn fork_by_turn_cuts_after_the_turn_ends() {
+    let home = support::Home::new();
+    let id = home.gen_fixture(700);
+    let fork: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "fork", &id, "--turn", "2", "--json"]))
+            .expect("json");
+    let cut = fork["parent"]["seq"].as_u64().expect("seq");
+    // The cut is turn 2's `turn.ended`, the second one in the export.
+    let export = home.ok(&["sessions", "export", &id]);
+    let ends: Vec<u64> = export
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|l| l["kind"] == "turn.ended")
+        .map(|l| l["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(cut, ends[1]);
+    assert!(
+        home.fails(&["sessions", "fork", &id, "--turn", "99"])
+            .contains("has no turn 99")
+    );
+}

@@ -35,8 +35,11 @@ pub enum SessionsCommand {
         /// Session id or a unique prefix of it
         id: String,
         /// Last event to inherit (default: the session's last)
-        #[arg(long)]
+        #[arg(long, conflicts_with = "turn")]
         at: Option<u64>,
+        /// Fork after turn N ends (1 = the first user message's turn)
+        #[arg(long)]
+        turn: Option<u32>,
         #[arg(long)]
         json: bool,
     },
@@ -49,17 +52,12 @@ pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCo
         SessionsCommand::List { json } => list(&store, json, &mut out),
         SessionsCommand::Show { id, json } => show(&store, &id, json, &mut out),
         SessionsCommand::Export { id } => export(&store, &id, &mut out),
-        SessionsCommand::Fork { id, at, json } => fork(&store, &id, at.map(Seq), json, &mut out),
+        SessionsCommand::Fork { id, at, turn, json } => {
+            fork(&store, &id, Cut::from_args(at, turn), json, &mut out)
+        }
     };
-    match result.and_then(|()| out.flush().map_err(Into::into)) {
-        Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
-        other => other.map(|()| ExitCode::SUCCESS),
-    }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    result.and_then(|()| out.flush().map_err(Into::into))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The JSON form of an index entry, shared by `list --json` and `show --json`.
@@ -220,14 +218,58 @@ fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
         })
 }
 
-fn fork(
-    store: &Store,
-    id: &str,
-    at: Option<Seq>,
-    json: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
+/// Where a fork cuts its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// After the parent's last event.
+    End,
+    At(Seq),
+    /// After turn N ends.
+    Turn(u32),
+}
+
+impl Cut {
+    pub fn from_args(at: Option<u64>, turn: Option<u32>) -> Self {
+        match (at, turn) {
+            (Some(at), _) => Self::At(Seq(at)),
+            (None, Some(turn)) => Self::Turn(turn),
+            (None, None) => Self::End,
+        }
+    }
+
+    /// The seq to cut after, checked against the session.
+    pub fn resolve(
+        self,
+        store: &Store,
+        session: crate::ids::SessionId,
+    ) -> anyhow::Result<Option<Seq>> {
+        match self {
+            Self::End => Ok(None),
+            Self::At(seq) => Ok(Some(seq)),
+            Self::Turn(n) => {
+                let turns = store.turns(session)?;
+                let Some(record) = (n as usize).checked_sub(1).and_then(|i| turns.get(i)) else {
+                    anyhow::bail!(
+                        "session {session} has no turn {n} (it has {} turn{})",
+                        turns.len(),
+                        if turns.len() == 1 { "" } else { "s" }
+                    );
+                };
+                match record.ended_seq {
+                    Some(end) => Ok(Some(end)),
+                    None => anyhow::bail!(
+                        "turn {n} of session {session} has not ended; fork with --at {} instead",
+                        record.user_seq
+                    ),
+                }
+            }
+        }
+    }
+}
+
+fn fork(store: &Store, id: &str, cut: Cut, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     let parent = store.resolve(id)?;
+    let at = cut.resolve(store, parent)?;
     let child = store.fork(parent, at)?;
     if json {
         let meta = store.meta(child)?;

@@ -73,6 +73,9 @@ pub struct SessionState {
     /// `(session, seq)` this session was forked from.
     pub parent: Option<(SessionId, Seq)>,
     pub user_messages: u64,
+    /// Seq of the latest user message (where the current or last turn began).
+    #[serde(default)]
+    pub last_user_seq: Option<Seq>,
     pub turns: u32,
     pub responses: u64,
     pub tool_calls: u64,
@@ -173,6 +176,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         }
         EventKind::UserMessage(message) => {
             state.user_messages += 1;
+            state.last_user_seq = Some(event.seq);
             let text = preview(&message.text);
             if state.first_prompt.is_none() {
                 state.first_prompt = Some(text.clone());

@@ -12,6 +12,9 @@ pub const CHECKPOINTS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::ne
 /// Every user message by time, `(at_micros, session, seq)` → text: the composer's history
 /// across sessions without scanning any session's events. Derived from the events.
 pub const PROMPTS: TableDefinition<(i64, u128, u64), &str> = TableDefinition::new("prompts");
+/// One record per user message, keyed `(session, seq of the message)`: its prompt and how its
+/// turn ended (seq, outcome, snapshot commit). What the fork picker lists. Derived.
+pub const TURNS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("turns");
 /// Sessions that claim to be running, with the process that owns them: what startup
 /// reconciliation checks without scanning every session. Derived from the events.
 pub const LIVE: TableDefinition<u128, (u32, u64)> = TableDefinition::new("live");

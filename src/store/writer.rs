@@ -13,14 +13,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use redb::{Database, Table};
+use redb::Database;
 use tokio::sync::oneshot;
 
 use super::codec::{encode_event, encode_record};
 use super::error::StoreError;
+use super::indexes::WriteTables;
 use super::meta::SessionMeta;
-use super::read::Reader;
-use super::tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SESSIONS};
 use crate::event::{Event, EventKind, SessionForked, SessionInterrupted};
 use crate::ids::{Seq, SessionId, Timestamp};
 use crate::process::ProcessOwner;
@@ -106,13 +105,7 @@ pub(crate) struct Writer {
     cache: HashMap<SessionId, Cached>,
 }
 
-type Tables<'t> = (
-    Table<'t, (u128, u64), &'static [u8]>,
-    Table<'t, u128, &'static [u8]>,
-    Table<'t, (u128, u64), &'static [u8]>,
-    Table<'t, (i64, u128, u64), &'static str>,
-    Table<'t, u128, (u32, u64)>,
-);
+type Tables<'t> = WriteTables<'t>;
 
 impl Writer {
     pub fn new(db: Arc<Database>, path: PathBuf, config: WriterConfig) -> Self {
@@ -193,13 +186,7 @@ impl Writer {
         let mut results = Vec::with_capacity(ops.len());
         let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
         {
-            let mut tables: Tables<'_> = (
-                txn.open_table(EVENTS).map_err(|e| fail(e.into()))?,
-                txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?,
-                txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?,
-                txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?,
-                txn.open_table(LIVE).map_err(|e| fail(e.into()))?,
-            );
+            let mut tables = WriteTables::open(&txn).map_err(|e| fail(e.into()))?;
             for op in ops {
                 let result = match op {
                     Op::Append { session, events } => {
@@ -229,21 +216,9 @@ impl Writer {
             }
             for session in touched.iter() {
                 if let Some(cached) = self.cache.get(session) {
-                    let meta = SessionMeta::project(*session, &cached.state);
-                    let bytes = encode_record("session index entry", &meta)?;
                     tables
-                        .1
-                        .insert(session.0, bytes.as_slice())
-                        .map_err(|e| fail(e.into()))?;
-                    match cached
-                        .state
-                        .owner
-                        .filter(|_| cached.state.status.is_active())
-                    {
-                        Some(owner) => tables.4.insert(session.0, (owner.pid, owner.started)),
-                        None => tables.4.remove(session.0),
-                    }
-                    .map_err(|e| fail(e.into()))?;
+                        .index_session(*session, &cached.state)
+                        .map_err(|e| e.into_store(&path))?;
                 }
             }
         }
@@ -273,13 +248,7 @@ impl Writer {
         {
             return Ok(Some(cached));
         }
-        let reader = Reader {
-            path: &self.path,
-            events: &tables.0,
-            sessions: &tables.1,
-            checkpoints: &tables.2,
-        };
-        let resumed = reader.resume(session, meta.last_seq)?;
+        let resumed = tables.reader(&self.path).resume(session, meta.last_seq)?;
         Ok(Some(Cached {
             since_checkpoint: meta.last_seq.0.saturating_sub(resumed.checkpoint.0),
             state: resumed.state,
@@ -291,13 +260,7 @@ impl Writer {
         tables: &Tables<'_>,
         session: SessionId,
     ) -> Result<Option<SessionMeta>, StoreError> {
-        Reader {
-            path: &self.path,
-            events: &tables.0,
-            sessions: &tables.1,
-            checkpoints: &tables.2,
-        }
-        .meta(session)
+        tables.reader(&self.path).meta(session)
     }
 
     fn append(
@@ -342,7 +305,7 @@ impl Writer {
     ) -> Result<(), StoreError> {
         let seq = cached.state.last_seq.next();
         tables
-            .0
+            .events
             .insert((session.0, seq.0), prepared.bytes.as_slice())
             .map_err(|e| StoreError::storage(&self.path, e))?;
         let event = Event {
@@ -351,13 +314,10 @@ impl Writer {
             at: prepared.at,
             kind: prepared.kind,
         };
-        if let EventKind::UserMessage(message) = &event.kind {
-            tables
-                .3
-                .insert((event.at.0, session.0, seq.0), message.text.as_str())
-                .map_err(|e| StoreError::storage(&self.path, e))?;
-        }
         reduce(&mut cached.state, &event);
+        tables
+            .index_event(&event, &cached.state)
+            .map_err(|e| e.into_store(&self.path))?;
         cached.since_checkpoint += 1;
         if cached.since_checkpoint >= self.config.checkpoint_every || event.kind.ends_turn() {
             self.checkpoint(tables, session, cached)?;
@@ -373,7 +333,7 @@ impl Writer {
     ) -> Result<(), StoreError> {
         let bytes = encode_record("checkpoint", &cached.state)?;
         tables
-            .2
+            .checkpoints
             .insert((session.0, cached.state.last_seq.0), bytes.as_slice())
             .map_err(|e| StoreError::storage(&self.path, e))?;
         cached.since_checkpoint = 0;
@@ -404,13 +364,7 @@ impl Writer {
                 last: parent_meta.last_seq,
             });
         }
-        let state = Reader {
-            path: &self.path,
-            events: &tables.0,
-            sessions: &tables.1,
-            checkpoints: &tables.2,
-        }
-        .state_at(parent, cut)?;
+        let state = tables.reader(&self.path).state_at(parent, cut)?;
         let mut cached = Cached {
             state,
             since_checkpoint: 0,
