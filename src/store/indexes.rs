@@ -31,6 +31,11 @@ pub struct TurnRecord {
     pub commit: Option<String>,
 }
 
+/// A [`Reader`] over the tables of a write transaction.
+pub(crate) type WriteReader<'a, 't> =
+    Reader<'a, EventTable<'t>, Table<'t, u128, &'static [u8]>, EventTable<'t>>;
+type EventTable<'t> = Table<'t, (u128, u64), &'static [u8]>;
+
 pub(crate) struct WriteTables<'t> {
     pub events: Table<'t, (u128, u64), &'static [u8]>,
     pub sessions: Table<'t, u128, &'static [u8]>,
@@ -53,15 +58,7 @@ impl<'t> WriteTables<'t> {
     }
 
     /// A reader over these tables (inside the write transaction).
-    pub fn reader<'a>(
-        &'a self,
-        path: &'a std::path::Path,
-    ) -> Reader<
-        'a,
-        Table<'t, (u128, u64), &'static [u8]>,
-        Table<'t, u128, &'static [u8]>,
-        Table<'t, (u128, u64), &'static [u8]>,
-    > {
+    pub fn reader<'a>(&'a self, path: &'a std::path::Path) -> WriteReader<'a, 't> {
         Reader {
             path,
             events: &self.events,
