@@ -7,11 +7,13 @@
 pub mod app;
 pub mod commands;
 pub mod composer;
+mod copy_mode;
 pub mod core;
 pub mod driver;
 pub mod headless;
 pub mod history;
 pub mod layout;
+mod modal_keys;
 mod mouse;
 pub mod palette;
 pub mod render;

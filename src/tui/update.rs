@@ -7,9 +7,8 @@ use super::app::{AppState, Effect, Mode, Msg, StoreHealth};
 use super::commands::{COMMANDS, CommandId, Scope, When};
 use super::history::HistorySearch;
 use super::layout;
-use super::mouse;
+use super::{copy_mode, modal_keys, mouse};
 use super::palette::{Palette, PaletteItem, PaletteTarget};
-use super::selection::{CopyCursor, Point};
 use super::slots::{Slot, SlotId, SlotKind};
 use super::transcript::EntryKind;
 
@@ -25,7 +24,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.notice = None;
             on_key(state, key)
         }
-        Msg::Paste(text) => on_paste(state, &text),
+        Msg::Paste(text) => modal_keys::on_paste(state, &text),
         Msg::Mouse(event, at) => mouse::on_mouse(state, event, at),
         Msg::Resize(size) => {
             state.size = size;
@@ -119,15 +118,15 @@ pub fn enabled(state: &AppState, when: When) -> bool {
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match &mut state.mode {
         Mode::Normal => normal_key(state, key),
-        Mode::Palette(_) => palette_key(state, key),
-        Mode::Help { .. } => help_key(state, key),
-        Mode::ConfirmQuit => confirm_key(state, key),
-        Mode::HistorySearch(_) => history_key(state, key),
-        Mode::CopyMode(_) => copy_key(state, key),
+        Mode::Palette(_) => modal_keys::palette_key(state, key),
+        Mode::Help { .. } => modal_keys::help_key(state, key),
+        Mode::ConfirmQuit => modal_keys::confirm_key(state, key),
+        Mode::HistorySearch(_) => modal_keys::history_key(state, key),
+        Mode::CopyMode(_) => copy_mode::copy_key(state, key),
     }
 }
 
-fn is_text(key: &KeyEvent) -> Option<char> {
+pub(super) fn is_text(key: &KeyEvent) -> Option<char> {
     match key.code {
         KeyCode::Char(c)
             if !key
@@ -184,7 +183,7 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::ScrollDown => scroll_page(state, -1),
         CommandId::ScrollTop => scroll_to(state, usize::MAX),
         CommandId::ScrollBottom => scroll_to(state, 0),
-        CommandId::CopyMode => enter_copy_mode(state),
+        CommandId::CopyMode => copy_mode::enter_copy_mode(state),
         CommandId::Submit => return submit(state),
         CommandId::InsertNewline => composer.newline(),
         CommandId::HistorySearch => {
@@ -362,43 +361,7 @@ pub fn palette_items(state: &AppState) -> Vec<PaletteItem> {
     items
 }
 
-fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Mode::Palette(palette) = &mut state.mode else {
-        return Vec::new();
-    };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Enter => {
-            let target = palette.selected_target();
-            state.mode = Mode::Normal;
-            return match target {
-                Some(target) => run_palette_target(state, target),
-                None => Vec::new(),
-            };
-        }
-        KeyCode::Up => palette.move_selection(-1),
-        KeyCode::Down => palette.move_selection(1),
-        KeyCode::Char('p') if ctrl => palette.move_selection(-1),
-        KeyCode::Char('n') if ctrl => palette.move_selection(1),
-        KeyCode::Char('u') if ctrl => palette.set_query(String::new()),
-        KeyCode::Backspace => {
-            let mut query = palette.query.clone();
-            query.pop();
-            palette.set_query(query);
-        }
-        _ => match is_text(&key) {
-            Some(c) => {
-                let query = format!("{}{c}", palette.query);
-                palette.set_query(query);
-            }
-            None => state.dirty = false,
-        },
-    }
-    Vec::new()
-}
-
-fn run_palette_target(state: &mut AppState, target: PaletteTarget) -> Vec<Effect> {
+pub(super) fn run_palette_target(state: &mut AppState, target: PaletteTarget) -> Vec<Effect> {
     match target {
         PaletteTarget::Command(id) => run_command(state, id),
         PaletteTarget::Slot(id) => {
@@ -423,161 +386,3 @@ fn run_palette_target(state: &mut AppState, target: PaletteTarget) -> Vec<Effect
     }
 }
 
-fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Mode::Help { scroll } = &mut state.mode else {
-        return Vec::new();
-    };
-    match key.code {
-        KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('?') | KeyCode::Char('q') => {
-            state.mode = Mode::Normal
-        }
-        KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Down => *scroll = scroll.saturating_add(1),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
-        _ => state.dirty = false,
-    }
-    Vec::new()
-}
-
-fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-            state.quit = true;
-            vec![Effect::Quit]
-        }
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-            state.mode = Mode::Normal;
-            Vec::new()
-        }
-        _ => {
-            state.dirty = false;
-            Vec::new()
-        }
-    }
-}
-
-fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Mode::HistorySearch(search) = &mut state.mode else {
-        return Vec::new();
-    };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
-        KeyCode::Enter => {
-            if let Some(text) = search.found.and_then(|i| state.history.get(i)) {
-                let text = text.to_owned();
-                state.composer.set_text(&text);
-            }
-            state.mode = Mode::Normal;
-        }
-        KeyCode::Char('r') if ctrl => search.older(&state.history),
-        KeyCode::Backspace => {
-            search.query.pop();
-            search.refresh(&state.history);
-        }
-        _ => match is_text(&key) {
-            Some(c) => {
-                search.query.push(c);
-                search.refresh(&state.history);
-            }
-            None => state.dirty = false,
-        },
-    }
-    Vec::new()
-}
-
-fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
-    match &mut state.mode {
-        Mode::Normal => state.composer.paste(text),
-        Mode::Palette(palette) => {
-            let first = text.lines().next().unwrap_or_default();
-            let query = format!("{}{first}", palette.query);
-            palette.set_query(query);
-        }
-        Mode::HistorySearch(search) => {
-            search
-                .query
-                .push_str(text.lines().next().unwrap_or_default());
-            search.refresh(&state.history);
-        }
-        Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
-    }
-    Vec::new()
-}
-
-fn enter_copy_mode(state: &mut AppState) {
-    let Some(areas) = layout::areas(state) else {
-        return;
-    };
-    let content = areas.content();
-    let theme = state.theme;
-    let Some(slot) = state.focused_slot() else {
-        return;
-    };
-    let (first, rows) = layout::selectable_rows(slot, content, &theme);
-    let last = first + rows.len().saturating_sub(1);
-    state.mode = Mode::CopyMode(CopyCursor {
-        slot: slot.id,
-        cursor: Point { row: last, col: 0 },
-        anchor: None,
-    });
-    state.notify("copy mode: move with arrows, v to select, Enter to copy, Esc to leave");
-}
-
-fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Some(areas) = layout::areas(state) else {
-        state.mode = Mode::Normal;
-        return Vec::new();
-    };
-    let content = areas.content();
-    let theme = state.theme;
-    let Mode::CopyMode(mut copy) = std::mem::take(&mut state.mode) else {
-        return Vec::new();
-    };
-    let Some(slot) = state.slot(copy.slot) else {
-        return Vec::new();
-    };
-    let total = slot.transcript.height(content.width, &theme);
-    let last_row = total.saturating_sub(1);
-    let last_col = content.width.saturating_sub(1);
-    let cursor = &mut copy.cursor;
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
-        KeyCode::Left | KeyCode::Char('h') => cursor.col = cursor.col.saturating_sub(1),
-        KeyCode::Right | KeyCode::Char('l') => cursor.col = (cursor.col + 1).min(last_col),
-        KeyCode::Up | KeyCode::Char('k') => cursor.row = cursor.row.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => cursor.row = (cursor.row + 1).min(last_row),
-        KeyCode::Home | KeyCode::Char('0') => cursor.col = 0,
-        KeyCode::End | KeyCode::Char('$') => cursor.col = last_col,
-        KeyCode::Char('v') | KeyCode::Char(' ') => copy.anchor = Some(copy.cursor),
-        KeyCode::Enter | KeyCode::Char('y') => {
-            let Some(selection) = copy.selection() else {
-                state.notify("nothing selected: press v to start a selection");
-                state.mode = Mode::CopyMode(copy);
-                return Vec::new();
-            };
-            let text = slot
-                .transcript
-                .selected_text(content.width, &theme, &selection);
-            state.notify(format!("copied {} characters", text.chars().count()));
-            return vec![Effect::Copy(text)];
-        }
-        _ => state.dirty = false,
-    }
-    // Keep the cursor visible: scroll so its row is inside the view.
-    let view = content.height as usize;
-    let row = copy.cursor.row;
-    if let Some(slot) = state.slot_mut(copy.slot) {
-        let first = total.saturating_sub(view + slot.scroll);
-        if row < first {
-            slot.scroll = total.saturating_sub(view + row);
-        } else if row >= first + view {
-            slot.scroll = total.saturating_sub(row + 1);
-        }
-    }
-    state.selection = copy.selection();
-    state.mode = Mode::CopyMode(copy);
-    Vec::new()
-}

@@ -1,0 +1,127 @@
+//! Keys of the modal views (palette, help, quit confirmation, history search) and pastes.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{AppState, Effect, Mode};
+use super::update::{is_text, run_palette_target};
+
+pub(super) fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Palette(palette) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Enter => {
+            let target = palette.selected_target();
+            state.mode = Mode::Normal;
+            return match target {
+                Some(target) => run_palette_target(state, target),
+                None => Vec::new(),
+            };
+        }
+        KeyCode::Up => palette.move_selection(-1),
+        KeyCode::Down => palette.move_selection(1),
+        KeyCode::Char('p') if ctrl => palette.move_selection(-1),
+        KeyCode::Char('n') if ctrl => palette.move_selection(1),
+        KeyCode::Char('u') if ctrl => palette.set_query(String::new()),
+        KeyCode::Backspace => {
+            let mut query = palette.query.clone();
+            query.pop();
+            palette.set_query(query);
+        }
+        _ => match is_text(&key) {
+            Some(c) => {
+                let query = format!("{}{c}", palette.query);
+                palette.set_query(query);
+            }
+            None => state.dirty = false,
+        },
+    }
+    Vec::new()
+}
+
+pub(super) fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Help { scroll } = &mut state.mode else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('?') | KeyCode::Char('q') => {
+            state.mode = Mode::Normal
+        }
+        KeyCode::Up => *scroll = scroll.saturating_sub(1),
+        KeyCode::Down => *scroll = scroll.saturating_add(1),
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
+
+pub(super) fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        _ => {
+            state.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
+pub(super) fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::HistorySearch(search) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
+        KeyCode::Enter => {
+            if let Some(text) = search.found.and_then(|i| state.history.get(i)) {
+                let text = text.to_owned();
+                state.composer.set_text(&text);
+            }
+            state.mode = Mode::Normal;
+        }
+        KeyCode::Char('r') if ctrl => search.older(&state.history),
+        KeyCode::Backspace => {
+            search.query.pop();
+            search.refresh(&state.history);
+        }
+        _ => match is_text(&key) {
+            Some(c) => {
+                search.query.push(c);
+                search.refresh(&state.history);
+            }
+            None => state.dirty = false,
+        },
+    }
+    Vec::new()
+}
+
+pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
+    match &mut state.mode {
+        Mode::Normal => state.composer.paste(text),
+        Mode::Palette(palette) => {
+            let first = text.lines().next().unwrap_or_default();
+            let query = format!("{}{first}", palette.query);
+            palette.set_query(query);
+        }
+        Mode::HistorySearch(search) => {
+            search
+                .query
+                .push_str(text.lines().next().unwrap_or_default());
+            search.refresh(&state.history);
+        }
+        Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
+    }
+    Vec::new()
+}
+
