@@ -16,6 +16,8 @@ pub mod layout;
 mod modal_keys;
 mod mouse;
 pub mod palette;
+pub mod picker;
+mod picker_keys;
 pub mod render;
 pub mod selection;
 pub mod slots;

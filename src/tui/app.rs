@@ -9,6 +9,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::composer::Composer;
 use super::history::{History, HistorySearch};
 use super::palette::Palette;
+use super::picker::{Picker, PickerRow, TurnChoice};
 use super::selection::{ClickTracker, CopyCursor, Selection};
 use super::slots::{Slot, SlotId};
 use super::theme::Theme;
@@ -34,6 +35,8 @@ pub enum Mode {
     ConfirmQuit,
     HistorySearch(HistorySearch),
     CopyMode(CopyCursor),
+    /// The resume or fork picker (full screen).
+    Picker(Box<Picker>),
 }
 
 /// A session the palette offers to open.
@@ -78,6 +81,8 @@ pub struct AppState {
     pub clicks: ClickTracker,
     /// "Now" for ages shown on screen; set by the driver, fixed in tests.
     pub now: Timestamp,
+    /// The directory the workstation was started in (the picker's "this directory" filter).
+    pub cwd: String,
     /// Set when the workstation should exit.
     pub quit: bool,
     /// Something visible changed since the last frame.
@@ -101,6 +106,7 @@ impl AppState {
             selection: None,
             clicks: ClickTracker::default(),
             now: Timestamp::now(),
+            cwd: String::new(),
             quit: false,
             dirty: true,
         }
@@ -174,6 +180,20 @@ pub enum Msg {
         text: Option<String>,
         error: String,
     },
+    /// Every session, for the open picker.
+    PickerLoaded(Vec<PickerRow>),
+    /// Preview lines of one session.
+    PreviewLoaded {
+        session: SessionId,
+        lines: Vec<String>,
+    },
+    /// The turns of a session chosen in the fork picker.
+    TurnsLoaded(TurnChoice),
+    /// A fork was made; open it.
+    Forked {
+        child: SessionId,
+        title: String,
+    },
     /// SIGTERM, SIGHUP or SIGINT: leave now, restoring the terminal.
     Terminate,
 }
@@ -193,6 +213,17 @@ pub enum Effect {
     LoadTranscript { slot: SlotId, session: SessionId },
     /// Reload recent sessions (for the palette).
     LoadSessions,
+    /// Read every session for the picker.
+    LoadPicker,
+    /// Read a session's preview.
+    LoadPreview(SessionId),
+    /// Read a session's turns for the fork picker.
+    LoadTurns(SessionId),
+    /// Fork `session` after `at` (its end when `None`) and open the fork.
+    Fork {
+        session: SessionId,
+        at: Option<crate::ids::Seq>,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Stop the process (Ctrl+Z) and redraw fully on resume.

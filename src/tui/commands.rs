@@ -12,6 +12,8 @@ pub enum CommandId {
     Quit,
     Suspend,
     NewAgentSlot,
+    ResumeSession,
+    ForkSession,
     NextSlot,
     PrevSlot,
     CloseSlot,
@@ -255,6 +257,26 @@ pub const COMMANDS: &[Command] = &[
         "New agent slot",
         "Open an empty native agent slot; the next prompt starts its session",
         [Chord::ctrl('t')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        ResumeSession,
+        "session.resume",
+        "Resume session…",
+        "Pick a stored session (fuzzy search, preview) and open it in a slot",
+        [Chord::ctrl('o')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        ForkSession,
+        "session.fork",
+        "Fork session…",
+        "Pick a session, then a turn, and open a fork cut after it",
+        [],
         Global,
         Always,
         true
@@ -542,6 +564,23 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Resume and fork pickers",
+        &[
+            (
+                "type",
+                "fuzzy-search title, kind, directory, branch and status",
+            ),
+            ("↑ / ↓, PgUp / PgDn", "move the selection"),
+            (
+                "Enter",
+                "resume the session (fork: choose it, then the turn)",
+            ),
+            ("Tab", "this directory only / all directories"),
+            ("Ctrl+X", "include exited and closed sessions"),
+            ("Esc", "back / close"),
+        ],
+    ),
+    (
         "History search (Ctrl+R)",
         &[
             ("type", "search earlier prompts"),
@@ -619,6 +658,69 @@ pub fn keys_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every command id, listed through an exhaustive match so a new variant cannot be
+    /// forgotten here.
+    fn all_ids() -> Vec<CommandId> {
+        use CommandId::*;
+        let ids = vec![
+            OpenPalette,
+            ToggleHelp,
+            Quit,
+            Suspend,
+            NewAgentSlot,
+            ResumeSession,
+            ForkSession,
+            NextSlot,
+            PrevSlot,
+            CloseSlot,
+            ScrollUp,
+            ScrollDown,
+            ScrollTop,
+            ScrollBottom,
+            CopyMode,
+            Submit,
+            InsertNewline,
+            HistorySearch,
+            ClearOrInterrupt,
+            CursorLeft,
+            CursorRight,
+            CursorUp,
+            CursorDown,
+            LineStart,
+            LineEnd,
+            WordLeft,
+            WordRight,
+            Backspace,
+            DeleteChar,
+            KillToEnd,
+            KillToStart,
+            KillWord,
+            Yank,
+        ];
+        for id in &ids {
+            match id {
+                OpenPalette | ToggleHelp | Quit | Suspend | NewAgentSlot | ResumeSession
+                | ForkSession | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown
+                | ScrollTop | ScrollBottom | CopyMode | Submit | InsertNewline | HistorySearch
+                | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
+                | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
+                | KillToEnd | KillToStart | KillWord | Yank => {}
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_command_has_a_registry_row() {
+        for id in all_ids() {
+            assert!(
+                COMMANDS.iter().any(|c| c.id == id),
+                "{id:?} has no row in COMMANDS"
+            );
+        }
+        assert_eq!(COMMANDS.len(), all_ids().len());
+    }
 
     #[test]
     fn names_and_ids_are_unique() {

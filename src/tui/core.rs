@@ -1,12 +1,21 @@
 //! The core side of the UI boundary: runs store effects off the UI task and answers with
 //! messages. The UI never touches the store itself.
 
+mod preview;
+
 use tokio::sync::mpsc;
 
+pub use preview::{preview_lines, strip_ansi};
+
+use std::collections::HashMap;
+
 use super::app::{Effect, Msg, RecentSession};
+use super::picker::{PickerRow, PickerStatus, TurnChoice};
 use crate::event::{EventKind, SessionCreated, SessionKind, UserMessage};
 use crate::ids::{Seq, SessionId};
+use crate::process::ProcessOwner;
 use crate::store::Store;
+use crate::store::StoreError;
 
 /// Recent sessions offered in the palette.
 const RECENT_SESSIONS: usize = 50;
@@ -25,6 +34,11 @@ impl Core {
             .map(|p| p.display().to_string())
             .unwrap_or_default();
         Self { store, cwd }
+    }
+
+    /// The directory the workstation runs in.
+    pub fn cwd(&self) -> &str {
+        &self.cwd
     }
 
     /// What the first frame needs from the store: prompt history and recent sessions. Read
@@ -131,9 +145,76 @@ impl Core {
                     let _ = tx.blocking_send(load_sessions(&store));
                 });
             }
+            Effect::LoadPicker => {
+                tokio::task::spawn_blocking(move || {
+                    let msg = match picker_rows(&store) {
+                        Ok(rows) => Msg::PickerLoaded(rows),
+                        Err(err) => store_failed(err),
+                    };
+                    let _ = tx.blocking_send(msg);
+                });
+            }
+            Effect::LoadPreview(session) => {
+                tokio::task::spawn_blocking(move || {
+                    let lines = preview_lines(&store, session)
+                        .unwrap_or_else(|err| vec![format!("no preview: {err}")]);
+                    let _ = tx.blocking_send(Msg::PreviewLoaded { session, lines });
+                });
+            }
+            Effect::LoadTurns(session) => {
+                tokio::task::spawn_blocking(move || {
+                    let msg = match (store.turns(session), store.meta(session)) {
+                        (Ok(turns), Ok(meta)) => Msg::TurnsLoaded(TurnChoice {
+                            session,
+                            title: meta.title,
+                            selected: turns.len().saturating_sub(1),
+                            turns,
+                        }),
+                        (Err(err), _) | (_, Err(err)) => store_failed(err),
+                    };
+                    let _ = tx.blocking_send(msg);
+                });
+            }
+            Effect::Fork { session, at } => {
+                tokio::task::spawn_blocking(move || {
+                    let msg = match store
+                        .fork(session, at)
+                        .and_then(|child| store.meta(session).map(|meta| (child, meta.title)))
+                    {
+                        Ok((child, title)) => Msg::Forked { child, title },
+                        Err(err) => store_failed(err),
+                    };
+                    let _ = tx.blocking_send(msg);
+                });
+            }
             Effect::Copy(_) | Effect::Suspend | Effect::Quit => {}
         }
     }
+}
+
+fn store_failed(err: StoreError) -> Msg {
+    Msg::StoreFailed {
+        slot: None,
+        text: None,
+        error: err.to_string(),
+    }
+}
+
+/// Every session as a picker row, newest first. Owner liveness is checked once per owner
+/// (most sessions share a handful of owners), so 10,000 sessions cost 10,000 decodes and a few
+/// `/proc` reads.
+pub fn picker_rows(store: &Store) -> Result<Vec<PickerRow>, StoreError> {
+    let mut alive: HashMap<ProcessOwner, bool> = HashMap::new();
+    Ok(store
+        .sessions()?
+        .iter()
+        .map(|meta| {
+            let live = meta
+                .owner
+                .is_some_and(|owner| *alive.entry(owner).or_insert_with(|| owner.is_alive()));
+            PickerRow::new(meta, PickerStatus::of(meta, live), None)
+        })
+        .collect())
 }
 
 /// The newest agent sessions, for the palette.

@@ -100,6 +100,7 @@ pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
         },
         Theme::from_env(),
     );
+    state.cwd = core.cwd().to_owned();
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());

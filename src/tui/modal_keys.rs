@@ -120,8 +120,15 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
                 .push_str(text.lines().next().unwrap_or_default());
             search.refresh(&state.history);
         }
+        Mode::Picker(picker) => {
+            let query = format!(
+                "{}{}",
+                picker.query,
+                text.lines().next().unwrap_or_default()
+            );
+            picker.set_query(query);
+        }
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
     }
     Vec::new()
 }
-

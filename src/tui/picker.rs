@@ -237,7 +237,11 @@ impl Picker {
         }
         self.visible = visible.into_iter().map(|(i, _, h)| (i, h)).collect();
         self.selected = previous
-            .and_then(|id| self.visible.iter().position(|(i, _)| self.rows[*i].id == id))
+            .and_then(|id| {
+                self.visible
+                    .iter()
+                    .position(|(i, _)| self.rows[*i].id == id)
+            })
             .unwrap_or(0);
     }
 
@@ -316,7 +320,10 @@ mod tests {
     fn queries_match_status_and_directory_too() {
         let mut picker = picker();
         picker.set_query("interrupted".into());
-        assert_eq!(picker.selected_row().map(|r| r.title.as_str()), Some("write docs"));
+        assert_eq!(
+            picker.selected_row().map(|r| r.title.as_str()),
+            Some("write docs")
+        );
         picker.set_query("work/a flaky".into());
         assert_eq!(picker.visible.len(), 1);
         let (_, highlight) = &picker.visible[0];

@@ -4,7 +4,7 @@ use ratatui::Frame;
 
 use super::app::{AppState, Mode, Size};
 use super::layout;
-use super::views::{composer, main_area, overlays, slot_list, status_line};
+use super::views::{composer, main_area, overlays, picker, slot_list, status_line};
 
 pub fn render(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
@@ -33,6 +33,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             overlays::confirm_quit(state, area, buf);
             cursor = None;
         }
+        Mode::Picker(picker) => cursor = picker::render(state, picker, area, buf),
         Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) => {}
     }
     if let Some(position) = cursor {

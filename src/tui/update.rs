@@ -7,10 +7,11 @@ use super::app::{AppState, Effect, Mode, Msg, StoreHealth};
 use super::commands::{COMMANDS, CommandId, Scope, When};
 use super::history::HistorySearch;
 use super::layout;
-use super::{copy_mode, modal_keys, mouse};
 use super::palette::{Palette, PaletteItem, PaletteTarget};
+use super::picker::PickerPurpose;
 use super::slots::{Slot, SlotId, SlotKind};
 use super::transcript::EntryKind;
+use super::{copy_mode, modal_keys, mouse};
 
 /// Applies one message. Sets `state.dirty` when something visible may have changed.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -99,6 +100,29 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::PickerLoaded(rows) => super::picker_keys::loaded(state, rows),
+        Msg::PreviewLoaded { session, lines } => {
+            if let Mode::Picker(picker) = &mut state.mode {
+                picker.preview = Some((session, lines));
+            }
+            Vec::new()
+        }
+        Msg::TurnsLoaded(choice) => {
+            if let Mode::Picker(picker) = &mut state.mode {
+                picker.turn_choice = Some(choice);
+            }
+            Vec::new()
+        }
+        Msg::Forked { child, title } => {
+            let name = super::text::truncate(&format!("fork of {title}"), 24);
+            let id = add_slot(state, SlotKind::Agent, Some(name));
+            focus(state, id);
+            state.notify("forked: the history above the marker is inherited");
+            vec![Effect::LoadTranscript {
+                slot: id,
+                session: child,
+            }]
+        }
         Msg::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -123,6 +147,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::ConfirmQuit => modal_keys::confirm_key(state, key),
         Mode::HistorySearch(_) => modal_keys::history_key(state, key),
         Mode::CopyMode(_) => copy_mode::copy_key(state, key),
+        Mode::Picker(_) => super::picker_keys::picker_key(state, key),
     }
 }
 
@@ -161,7 +186,6 @@ fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 /// Runs a registry command (from a key or the palette).
 pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
-    let history = state.history.clone();
     let composer = &mut state.composer;
     match id {
         CommandId::OpenPalette => {
@@ -171,6 +195,8 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::ToggleHelp => state.mode = Mode::Help { scroll: 0 },
         CommandId::Quit => return request_quit(state),
         CommandId::Suspend => return vec![Effect::Suspend],
+        CommandId::ResumeSession => return super::picker_keys::open(state, PickerPurpose::Resume),
+        CommandId::ForkSession => return super::picker_keys::open(state, PickerPurpose::Fork),
         CommandId::NewAgentSlot => {
             let id = add_slot(state, SlotKind::Agent, None);
             state.focused = Some(id);
@@ -200,10 +226,10 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::CursorLeft => composer.left(),
         CommandId::CursorRight => composer.right(),
         CommandId::CursorUp => {
-            composer.up(&history);
+            composer.up(&state.history);
         }
         CommandId::CursorDown => {
-            composer.down(&history);
+            composer.down(&state.history);
         }
         CommandId::LineStart => composer.line_start(),
         CommandId::LineEnd => composer.line_end(),
@@ -385,4 +411,3 @@ pub(super) fn run_palette_target(state: &mut AppState, target: PaletteTarget) ->
         }
     }
 }
-

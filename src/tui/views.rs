@@ -3,6 +3,7 @@
 pub mod composer;
 pub mod main_area;
 pub mod overlays;
+pub mod picker;
 pub mod slot_list;
 pub mod status_line;
 

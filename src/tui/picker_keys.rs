@@ -1,0 +1,148 @@
+//! Keys of the resume/fork picker and what choosing does.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{AppState, Effect, Mode};
+use super::picker::{Picker, PickerPurpose, PickerRow};
+use super::slots::SlotKind;
+use super::update::{add_slot, focus, is_text};
+
+/// Rows a PgUp/PgDn moves.
+const PAGE: isize = 10;
+
+/// Opens the picker; its rows arrive as `Msg::PickerLoaded`.
+pub(super) fn open(state: &mut AppState, purpose: PickerPurpose) -> Vec<Effect> {
+    state.mode = Mode::Picker(Box::new(Picker::new(purpose, None)));
+    vec![Effect::LoadPicker]
+}
+
+/// Rows arrived: show them and ask for the first preview.
+pub(super) fn loaded(state: &mut AppState, rows: Vec<PickerRow>) -> Vec<Effect> {
+    let Mode::Picker(picker) = &mut state.mode else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    picker.set_rows(rows);
+    preview_effect(picker)
+}
+
+fn preview_effect(picker: &Picker) -> Vec<Effect> {
+    match picker.selected_row() {
+        Some(row) if picker.preview.as_ref().map(|(id, _)| *id) != Some(row.id) => {
+            vec![Effect::LoadPreview(row.id)]
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn picker_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let cwd = state.cwd.clone();
+    let Mode::Picker(picker) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if picker.turn_choice.is_some() {
+        return turn_key(state, key);
+    }
+    match key.code {
+        KeyCode::Esc => {
+            state.mode = Mode::Normal;
+            return Vec::new();
+        }
+        KeyCode::Enter => return choose(state),
+        KeyCode::Up => picker.move_selection(-1),
+        KeyCode::Down => picker.move_selection(1),
+        KeyCode::PageUp => picker.move_selection(-PAGE),
+        KeyCode::PageDown => picker.move_selection(PAGE),
+        KeyCode::Char('p') if ctrl => picker.move_selection(-1),
+        KeyCode::Char('n') if ctrl => picker.move_selection(1),
+        KeyCode::Char('x') if ctrl => picker.toggle_finished(),
+        KeyCode::Char('u') if ctrl => picker.set_query(String::new()),
+        KeyCode::Tab => picker.toggle_here(&cwd),
+        KeyCode::Backspace => {
+            let mut query = picker.query.clone();
+            query.pop();
+            picker.set_query(query);
+        }
+        _ => match is_text(&key) {
+            Some(c) => {
+                let query = format!("{}{c}", picker.query);
+                picker.set_query(query);
+            }
+            None => {
+                state.dirty = false;
+                return Vec::new();
+            }
+        },
+    }
+    preview_effect(picker)
+}
+
+/// Enter on a session: resume it, or (fork) go on to choosing the turn.
+fn choose(state: &mut AppState) -> Vec<Effect> {
+    let Mode::Picker(picker) = &state.mode else {
+        return Vec::new();
+    };
+    let Some(row) = picker.selected_row().cloned() else {
+        state.notify("no session selected");
+        return Vec::new();
+    };
+    match picker.purpose {
+        PickerPurpose::Fork => vec![Effect::LoadTurns(row.id)],
+        PickerPurpose::Resume => {
+            state.mode = Mode::Normal;
+            resume(state, &row)
+        }
+    }
+}
+
+/// Opens a stored session in a slot (focusing it if a slot already shows it).
+fn resume(state: &mut AppState, row: &PickerRow) -> Vec<Effect> {
+    if let Some(id) = state
+        .slots
+        .iter()
+        .find(|s| s.session == Some(row.id))
+        .map(|s| s.id)
+    {
+        focus(state, id);
+        return Vec::new();
+    }
+    let name = super::text::truncate(&row.title, 24);
+    let id = add_slot(state, SlotKind::Agent, Some(name));
+    focus(state, id);
+    vec![Effect::LoadTranscript {
+        slot: id,
+        session: row.id,
+    }]
+}
+
+/// Keys of the fork picker's second stage: which turn to cut after.
+fn turn_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Picker(picker) = &mut state.mode else {
+        return Vec::new();
+    };
+    match key.code {
+        KeyCode::Esc => picker.turn_choice = None,
+        KeyCode::Up => picker.move_selection(-1),
+        KeyCode::Down => picker.move_selection(1),
+        KeyCode::PageUp => picker.move_selection(-PAGE),
+        KeyCode::PageDown => picker.move_selection(PAGE),
+        KeyCode::Enter => {
+            let Some(choice) = picker.turn_choice.take() else {
+                return Vec::new();
+            };
+            let at = match choice.turns.get(choice.selected) {
+                // A turn still running has no end yet: fork at its prompt instead.
+                Some(turn) => Some(turn.ended_seq.unwrap_or(turn.user_seq)),
+                None => None,
+            };
+            state.mode = Mode::Normal;
+            return vec![Effect::Fork {
+                session: choice.session,
+                at,
+            }];
+        }
+        _ => state.dirty = false,
+    }
+    Vec::new()
+}
