@@ -212,3 +212,185 @@ fn tiny_and_odd_sizes_never_panic() {
         }
     }
 }
+
+mod pickers {
+    use super::*;
+    use switchboard::ids::Seq;
+    use switchboard::session::SessionStatus;
+    use switchboard::store::{SessionMeta, TurnRecord};
+    use switchboard::tui::app::Mode;
+    use switchboard::tui::picker::{PickerRow, PickerStatus, TurnChoice};
+
+    fn meta(i: u64, title: &str, kind: SessionKind, status: SessionStatus) -> SessionMeta {
+        SessionMeta {
+            id: SessionId(0x0193_0000_0000_7000_8000_0000_0000_0000 + i as u128),
+            title: title.into(),
+            kind,
+            cwd: if i % 3 == 0 {
+                "/home/dev/api".into()
+            } else {
+                "/home/dev/web".into()
+            },
+            command: (kind == SessionKind::Pty).then(|| "cargo watch -x test".into()),
+            model: None,
+            created_at: Timestamp(NOW.0 - i as i64 * 3_600_000_000),
+            updated_at: Timestamp(NOW.0 - i as i64 * 3_600_000_000),
+            last_seq: Seq(10 + i * 37),
+            status,
+            parent: None,
+            owner: None,
+            turns: 3,
+            last_prompt: None,
+            exit_code: None,
+            last_error: None,
+        }
+    }
+
+    fn rows() -> Vec<PickerRow> {
+        let titles = [
+            "fix the flaky crash test",
+            "port the SSE decoder",
+            "write the picker docs",
+            "bench resume on a big store",
+            "cargo watch",
+            "refactor the writer",
+            "htop",
+            "add OSC 52 copy",
+            "review the fork chain",
+            "tidy the composer",
+        ];
+        let statuses = [
+            SessionStatus::Idle,
+            SessionStatus::Interrupted,
+            SessionStatus::Failed,
+            SessionStatus::Exited,
+            SessionStatus::Running,
+        ];
+        (0..30u64)
+            .map(|i| {
+                let kind = if i % 4 == 2 {
+                    SessionKind::Pty
+                } else {
+                    SessionKind::Agent
+                };
+                let m = meta(
+                    i,
+                    titles[i as usize % titles.len()],
+                    kind,
+                    statuses[i as usize % statuses.len()],
+                );
+                let live = i == 0;
+                let branch = (i % 2 == 0).then(|| format!("switchboard/agent-{i}"));
+                PickerRow::new(&m, PickerStatus::of(&m, live), branch)
+            })
+            .collect()
+    }
+
+    fn open(size: Size, purpose: CommandKey) -> AppState {
+        let mut state = base(size);
+        state.cwd = "/home/dev/web".into();
+        match purpose {
+            CommandKey::Resume => key(&mut state, KeyCode::Char('o'), KeyModifiers::CONTROL),
+            CommandKey::Fork => {
+                key(&mut state, KeyCode::Char('p'), KeyModifiers::CONTROL);
+                type_text(&mut state, "fork session");
+                key(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+            }
+        }
+        state
+    }
+
+    #[derive(Clone, Copy)]
+    enum CommandKey {
+        Resume,
+        Fork,
+    }
+
+    fn with_preview(mut state: AppState) -> AppState {
+        let Mode::Picker(picker) = &state.mode else {
+            panic!("picker open")
+        };
+        let id = picker.selected_row().map(|r| r.id).unwrap();
+        let lines = vec![
+            "agent · idle · 47 events".to_owned(),
+            "dir  /home/dev/web".to_owned(),
+            String::new(),
+            "› fix the flaky crash test".to_owned(),
+            "The test kills the writer mid-commit; I made the".to_owned(),
+            "reader wait for the ack before checking.".to_owned(),
+            "$ cargo test --test crash".to_owned(),
+            "  exit 0".to_owned(),
+        ];
+        update(&mut state, Msg::PreviewLoaded { session: id, lines });
+        state
+    }
+
+    #[test]
+    fn resume_picker_empty() {
+        snapshot("picker_empty", |size| {
+            let mut state = open(size, CommandKey::Resume);
+            update(&mut state, Msg::PickerLoaded(Vec::new()));
+            state
+        });
+    }
+
+    #[test]
+    fn resume_picker_many_sessions_with_preview() {
+        snapshot("picker_many", |size| {
+            let mut state = open(size, CommandKey::Resume);
+            update(&mut state, Msg::PickerLoaded(rows()));
+            with_preview(state)
+        });
+    }
+
+    #[test]
+    fn resume_picker_query_and_filters() {
+        snapshot("picker_query", |size| {
+            let mut state = open(size, CommandKey::Resume);
+            update(&mut state, Msg::PickerLoaded(rows()));
+            key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+            key(&mut state, KeyCode::Char('x'), KeyModifiers::CONTROL);
+            type_text(&mut state, "flaky");
+            with_preview(state)
+        });
+    }
+
+    #[test]
+    fn fork_picker_turns() {
+        snapshot("picker_fork_turns", |size| {
+            let mut state = open(size, CommandKey::Fork);
+            update(&mut state, Msg::PickerLoaded(rows()));
+            let turn = |n: u64, prompt: &str, ended: bool, commit: Option<&str>| TurnRecord {
+                user_seq: Seq(n * 10),
+                prompt: prompt.into(),
+                ended_seq: ended.then_some(Seq(n * 10 + 9)),
+                outcome: None,
+                commit: commit.map(str::to_owned),
+            };
+            update(
+                &mut state,
+                Msg::TurnsLoaded(TurnChoice {
+                    session: SessionId(0x0193_0000_0000_7000_8000_0000_0000_0000),
+                    title: "fix the flaky crash test".into(),
+                    turns: vec![
+                        turn(
+                            1,
+                            "find why the crash test flakes",
+                            true,
+                            Some("9f1c2ab4e5d6"),
+                        ),
+                        turn(
+                            2,
+                            "make the reader wait for the ack",
+                            true,
+                            Some("0a1b2c3d4e5f"),
+                        ),
+                        turn(3, "run it 200 times", false, None),
+                    ],
+                    selected: 1,
+                }),
+            );
+            state
+        });
+    }
+}

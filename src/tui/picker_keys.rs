@@ -131,11 +131,11 @@ fn turn_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             let Some(choice) = picker.turn_choice.take() else {
                 return Vec::new();
             };
-            let at = match choice.turns.get(choice.selected) {
-                // A turn still running has no end yet: fork at its prompt instead.
-                Some(turn) => Some(turn.ended_seq.unwrap_or(turn.user_seq)),
-                None => None,
-            };
+            // A turn still running has no end yet: fork at its prompt instead.
+            let at = choice
+                .turns
+                .get(choice.selected)
+                .map(|turn| turn.ended_seq.unwrap_or(turn.user_seq));
             state.mode = Mode::Normal;
             return vec![Effect::Fork {
                 session: choice.session,
