@@ -226,7 +226,7 @@ mod pickers {
             id: SessionId(0x0193_0000_0000_7000_8000_0000_0000_0000 + i as u128),
             title: title.into(),
             kind,
-            cwd: if i % 3 == 0 {
+            cwd: if i.is_multiple_of(3) {
                 "/home/dev/api".into()
             } else {
                 "/home/dev/web".into()
@@ -280,7 +280,9 @@ mod pickers {
                     statuses[i as usize % statuses.len()],
                 );
                 let live = i == 0;
-                let branch = (i % 2 == 0).then(|| format!("switchboard/agent-{i}"));
+                let branch = i
+                    .is_multiple_of(2)
+                    .then(|| format!("switchboard/agent-{i}"));
                 PickerRow::new(&m, PickerStatus::of(&m, live), branch)
             })
             .collect()
