@@ -29,6 +29,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the workstation on a stored session: a picker, the latest one, or one by id
+    Resume {
+        /// Session id or a unique prefix of it (default: open the picker)
+        id: Option<String>,
+        /// Resume the most recently updated session
+        #[arg(long, conflicts_with = "id")]
+        last: bool,
+    },
+    /// Open the workstation on a fork of a stored session (picker when no id)
+    Fork {
+        /// Session id or a unique prefix of it (default: open the fork picker)
+        id: Option<String>,
+        /// Fork after turn N ends
+        #[arg(long, requires = "id", conflicts_with = "at")]
+        turn: Option<u32>,
+        /// Fork after event SEQ
+        #[arg(long, requires = "id")]
+        at: Option<u64>,
+    },
     /// List, inspect, export and fork stored sessions
     Sessions {
         #[command(subcommand)]
@@ -102,7 +121,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
-        None => workstation::run(&context),
+        Some(Command::Resume { id, last }) => {
+            workstation::run(&context, workstation::Opening::Resume { id, last })
+        }
+        Some(Command::Fork { id, turn, at }) => {
+            workstation::run(&context, workstation::Opening::Fork { id, turn, at })
+        }
+        None => workstation::run(&context, workstation::Opening::Plain),
     }
 }
 

@@ -21,6 +21,7 @@ mod picker_keys;
 pub mod render;
 pub mod selection;
 pub mod slots;
+pub mod startup;
 pub mod terminal;
 pub mod text;
 pub mod theme;

@@ -172,6 +172,7 @@ pub enum Msg {
     TranscriptLoaded {
         slot: SlotId,
         session: SessionId,
+        title: String,
         messages: Vec<String>,
     },
     /// A store write failed; `text` is the message that was not stored.

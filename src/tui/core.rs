@@ -125,10 +125,14 @@ impl Core {
             }
             Effect::LoadTranscript { slot, session } => {
                 tokio::task::spawn_blocking(move || {
-                    let msg = match user_messages(&store, session) {
-                        Ok(messages) => Msg::TranscriptLoaded {
+                    let loaded = store
+                        .meta(session)
+                        .and_then(|meta| user_messages(&store, session).map(|m| (meta.title, m)));
+                    let msg = match loaded {
+                        Ok((title, messages)) => Msg::TranscriptLoaded {
                             slot,
                             session,
+                            title,
                             messages,
                         },
                         Err(err) => Msg::StoreFailed {

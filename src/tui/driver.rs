@@ -90,7 +90,7 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
 }
 
 /// Runs the workstation until the user quits or a signal arrives.
-pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
+pub async fn run(core: Core, startup: Vec<super::startup::Startup>) -> anyhow::Result<DriverStats> {
     let (mut terminal, _guard) = terminal::enter()?;
     let area = terminal.size()?;
     let mut state = AppState::new(
@@ -106,6 +106,11 @@ pub async fn run(core: Core) -> anyhow::Result<DriverStats> {
     spawn_signals(tx.clone());
     for msg in core.preload() {
         for effect in update(&mut state, msg) {
+            core.run(effect, &tx);
+        }
+    }
+    for action in startup {
+        for effect in super::startup::apply(&mut state, action) {
             core.run(effect, &tx);
         }
     }

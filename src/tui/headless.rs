@@ -66,6 +66,7 @@ pub fn state_from_store(
             Msg::TranscriptLoaded {
                 slot,
                 session,
+                title: meta.title.clone(),
                 messages,
             },
         );

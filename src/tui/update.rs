@@ -74,10 +74,14 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::TranscriptLoaded {
             slot,
             session,
+            title,
             messages,
         } => {
             if let Some(slot) = state.slot_mut(slot) {
                 slot.session = Some(session);
+                if slot.name.starts_with("agent ") {
+                    slot.name = super::text::truncate(&title, 24);
+                }
                 for text in messages {
                     slot.transcript.push(EntryKind::User, text);
                 }

@@ -1,0 +1,51 @@
+//! What the workstation does right after it opens (from `switchboard resume`, `fork`, …),
+//! expressed as the same state changes and effects the keys would cause.
+
+use super::app::{AppState, Effect, Mode};
+use super::picker::{Picker, PickerPurpose};
+use super::slots::SlotKind;
+use super::update::{add_slot, focus};
+use crate::ids::{Seq, SessionId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Startup {
+    ResumePicker,
+    ForkPicker,
+    /// Open a stored session in a slot.
+    Resume(SessionId),
+    /// The fork picker's turn stage for one session.
+    ForkTurns(SessionId),
+    /// Fork now and open the fork.
+    Fork {
+        session: SessionId,
+        at: Option<Seq>,
+    },
+}
+
+pub fn apply(state: &mut AppState, action: Startup) -> Vec<Effect> {
+    match action {
+        Startup::ResumePicker => {
+            state.mode = Mode::Picker(Box::new(Picker::new(PickerPurpose::Resume, None)));
+            vec![Effect::LoadPicker]
+        }
+        Startup::ForkPicker => {
+            state.mode = Mode::Picker(Box::new(Picker::new(PickerPurpose::Fork, None)));
+            vec![Effect::LoadPicker]
+        }
+        Startup::Resume(session) => {
+            let title = state
+                .recent
+                .iter()
+                .find(|r| r.id == session)
+                .map(|r| super::text::truncate(&r.title, 24));
+            let slot = add_slot(state, SlotKind::Agent, title);
+            focus(state, slot);
+            vec![Effect::LoadTranscript { slot, session }]
+        }
+        Startup::ForkTurns(session) => {
+            state.mode = Mode::Picker(Box::new(Picker::new(PickerPurpose::Fork, None)));
+            vec![Effect::LoadPicker, Effect::LoadTurns(session)]
+        }
+        Startup::Fork { session, at } => vec![Effect::Fork { session, at }],
+    }
+}
