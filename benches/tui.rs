@@ -146,10 +146,87 @@ fn idle_and_latency() {
     println!("| {} | {} | {} |\n", ms(p50), ms(p99), ms(max));
 }
 
+/// A store with `count` small sessions, created pipelined.
+fn store_with_sessions(dir: &std::path::Path, count: usize) -> switchboard::store::Store {
+    use switchboard::event::{EventKind, SessionCreated, UserMessage};
+    let store = switchboard::store::Store::open(&dir.join("store.redb"), Default::default()).unwrap();
+    let pendings: Vec<_> = (0..count)
+        .map(|i| {
+            let created = SessionCreated {
+                title: Some(format!("session {i}: {}", ["fix the flaky test", "port the parser", "write docs", "bench resume"][i % 4])),
+                cwd: format!("/home/dev/project{}", i % 7),
+                ..Default::default()
+            };
+            let prompt = EventKind::UserMessage(UserMessage { text: format!("prompt number {i}") });
+            store
+                .append(switchboard::ids::SessionId::new(), vec![EventKind::SessionCreated(created), prompt])
+                .unwrap()
+        })
+        .collect();
+    for pending in pendings {
+        pending.wait().unwrap();
+    }
+    store
+}
+
+fn picker() {
+    use switchboard::tui::picker::{Picker, PickerPurpose};
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = store_with_sessions(dir.path(), 10_000);
+    let size = Size { cols: 160, rows: 48 };
+    let backend = CrosstermBackend::new(std::io::sink());
+    let mut terminal = Terminal::with_options(
+        backend,
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, size.cols, size.rows)),
+        },
+    )
+    .unwrap();
+    // Open: read every session, build the rows, draw the first frame.
+    let open = Samples::collect(20, || {
+        let mut state = AppState::new(size, Theme::default());
+        let mut picker = Picker::new(PickerPurpose::Resume, None);
+        picker.set_rows(switchboard::tui::core::picker_rows(&store).unwrap());
+        state.mode = switchboard::tui::app::Mode::Picker(Box::new(picker));
+        terminal.draw(|f| render(&state, f)).unwrap();
+    });
+    // Typing a query: each keystroke re-ranks 10,000 rows and draws.
+    let mut state = AppState::new(size, Theme::default());
+    let mut picker = Picker::new(PickerPurpose::Resume, None);
+    picker.set_rows(switchboard::tui::core::picker_rows(&store).unwrap());
+    state.mode = switchboard::tui::app::Mode::Picker(Box::new(picker));
+    let query = "flaky project3 42";
+    let mut typed = 0;
+    let keystroke = Samples::collect(200, || {
+        let c = query.chars().nth(typed % query.len()).unwrap();
+        typed += 1;
+        if typed % query.len() == 0 {
+            update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        }
+        update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        terminal.draw(|f| render(&state, f)).unwrap();
+    });
+    println!("## resume picker over 10,000 sessions (160×48)\n");
+    println!("| step | median | p99 |");
+    println!("|---|---:|---:|");
+    println!("| open: read sessions, build rows, first frame | {} | {} |", ms(open.median()), ms(open.p99()));
+    println!("| one keystroke of a fuzzy query, re-rank + frame | {} | {} |", ms(keystroke.median()), ms(keystroke.p99()));
+    println!();
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    frame_render();
-    idle_and_latency();
+    let only = std::env::var("SWITCHBOARD_BENCH_ONLY").ok();
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
+    if run("frame") {
+        frame_render();
+    }
+    if run("picker") {
+        picker();
+    }
+    if run("latency") {
+        idle_and_latency();
+    }
 }
