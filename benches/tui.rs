@@ -149,17 +149,31 @@ fn idle_and_latency() {
 /// A store with `count` small sessions, created pipelined.
 fn store_with_sessions(dir: &std::path::Path, count: usize) -> switchboard::store::Store {
     use switchboard::event::{EventKind, SessionCreated, UserMessage};
-    let store = switchboard::store::Store::open(&dir.join("store.redb"), Default::default()).unwrap();
+    let store =
+        switchboard::store::Store::open(&dir.join("store.redb"), Default::default()).unwrap();
     let pendings: Vec<_> = (0..count)
         .map(|i| {
             let created = SessionCreated {
-                title: Some(format!("session {i}: {}", ["fix the flaky test", "port the parser", "write docs", "bench resume"][i % 4])),
+                title: Some(format!(
+                    "session {i}: {}",
+                    [
+                        "fix the flaky test",
+                        "port the parser",
+                        "write docs",
+                        "bench resume"
+                    ][i % 4]
+                )),
                 cwd: format!("/home/dev/project{}", i % 7),
                 ..Default::default()
             };
-            let prompt = EventKind::UserMessage(UserMessage { text: format!("prompt number {i}") });
+            let prompt = EventKind::UserMessage(UserMessage {
+                text: format!("prompt number {i}"),
+            });
             store
-                .append(switchboard::ids::SessionId::new(), vec![EventKind::SessionCreated(created), prompt])
+                .append(
+                    switchboard::ids::SessionId::new(),
+                    vec![EventKind::SessionCreated(created), prompt],
+                )
                 .unwrap()
         })
         .collect();
@@ -173,7 +187,10 @@ fn picker() {
     use switchboard::tui::picker::{Picker, PickerPurpose};
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let store = store_with_sessions(dir.path(), 10_000);
-    let size = Size { cols: 160, rows: 48 };
+    let size = Size {
+        cols: 160,
+        rows: 48,
+    };
     let backend = CrosstermBackend::new(std::io::sink());
     let mut terminal = Terminal::with_options(
         backend,
@@ -201,16 +218,30 @@ fn picker() {
         let c = query.chars().nth(typed % query.len()).unwrap();
         typed += 1;
         if typed % query.len() == 0 {
-            update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+            update(
+                &mut state,
+                Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+            );
         }
-        update(&mut state, Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        update(
+            &mut state,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
         terminal.draw(|f| render(&state, f)).unwrap();
     });
     println!("## resume picker over 10,000 sessions (160×48)\n");
     println!("| step | median | p99 |");
     println!("|---|---:|---:|");
-    println!("| open: read sessions, build rows, first frame | {} | {} |", ms(open.median()), ms(open.p99()));
-    println!("| one keystroke of a fuzzy query, re-rank + frame | {} | {} |", ms(keystroke.median()), ms(keystroke.p99()));
+    println!(
+        "| open: read sessions, build rows, first frame | {} | {} |",
+        ms(open.median()),
+        ms(open.p99())
+    );
+    println!(
+        "| one keystroke of a fuzzy query, re-rank + frame | {} | {} |",
+        ms(keystroke.median()),
+        ms(keystroke.p99())
+    );
     println!();
 }
 

@@ -30,7 +30,7 @@ fn resume_picker_query_then_enter_opens_the_session() {
     });
     tui.enter();
     tui.wait_until("the session in a slot", TIMEOUT, |s| {
-        s.contains("bravo fixture · agent") && s.contains("history above is from the store")
+        s.contains("bravo fixture · agent") && s.contains("$ cargo test")
     });
 }
 

@@ -173,7 +173,10 @@ pub enum Msg {
         slot: SlotId,
         session: SessionId,
         title: String,
-        messages: Vec<String>,
+        /// First seq loaded; earlier history is loaded when scrolled to.
+        from: crate::ids::Seq,
+        /// `(event, inherited)` in order.
+        events: Vec<(crate::event::Event, bool)>,
     },
     /// A store write failed; `text` is the message that was not stored.
     StoreFailed {
@@ -211,7 +214,12 @@ pub enum Effect {
         text: String,
     },
     /// Read a stored session's messages into `slot`.
-    LoadTranscript { slot: SlotId, session: SessionId },
+    LoadTranscript {
+        slot: SlotId,
+        session: SessionId,
+        /// Events wanted from the end of the session (resume reads the tail, not the log).
+        tail: u64,
+    },
     /// Reload recent sessions (for the palette).
     LoadSessions,
     /// Read every session for the picker.

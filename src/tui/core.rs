@@ -123,17 +123,19 @@ impl Core {
                     let _ = tx.send(msg).await;
                 });
             }
-            Effect::LoadTranscript { slot, session } => {
+            Effect::LoadTranscript {
+                slot,
+                session,
+                tail,
+            } => {
                 tokio::task::spawn_blocking(move || {
-                    let loaded = store
-                        .meta(session)
-                        .and_then(|meta| user_messages(&store, session).map(|m| (meta.title, m)));
-                    let msg = match loaded {
-                        Ok((title, messages)) => Msg::TranscriptLoaded {
+                    let msg = match transcript_tail(&store, session, tail) {
+                        Ok(loaded) => Msg::TranscriptLoaded {
                             slot,
                             session,
-                            title,
-                            messages,
+                            title: loaded.title,
+                            from: loaded.from,
+                            events: loaded.events,
                         },
                         Err(err) => Msg::StoreFailed {
                             slot: Some(slot),
@@ -249,18 +251,45 @@ fn load_sessions(store: &Store) -> Msg {
     }
 }
 
-/// A session's user messages, oldest first.
-pub fn user_messages(
+/// The end of a session's history, for its transcript.
+pub struct TranscriptTail {
+    pub title: String,
+    pub from: Seq,
+    pub events: Vec<(crate::event::Event, bool)>,
+}
+
+/// About `tail` events from the end of a session, starting at a turn boundary when one is near,
+/// so resuming costs the tail whatever the session's length.
+pub fn transcript_tail(
     store: &Store,
     session: SessionId,
-) -> Result<Vec<String>, crate::store::StoreError> {
-    let last = store.meta(session)?.last_seq;
-    let mut out = Vec::new();
-    store.for_each_event(session, Seq::ZERO, last, |event, _| {
-        if let EventKind::UserMessage(message) = event.kind {
-            out.push(message.text);
-        }
-        Ok(())
-    })?;
-    Ok(out)
+    tail: u64,
+) -> Result<TranscriptTail, StoreError> {
+    let meta = store.meta(session)?;
+    let want = Seq(meta.last_seq.0.saturating_sub(tail).max(1));
+    let from = if want.0 <= 1 {
+        Seq(1)
+    } else {
+        store
+            .turns(session)?
+            .iter()
+            .map(|turn| turn.user_seq)
+            .find(|seq| *seq >= want)
+            .unwrap_or(want)
+    };
+    let mut events = Vec::new();
+    store.for_each_event(
+        session,
+        Seq(from.0 - 1),
+        meta.last_seq,
+        |event, inherited| {
+            events.push((event, inherited));
+            Ok(())
+        },
+    )?;
+    Ok(TranscriptTail {
+        title: meta.title,
+        from,
+        events,
+    })
 }

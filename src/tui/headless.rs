@@ -6,7 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::app::{AppState, Msg, Size};
-use super::core::{recent_sessions, user_messages};
+use super::core::{recent_sessions, transcript_tail};
 use super::render::render;
 use super::slots::SlotKind;
 use super::theme::Theme;
@@ -60,14 +60,15 @@ pub fn state_from_store(
         let name = crate::tui::text::truncate(&meta.title, 24);
         let slot = add_slot(&mut state, SlotKind::Agent, Some(name));
         focus(&mut state, slot);
-        let messages = user_messages(store, session)?;
+        let loaded = transcript_tail(store, session, super::slots::TRANSCRIPT_TAIL)?;
         update(
             &mut state,
             Msg::TranscriptLoaded {
                 slot,
                 session,
-                title: meta.title.clone(),
-                messages,
+                title: loaded.title,
+                from: loaded.from,
+                events: loaded.events,
             },
         );
     }

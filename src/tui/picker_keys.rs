@@ -113,6 +113,7 @@ fn resume(state: &mut AppState, row: &PickerRow) -> Vec<Effect> {
     vec![Effect::LoadTranscript {
         slot: id,
         session: row.id,
+        tail: super::slots::TRANSCRIPT_TAIL,
     }]
 }
 

@@ -63,7 +63,15 @@ pub struct Slot {
     pub transcript: Transcript,
     /// Rows scrolled up from the bottom; 0 follows new output.
     pub scroll: usize,
+    /// First seq of the session the transcript holds (earlier history loads on scroll).
+    pub loaded_from: crate::ids::Seq,
+    /// Events asked for when the transcript was last loaded.
+    pub tail: u64,
 }
+
+/// Events a resumed transcript starts with: a few hundred turns of a busy session, read in a
+/// few milliseconds, whatever the session's length.
+pub const TRANSCRIPT_TAIL: u64 = 3000;
 
 impl Slot {
     /// Whether quitting would stop something: a PTY slot's program that still runs, or an
@@ -88,6 +96,8 @@ impl Slot {
             session: None,
             transcript: Transcript::default(),
             scroll: 0,
+            loaded_from: crate::ids::Seq(1),
+            tail: TRANSCRIPT_TAIL,
         }
     }
 }

@@ -40,7 +40,11 @@ pub fn apply(state: &mut AppState, action: Startup) -> Vec<Effect> {
                 .map(|r| super::text::truncate(&r.title, 24));
             let slot = add_slot(state, SlotKind::Agent, title);
             focus(state, slot);
-            vec![Effect::LoadTranscript { slot, session }]
+            vec![Effect::LoadTranscript {
+                slot,
+                session,
+                tail: super::slots::TRANSCRIPT_TAIL,
+            }]
         }
         Startup::ForkTurns(session) => {
             state.mode = Mode::Picker(Box::new(Picker::new(PickerPurpose::Fork, None)));

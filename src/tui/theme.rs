@@ -74,6 +74,18 @@ impl Theme {
         Style::new().add_modifier(Modifier::REVERSED)
     }
 
+    pub fn code(&self) -> Style {
+        self.paint(Style::new().fg(Color::LightYellow))
+    }
+
+    pub fn reasoning(&self) -> Style {
+        self.paint(
+            Style::new()
+                .fg(Color::DarkGray)
+                .add_modifier(Modifier::ITALIC),
+        )
+    }
+
     pub fn user(&self) -> Style {
         self.paint(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
     }

@@ -75,18 +75,11 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             slot,
             session,
             title,
-            messages,
+            from,
+            events,
         } => {
             if let Some(slot) = state.slot_mut(slot) {
-                slot.session = Some(session);
-                if slot.name.starts_with("agent ") {
-                    slot.name = super::text::truncate(&title, 24);
-                }
-                for text in messages {
-                    slot.transcript.push(EntryKind::User, text);
-                }
-                slot.transcript
-                    .push(EntryKind::Notice, "history above is from the store");
+                load_transcript(slot, session, &title, from, &events);
             }
             Vec::new()
         }
@@ -125,6 +118,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![Effect::LoadTranscript {
                 slot: id,
                 session: child,
+                tail: super::slots::TRANSCRIPT_TAIL,
             }]
         }
         Msg::Terminate => {
@@ -132,6 +126,36 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![Effect::Quit]
         }
     }
+}
+
+/// Rebuilds a slot's transcript from loaded events (the same fold as live updates).
+fn load_transcript(
+    slot: &mut super::slots::Slot,
+    session: crate::ids::SessionId,
+    title: &str,
+    from: crate::ids::Seq,
+    events: &[(crate::event::Event, bool)],
+) {
+    slot.session = Some(session);
+    if slot.name.starts_with("agent ") {
+        slot.name = super::text::truncate(title, 24);
+    }
+    let mut transcript = super::transcript::Transcript::default();
+    transcript.reasoning_expanded = slot.transcript.reasoning_expanded;
+    if from.0 > 1 {
+        transcript.push(
+            EntryKind::Notice,
+            format!(
+                "⋯ {} earlier events: scroll to the top to load them",
+                from.0 - 1
+            ),
+        );
+    }
+    for (event, inherited) in events {
+        transcript.apply(event, *inherited);
+    }
+    slot.transcript = transcript;
+    slot.loaded_from = from;
 }
 
 /// Whether a command can run now.
@@ -209,10 +233,10 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::NextSlot => cycle_focus(state, 1),
         CommandId::PrevSlot => cycle_focus(state, -1),
         CommandId::CloseSlot => close_focused(state),
-        CommandId::ScrollUp => scroll_page(state, 1),
-        CommandId::ScrollDown => scroll_page(state, -1),
-        CommandId::ScrollTop => scroll_to(state, usize::MAX),
-        CommandId::ScrollBottom => scroll_to(state, 0),
+        CommandId::ScrollUp => return scroll_page(state, 1),
+        CommandId::ScrollDown => return scroll_page(state, -1),
+        CommandId::ScrollTop => return scroll_to(state, usize::MAX),
+        CommandId::ScrollBottom => return scroll_to(state, 0),
         CommandId::CopyMode => copy_mode::enter_copy_mode(state),
         CommandId::Submit => return submit(state),
         CommandId::InsertNewline => composer.newline(),
@@ -306,27 +330,38 @@ fn close_focused(state: &mut AppState) {
     ));
 }
 
-fn scroll_page(state: &mut AppState, direction: isize) {
+fn scroll_page(state: &mut AppState, direction: isize) -> Vec<Effect> {
     let Some(areas) = layout::areas(state) else {
-        return;
+        return Vec::new();
     };
-    let content = areas.content();
-    let page = content.height.saturating_sub(1).max(1) as isize;
-    let theme = state.theme;
-    if let Some(slot) = state.focused_slot_mut() {
-        let max = layout::max_scroll(slot, content, &theme) as isize;
-        slot.scroll = (slot.scroll as isize + direction * page).clamp(0, max) as usize;
-    }
+    let page = areas.content().height.saturating_sub(1).max(1) as isize;
+    let current = state.focused_slot().map_or(0, |s| s.scroll) as isize;
+    scroll_to(state, (current + direction * page).max(0) as usize)
 }
 
-fn scroll_to(state: &mut AppState, offset: usize) {
+/// Scrolls the focused slot to `offset` rows from the bottom (clamped). Reaching the top of a
+/// transcript that starts after the session's first event loads more history.
+fn scroll_to(state: &mut AppState, offset: usize) -> Vec<Effect> {
     let Some(areas) = layout::areas(state) else {
-        return;
+        return Vec::new();
     };
     let content = areas.content();
     let theme = state.theme;
-    if let Some(slot) = state.focused_slot_mut() {
-        slot.scroll = offset.min(layout::max_scroll(slot, content, &theme));
+    let Some(slot) = state.focused_slot_mut() else {
+        return Vec::new();
+    };
+    let max = layout::max_scroll(slot, content, &theme);
+    slot.scroll = offset.min(max);
+    match slot.session {
+        Some(session) if offset >= max && slot.loaded_from.0 > 1 => {
+            slot.tail = slot.tail.saturating_mul(4);
+            vec![Effect::LoadTranscript {
+                slot: slot.id,
+                session,
+                tail: slot.tail,
+            }]
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -411,7 +446,11 @@ pub(super) fn run_palette_target(state: &mut AppState, target: PaletteTarget) ->
                 .map(|r| super::text::truncate(&r.title, 24));
             let id = add_slot(state, SlotKind::Agent, title);
             focus(state, id);
-            vec![Effect::LoadTranscript { slot: id, session }]
+            vec![Effect::LoadTranscript {
+                slot: id,
+                session,
+                tail: super::slots::TRANSCRIPT_TAIL,
+            }]
         }
     }
 }

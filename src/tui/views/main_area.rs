@@ -78,7 +78,7 @@ fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
     }
     block.render(area, buf);
     let content = inner(area);
-    if slot.transcript.entries.is_empty() {
+    if slot.transcript.is_empty() {
         let hint = Line::styled("Type a prompt below and press Enter.", theme.dim());
         put_line(
             buf,
