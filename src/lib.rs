@@ -9,6 +9,7 @@
 //! | [`event`] | the event envelope and every event kind (the schema) |
 //! | [`session`] | `SessionState` and the one reducer every view and resume uses |
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
+//! | [`pty`] | PTY panes: the slot actor, its vt100 screen, replies, rendering, input encoding, recording and replay |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`cli`] | command-line parsing and the headless commands |
@@ -20,5 +21,6 @@ pub mod fixture;
 pub mod ids;
 pub mod logging;
 pub mod paths;
+pub mod pty;
 pub mod session;
 pub mod store;

@@ -1,0 +1,15 @@
+//! PTY panes: programs running in pseudo-terminals inside the workstation, each with its own
+//! emulated screen. See `docs/PTY.md` for the threads, channels, back-pressure and limits.
+
+mod geometry;
+mod replies;
+mod screen;
+
+pub use geometry::{
+    CellPos, Generation, MAX_PANE_COLS, MAX_PANE_ROWS, MIN_PANE_DIM, PaneSize, ScrollOffset,
+};
+pub use replies::{ReplyColors, Rgb};
+pub use screen::{
+    DEFAULT_SCROLLBACK_LINES, FollowOutput, MAX_SCROLLBACK_LINES, MouseEncoding, MouseMode,
+    PaneModes, PaneScreen, ScreenCheckpoint,
+};
