@@ -237,7 +237,8 @@ impl PaneScreen {
         if size == self.size() {
             return false;
         }
-        self.parser.set_size(non_zero(size.rows), non_zero(size.cols));
+        self.parser
+            .set_size(non_zero(size.rows), non_zero(size.cols));
         self.generation += 1;
         true
     }
@@ -538,7 +539,11 @@ mod tests {
         let mut pane = screen(3, 10);
         pane.feed("a日b😀c".as_bytes());
         assert_eq!(pane.row_text(0, 0..10), "a日b😀c");
-        assert_eq!(pane.row_text(0, 2..10), "b😀c", "starting on a continuation");
+        assert_eq!(
+            pane.row_text(0, 2..10),
+            "b😀c",
+            "starting on a continuation"
+        );
     }
 
     #[test]
@@ -559,7 +564,10 @@ mod tests {
         pane.feed(b"again\r\nand again\r\n");
         assert_eq!(pane.row_text(0, 0..10), held);
         assert_eq!(pane.scroll_offset(), ScrollOffset(7));
-        assert_eq!(pane.set_scroll_offset(ScrollOffset(10_000)).0, pane.scrollback_len());
+        assert_eq!(
+            pane.set_scroll_offset(ScrollOffset(10_000)).0,
+            pane.scrollback_len()
+        );
     }
 
     #[test]
@@ -572,7 +580,10 @@ mod tests {
         assert_eq!(rebuilt.cursor(), pane.cursor());
         assert_eq!(rebuilt.modes(), pane.modes());
         assert_eq!(rebuilt.title(), "tt");
-        assert_eq!(rebuilt.vt().contents_formatted(), pane.vt().contents_formatted());
+        assert_eq!(
+            rebuilt.vt().contents_formatted(),
+            pane.vt().contents_formatted()
+        );
     }
 
     #[test]
@@ -581,7 +592,10 @@ mod tests {
         pane.feed(b"shell$ vim\r\n");
         pane.feed(b"\x1b[?1049h\x1b[H\x1b[2Jfull screen\x1b[3;4H");
         let cp = pane.checkpoint().unwrap();
-        assert!(pane.modes().alternate_screen, "capture leaves the live screen as it was");
+        assert!(
+            pane.modes().alternate_screen,
+            "capture leaves the live screen as it was"
+        );
         assert_eq!(pane.text(), "full screen");
         let mut rebuilt = PaneScreen::from_checkpoint(&cp, 100);
         assert_eq!(rebuilt.text(), pane.text());
