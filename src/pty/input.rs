@@ -432,7 +432,16 @@ mod tests {
         let size = PaneSize::new(20, 300);
         let none = KeyModifiers::NONE;
         let left = MouseButton::Left;
-        let table: &[(M, E, MouseEventKind, u16, u16, KeyModifiers, Option<&[u8]>)] = &[
+        type Row = (
+            M,
+            E,
+            MouseEventKind,
+            u16,
+            u16,
+            KeyModifiers,
+            Option<&'static [u8]>,
+        );
+        let table: &[Row] = &[
             (M::None, E::Sgr, K::Down(left), 10, 2, none, None),
             (
                 M::Press,
