@@ -6,6 +6,7 @@
 use std::num::NonZeroU16;
 use std::ops::Range;
 
+use super::activity::CursorLine;
 use super::geometry::{CellPos, Generation, PaneSize, ScrollOffset};
 use super::replies::{QueryContext, QueryScanner, ReplyColors, ends_mid_utf8};
 
@@ -383,6 +384,22 @@ impl PaneScreen {
         out
     }
 
+    /// The live screen's cursor row split at the cursor, whatever the scroll offset (for the
+    /// "waiting for input" heuristic). Takes `&mut` only to look past a scrolled view; what
+    /// the pane shows is left unchanged.
+    pub fn cursor_line(&mut self) -> CursorLine {
+        let offset = self.parser.screen().scrollback();
+        self.parser.screen_mut().set_scrollback(0);
+        let (row, col) = self.parser.screen().cursor_position();
+        let cols = self.size().cols;
+        let line = CursorLine {
+            before: self.row_text(row, 0..col.min(cols)),
+            after: self.row_text(row, col.min(cols)..cols),
+        };
+        self.parser.screen_mut().set_scrollback(offset);
+        line
+    }
+
     /// Whether a visible row continues on the next one (the program's text was soft-wrapped
     /// there), so copying joins the two without a newline.
     pub fn is_wrapped(&self, row: u16) -> bool {
@@ -568,6 +585,18 @@ mod tests {
             pane.set_scroll_offset(ScrollOffset(10_000)).0,
             pane.scrollback_len()
         );
+    }
+
+    #[test]
+    fn the_cursor_line_ignores_scrolling() {
+        let mut pane = screen(3, 10);
+        pane.feed(b"1\r\n2\r\n3\r\n4\r\n$ x\x1b[D");
+        pane.set_scroll_offset(ScrollOffset(2));
+        let g = pane.generation();
+        let line = pane.cursor_line();
+        assert_eq!((line.before.as_str(), line.after.as_str()), ("$ ", "x"));
+        assert_eq!(pane.scroll_offset(), ScrollOffset(2));
+        assert_eq!(pane.generation(), g);
     }
 
     #[test]
