@@ -69,7 +69,10 @@ pub(crate) enum Record {
 struct QueueState {
     items: VecDeque<Record>,
     output_bytes: usize,
+    /// No more records but syncs; the recorder drains what is queued.
     closed: bool,
+    /// The recorder thread has stopped; everything it took is durable.
+    finished: bool,
     failed: Option<String>,
 }
 
@@ -108,11 +111,15 @@ impl RecordQueue {
             }
             return;
         }
-        if state.closed {
-            if let Record::Sync(reply) = record {
+        match record {
+            Record::Sync(reply) if state.finished => {
                 let _ = reply.send(Ok(()));
+                return;
             }
-            return;
+            // A sync after close still waits for the records before it.
+            Record::Sync(_) => {}
+            _ if state.closed => return,
+            _ => {}
         }
         if let Record::Output(bytes) = &record {
             state.output_bytes += bytes.len();
@@ -124,6 +131,18 @@ impl RecordQueue {
     /// No more records will come; the recorder finishes what is queued and stops.
     pub fn close(&self) {
         lock(&self.state).closed = true;
+        self.changed.notify_all();
+    }
+
+    /// The recorder thread stopped with everything durable: answer syncs that raced in.
+    fn finish(&self) {
+        let mut state = lock(&self.state);
+        state.finished = true;
+        for record in state.items.drain(..) {
+            if let Record::Sync(reply) = record {
+                let _ = reply.send(Ok(()));
+            }
+        }
         self.changed.notify_all();
     }
 
@@ -207,9 +226,12 @@ impl RecorderThread {
     }
 
     fn run(mut self) {
-        if let Err(error) = self.drain() {
-            tracing::warn!(session = %self.recorder.session, %error, "PTY recording stopped");
-            self.queue.fail(error);
+        match self.drain() {
+            Ok(()) => self.queue.finish(),
+            Err(error) => {
+                tracing::warn!(session = %self.recorder.session, %error, "PTY recording stopped");
+                self.queue.fail(error);
+            }
         }
     }
 
