@@ -125,7 +125,10 @@ fn checkpointed_replay_equals_full_replay_and_reads_only_the_tail() {
             _ => false,
         })
         .count();
-    assert!(on_alternate > 0, "no checkpoint was taken on the alternate screen");
+    assert!(
+        on_alternate > 0,
+        "no checkpoint was taken on the alternate screen"
+    );
 
     let tail = replay_screen_from(&store, session, ReplayStart::LatestCheckpoint, 100).unwrap();
     let full = replay_screen_from(&store, session, ReplayStart::Beginning, 100).unwrap();
