@@ -1,10 +1,10 @@
 //! [`PtySlot`]: one program in a pseudo-terminal, with its screen parsed off the UI thread.
 //!
 //! Threads per slot (see `docs/PTY.md`):
-//! - **reader**: blocking reads of up to 64 KiB from the PTY; each chunk is parsed into the
-//!   shared [`PaneScreen`] (the mutex is held for that chunk only), replies go to the writer
-//!   lane, the change is signalled through the coalescing [`PaneWaker`], and output is queued
-//!   for the recorder;
+//! - **reader**: blocking reads of up to 64 KiB from the PTY into a bounded inbox;
+//! - **parser**: takes the inbox's bytes and feeds the shared [`PaneScreen`] (the mutex is
+//!   held per slice of at most 64 KiB), sends replies to the writer lane, signals the change
+//!   through the coalescing [`PaneWaker`], and queues output for the recorder;
 //! - **writer lane**: owns the PTY writer and writes what a bounded channel brings (the UI's
 //!   input and the reader's replies), so a program that stops reading input never blocks the
 //!   UI or the reader;
@@ -12,6 +12,7 @@
 //!   the final status;
 //! - **recorder** (when recording): see `pty::record`.
 
+mod inbox;
 mod launch;
 mod threads;
 
@@ -40,7 +41,7 @@ pub use launch::FALLBACK_SHELL;
 /// blocking the UI or growing memory.
 const INPUT_QUEUE_WRITES: usize = 1024;
 
-/// After the program exits, how long the reader may take to drain what it wrote before the
+/// After the program exits, how long reader and parser may take to drain what it wrote before the
 /// final status is set. The drain normally ends within microseconds (end of file); a process
 /// the program left running in the background can hold the terminal open forever, so the
 /// wait is bounded.

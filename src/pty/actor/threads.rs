@@ -12,12 +12,16 @@ use crate::event::SlotExited;
 use crate::pty::lock;
 use crate::pty::record::{Record, RecordQueue};
 
+use super::inbox::{INBOX_BYTES, Inbox};
 use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
 
 /// Largest read from the PTY. Linux hands out at most a few KiB per read anyway; the cap
-/// bounds how long one chunk holds the screen lock (64 KiB parse in well under a millisecond)
-/// and how much one chunk holds in memory.
+/// bounds what one read holds in memory.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Most bytes parsed per hold of the screen lock: about 2 ms of parsing, so a UI frame that
+/// wants the screen never waits longer than that, while a flood still parses in large slices.
+const PARSE_SLICE_BYTES: usize = 64 * 1024;
 
 pub(super) struct Threads {
     pub shared: Arc<Shared>,
@@ -50,60 +54,44 @@ impl Threads {
         });
     }
 
-    /// Reads and parses output until end of file. Replies go into the writer lane without
-    /// waiting: if the lane is full the program is not reading its input, and a reply it
-    /// would not read anyway is dropped rather than stalling output (which could deadlock a
-    /// program blocked on writing).
+    /// Reads output until end of file into the inbox (the reader), and parses it from there
+    /// (the parser). Replies go into the writer lane without waiting: if the lane is full the
+    /// program is not reading its input, and a reply it would not read anyway is dropped
+    /// rather than stalling output (which could deadlock a program blocked on writing).
     pub fn spawn_reader(
         &self,
         mut reader: Box<dyn Read + Send>,
         lane: flume::Sender<Vec<u8>>,
         done: flume::Sender<()>,
     ) {
-        let shared = Arc::clone(&self.shared);
-        let record = self.record.clone();
-        let checkpoint_every = self.checkpoint_every;
+        let inbox = Arc::new(Inbox::default());
+        let parser_inbox = Arc::clone(&inbox);
         spawn_named("pty-reader", move || {
             let mut buf = vec![0u8; READ_CHUNK_BYTES];
-            let mut replies = Vec::new();
-            let mut since_checkpoint = 0usize;
             loop {
-                if let Some(queue) = &record {
-                    queue.wait_for_room();
-                }
                 let n = match reader.read(&mut buf) {
                     Ok(0) => break,
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
                 };
-                let chunk = &buf[..n];
-                {
-                    let mut screen = lock(&shared.screen);
-                    screen.feed_into(chunk, &mut replies);
-                    if let Some(queue) = &record {
-                        queue.push(Record::Output(chunk.to_vec()));
-                        since_checkpoint += n;
-                        if since_checkpoint >= checkpoint_every
-                            && let Some(checkpoint) = screen.checkpoint()
-                        {
-                            queue.push(Record::Screen(checkpoint));
-                            since_checkpoint = 0;
-                        }
-                    }
-                    shared
-                        .generation
-                        .store(screen.generation().0, Ordering::Release);
+                if !inbox.push(&buf[..n]) {
+                    break;
                 }
-                let elapsed = Instant::now().duration_since(shared.started);
-                let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX - 1);
-                shared.last_output.store(nanos + 1, Ordering::Release);
-                shared.output_bytes.fetch_add(n as u64, Ordering::AcqRel);
-                if !replies.is_empty() && lane.try_send(std::mem::take(&mut replies)).is_err() {
-                    tracing::debug!("dropped a terminal reply: the program is not reading");
-                }
-                shared.mark_changed();
             }
+            inbox.close();
+        });
+        let parser = Parser {
+            shared: Arc::clone(&self.shared),
+            record: self.record.clone(),
+            checkpoint_every: self.checkpoint_every,
+            since_checkpoint: 0,
+            replies: Vec::new(),
+        };
+        spawn_named("pty-parser", move || {
+            parser.run(&parser_inbox, &lane);
+            // Unblocks the reader if the parser stopped early.
+            parser_inbox.close();
             drop(done);
         });
     }
@@ -132,6 +120,64 @@ impl Threads {
             shared.mark_changed();
             drop(finished);
         });
+    }
+}
+
+/// The parser thread's state: feeds the screen, queues recording, signals the UI.
+struct Parser {
+    shared: Arc<Shared>,
+    record: Option<Arc<RecordQueue>>,
+    checkpoint_every: usize,
+    since_checkpoint: usize,
+    replies: Vec<u8>,
+}
+
+impl Parser {
+    fn run(mut self, inbox: &Inbox, lane: &flume::Sender<Vec<u8>>) {
+        let mut batch = Vec::with_capacity(INBOX_BYTES);
+        loop {
+            if let Some(queue) = &self.record {
+                queue.wait_for_room();
+            }
+            if !inbox.take(&mut batch) {
+                break;
+            }
+            for piece in batch.chunks(PARSE_SLICE_BYTES) {
+                self.parse(piece);
+            }
+            let elapsed = Instant::now().duration_since(self.shared.started);
+            let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX - 1);
+            self.shared.last_output.store(nanos + 1, Ordering::Release);
+            if !self.replies.is_empty() && lane.try_send(std::mem::take(&mut self.replies)).is_err()
+            {
+                tracing::debug!("dropped a terminal reply: the program is not reading");
+            }
+            self.shared.mark_changed();
+        }
+    }
+
+    /// Parses one slice under the screen lock, queueing it (and maybe a checkpoint) for the
+    /// recorder in the same critical section so the log keeps the screen's order.
+    fn parse(&mut self, piece: &[u8]) {
+        let mut screen = lock(&self.shared.screen);
+        screen.feed_into(piece, &mut self.replies);
+        if let Some(queue) = &self.record {
+            queue.push(Record::Output(piece.to_vec()));
+            self.since_checkpoint += piece.len();
+            if self.since_checkpoint >= self.checkpoint_every
+                && let Some(checkpoint) = screen.checkpoint()
+            {
+                queue.push(Record::Screen(checkpoint));
+                self.since_checkpoint = 0;
+            }
+        }
+        self.shared
+            .generation
+            .store(screen.generation().0, Ordering::Release);
+        drop(screen);
+        self.shared
+            .output_bytes
+            .fetch_add(piece.len() as u64, Ordering::AcqRel);
     }
 }
 
