@@ -41,10 +41,10 @@ pub use launch::FALLBACK_SHELL;
 /// blocking the UI or growing memory.
 const INPUT_QUEUE_WRITES: usize = 1024;
 
-/// After the program exits, how long reader and parser may take to drain what it wrote before the
-/// final status is set. The drain normally ends within microseconds (end of file); a process
-/// the program left running in the background can hold the terminal open forever, so the
-/// wait is bounded.
+/// After the program exits, how long reader and parser may take to drain what it wrote
+/// before the final status is set. The drain normally ends within microseconds (end of
+/// file); a process the program left running in the background can hold the terminal open
+/// forever, so the wait is bounded.
 const DRAIN_AFTER_EXIT: Duration = Duration::from_secs(2);
 
 /// How long [`PtySlot::kill`] lets a program handle SIGHUP before sending SIGKILL: enough to
