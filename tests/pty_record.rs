@@ -11,8 +11,8 @@ use pty_wait::{Pane, TIMEOUT, bash_spec, spec};
 use switchboard::event::{EventKind, SessionCreated, SessionKind};
 use switchboard::ids::SessionId;
 use switchboard::pty::{
-    PaneSize, ProgramExit, Recorder, ReplayStart, SlotOptions, SlotStatus, replay_screen,
-    replay_screen_from,
+    OUTPUT_CHUNK_BYTES, PaneSize, ProgramExit, Recorder, ReplayStart, SlotOptions, SlotStatus,
+    replay_screen, replay_screen_from,
 };
 use switchboard::session::SessionStatus;
 use switchboard::store::{Store, StoreOptions};
@@ -130,6 +130,27 @@ fn checkpointed_replay_equals_full_replay_and_reads_only_the_tail() {
         "no checkpoint was taken on the alternate screen"
     );
 
+    // Output is coalesced into chunks, not one event per read.
+    let outputs: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PtyOutput(o) => Some(o.bytes.0.len()),
+            _ => None,
+        })
+        .collect();
+    let total: usize = outputs.iter().sum();
+    assert!(total > 1_000_000);
+    assert!(
+        total / outputs.len() >= 4096,
+        "{} output events",
+        outputs.len()
+    );
+    assert!(
+        outputs
+            .iter()
+            .all(|len| *len <= OUTPUT_CHUNK_BYTES + 64 * 1024)
+    );
+
     let tail = replay_screen_from(&store, session, ReplayStart::LatestCheckpoint, 100).unwrap();
     let full = replay_screen_from(&store, session, ReplayStart::Beginning, 100).unwrap();
     assert!(tail.started_at.0 > 1);
@@ -155,6 +176,43 @@ fn checkpointed_replay_equals_full_replay_and_reads_only_the_tail() {
         let at = store.state_at(session, event.seq).unwrap();
         assert_eq!(at.pty_screen_at, Some(event.seq));
     }
+}
+
+#[test]
+fn what_is_typed_at_a_password_prompt_is_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, session) = store(dir.path());
+    let pane = Pane::spawn_with(
+        spec(
+            "read -rs -p 'Password: ' pw; echo; echo \"got ${#pw} characters\"; read -r name; echo \"hi $name\"",
+            dir.path(),
+            PaneSize::new(10, 60),
+        ),
+        recording(&store, session),
+    );
+    pane.wait_for("the password prompt", |slot| {
+        slot.at_password_prompt().then_some(())
+    });
+    pane.write("hunter2\r");
+    pane.wait_for_line("got 7 characters");
+    pane.wait_for("echo back on", |slot| {
+        (!slot.at_password_prompt()).then_some(())
+    });
+    pane.write("ada\r");
+    pane.wait_for_line("hi ada");
+    pane.wait_exit();
+    pane.slot.sync_recording(TIMEOUT).unwrap();
+    let input: Vec<u8> = store
+        .events(session)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::PtyInput(i) => Some(i.bytes.0),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(input, b"ada\r", "only what was typed with echo on");
 }
 
 #[test]

@@ -321,7 +321,8 @@ impl PtySlot {
 
     /// Queues bytes for the program (keys, pastes: see `pty::input`). Never blocks: when the
     /// program has stopped reading and the queue is full, the bytes are refused with
-    /// [`SlotError::InputBacklog`]. Accepted bytes are recorded as `pty.input`.
+    /// [`SlotError::InputBacklog`]. Accepted bytes are recorded as `pty.input`, except at a
+    /// password prompt (see [`Self::at_password_prompt`]).
     pub fn write(&self, bytes: &[u8]) -> Result<(), SlotError> {
         if bytes.is_empty() {
             return Ok(());
@@ -334,10 +335,27 @@ impl PtySlot {
             flume::TrySendError::Full(_) => SlotError::InputBacklog,
             flume::TrySendError::Disconnected(_) => SlotError::NotRunning,
         })?;
-        if let Some(queue) = &self.record {
+        if let Some(queue) = &self.record
+            && !self.at_password_prompt()
+        {
             queue.push(Record::Input(bytes.to_vec()));
         }
         Ok(())
+    }
+
+    /// Whether the terminal is in canonical mode with echo off: a password prompt (`sudo`,
+    /// `ssh`, `read -s`). Input typed there is not recorded, so secrets stay out of the store
+    /// (and the UI may show that typing is hidden). Full-screen programs turn echo off too,
+    /// but also leave canonical mode, and their keys are recorded.
+    pub fn at_password_prompt(&self) -> bool {
+        use nix::sys::termios::LocalFlags;
+        let Some(master) = &self.master else {
+            return false;
+        };
+        lock(master).get_termios().is_some_and(|termios| {
+            let flags = termios.local_flags;
+            flags.contains(LocalFlags::ICANON) && !flags.contains(LocalFlags::ECHO)
+        })
     }
 
     /// Resizes the pane and the program's terminal. Sizes are clamped; an empty size (a
