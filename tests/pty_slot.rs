@@ -19,6 +19,16 @@ fn size() -> PaneSize {
 }
 
 #[test]
+fn slots_and_screens_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<switchboard::pty::PtySlot>();
+    shareable::<switchboard::pty::PaneWaker>();
+    fn sendable<T: Send>() {}
+    sendable::<switchboard::pty::PaneScreen>();
+    sendable::<switchboard::pty::PaneWakeups>();
+}
+
+#[test]
 fn a_shell_echoes_what_it_is_told() {
     let dir = tempfile::tempdir().unwrap();
     let pane = Pane::spawn(bash_spec(dir.path(), size()));
