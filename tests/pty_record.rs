@@ -86,7 +86,8 @@ fn a_recorded_session_replays_to_the_live_screen() {
         })
         .flatten()
         .collect();
-    assert!(String::from_utf8_lossy(&input).ends_with("exit 4\r"));
+    let typed = String::from_utf8_lossy(&input);
+    assert!(typed.ends_with("exit 4\r"), "{typed:?}");
 
     let state = store.resume(session).unwrap().state;
     assert_eq!(state.status, SessionStatus::Exited);

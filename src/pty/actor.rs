@@ -331,16 +331,18 @@ impl PtySlot {
         if !self.is_running() {
             return Err(SlotError::NotRunning);
         }
-        input.try_send(bytes.to_vec()).map_err(|e| match e {
-            flume::TrySendError::Full(_) => SlotError::InputBacklog,
-            flume::TrySendError::Disconnected(_) => SlotError::NotRunning,
-        })?;
-        if let Some(queue) = &self.record
-            && !self.at_password_prompt()
-        {
-            queue.push(Record::Input(bytes.to_vec()));
+        let deliver = || {
+            input.try_send(bytes.to_vec()).map_err(|e| match e {
+                flume::TrySendError::Full(_) => SlotError::InputBacklog,
+                flume::TrySendError::Disconnected(_) => SlotError::NotRunning,
+            })
+        };
+        match &self.record {
+            Some(queue) if !self.at_password_prompt() => {
+                queue.push_with(Record::Input(bytes.to_vec()), deliver)
+            }
+            _ => deliver(),
         }
-        Ok(())
     }
 
     /// Whether the terminal is in canonical mode with echo off: a password prompt (`sudo`,

@@ -128,6 +128,26 @@ impl RecordQueue {
         self.changed.notify_all();
     }
 
+    /// Runs `deliver` (which must not block) and queues `record` only if it succeeded, both
+    /// under the queue's lock: a close cannot slip in between, so input the program received
+    /// just before exiting is still recorded before its exit.
+    pub fn push_with<E>(
+        &self,
+        record: Record,
+        deliver: impl FnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut state = lock(&self.state);
+        deliver()?;
+        if state.failed.is_none() && !state.closed {
+            if let Record::Output(bytes) = &record {
+                state.output_bytes += bytes.len();
+            }
+            state.items.push_back(record);
+            self.changed.notify_all();
+        }
+        Ok(())
+    }
+
     /// No more records will come; the recorder finishes what is queued and stops.
     pub fn close(&self) {
         lock(&self.state).closed = true;
