@@ -145,6 +145,8 @@ event_kinds! {
     PtyOutput(PtyOutput) = "pty.output",
     /// Bytes sent to a PTY slot's program.
     PtyInput(PtyInput) = "pty.input",
+    /// A checkpoint of a PTY slot's screen; replay starts from the latest one.
+    PtyScreen(PtyScreen) = "pty.screen",
     /// A task on the board changed state.
     TaskState(TaskStateChanged) = "task.state",
 }

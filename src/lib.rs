@@ -11,6 +11,7 @@
 //! | [`store`] | redb tables, codec, group-commit writer, checkpoints, fork chains |
 //! | [`process`] | which process owns a live session, and whether it still runs |
 //! | [`model`] | Responses API: request body, SSE decoding, streaming client with retries, scripted loopback provider |
+//! | [`pty`] | PTY panes: the slot actor, its vt100 screen, replies, rendering, input encoding, recording and replay |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
 //! | [`tui`] | the workstation: state, update, views, driver, headless render |
@@ -26,6 +27,7 @@ pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod process;
+pub mod pty;
 pub mod session;
 pub mod store;
 pub mod tui;

@@ -331,6 +331,19 @@ pub struct PtyInput {
     pub bytes: Bytes,
 }
 
+/// A checkpoint of a PTY slot's screen, so replay starts here instead of at the first byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PtyScreen {
+    pub rows: u16,
+    pub cols: u16,
+    /// Escape sequences that redraw the screen (contents, cursor, input modes) on a fresh
+    /// terminal of `rows`×`cols`. Scrollback is not included.
+    pub screen: Bytes,
+    /// The window title the program had set, if any.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
 /// A task's place in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

@@ -90,6 +90,13 @@ pub struct SessionState {
     pub last_commit: Option<String>,
     /// Events of kinds this build does not know (kept in the log, counted here).
     pub unknown_events: u64,
+    /// Seq of the latest `slot.spawned`: a PTY screen replay never needs anything before it.
+    #[serde(default)]
+    pub pty_spawned_at: Option<Seq>,
+    /// Seq of the latest `pty.screen` checkpoint, so a screen replay starts there (O(1) to
+    /// find) and reads only the output after it.
+    #[serde(default)]
+    pub pty_screen_at: Option<Seq>,
 }
 
 impl SessionState {
@@ -155,6 +162,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
             })
         }
         EventKind::SlotSpawned(spawned) => {
+            state.pty_spawned_at = Some(event.seq);
             state.status = SessionStatus::Running;
             state.cols = spawned.cols;
             state.rows = spawned.rows;
@@ -207,6 +215,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         EventKind::ToolRequested(_) => state.tool_calls += 1,
         EventKind::PtyOutput(output) => state.pty_bytes_out += output.bytes.0.len() as u64,
         EventKind::PtyInput(input) => state.pty_bytes_in += input.bytes.0.len() as u64,
+        EventKind::PtyScreen(_) => state.pty_screen_at = Some(event.seq),
         EventKind::Unknown(_) => state.unknown_events += 1,
         EventKind::ResponseDelta(_)
         | EventKind::ResponseItemDone(_)
@@ -285,6 +294,31 @@ mod tests {
             ),
         );
         assert_eq!(state.status, SessionStatus::Failed);
+    }
+
+    #[test]
+    fn pty_replay_points_are_tracked() {
+        use crate::event::{PtyOutput, PtyScreen, SlotSpawned};
+        let mut state = SessionState::default();
+        reduce(
+            &mut state,
+            &event(1, EventKind::SlotSpawned(SlotSpawned::default())),
+        );
+        reduce(
+            &mut state,
+            &event(2, EventKind::PtyOutput(PtyOutput::default())),
+        );
+        assert_eq!(state.pty_spawned_at, Some(Seq(1)));
+        assert_eq!(state.pty_screen_at, None);
+        reduce(
+            &mut state,
+            &event(3, EventKind::PtyScreen(PtyScreen::default())),
+        );
+        reduce(
+            &mut state,
+            &event(4, EventKind::PtyOutput(PtyOutput::default())),
+        );
+        assert_eq!(state.pty_screen_at, Some(Seq(3)));
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! Bytes read from the PTY that wait to be parsed. The reader thread appends each read; the
+//! parser thread takes everything queued in one swap. Splitting the two lets the next PTY
+//! reads (a system call and a kernel wake-up per ~4 KiB) overlap the parse of the previous
+//! ones, and turns many small reads into few large feeds.
+
+use std::sync::{Condvar, Mutex};
+
+use crate::pty::lock;
+
+/// Unparsed bytes the reader may hold before it stops reading (back-pressure to the
+/// program): a few dozen PTY reads, enough to keep the parser busy across scheduling hiccups,
+/// and a small, fixed amount of memory per slot.
+pub(super) const INBOX_BYTES: usize = 256 * 1024;
+
+#[derive(Default)]
+struct State {
+    bytes: Vec<u8>,
+    closed: bool,
+}
+
+#[derive(Default)]
+pub(super) struct Inbox {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Inbox {
+    fn wait<'a>(
+        &self,
+        guard: std::sync::MutexGuard<'a, State>,
+    ) -> std::sync::MutexGuard<'a, State> {
+        self.changed
+            .wait(guard)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Appends a read, waiting while the inbox is full. `false` once the inbox is closed (the
+    /// parser is gone), so the reader stops.
+    pub fn push(&self, chunk: &[u8]) -> bool {
+        let mut state = lock(&self.state);
+        while state.bytes.len() >= INBOX_BYTES && !state.closed {
+            state = self.wait(state);
+        }
+        if state.closed {
+            return false;
+        }
+        state.bytes.extend_from_slice(chunk);
+        self.changed.notify_all();
+        true
+    }
+
+    /// No more bytes will come (end of file, or the parser stopped).
+    pub fn close(&self) {
+        lock(&self.state).closed = true;
+        self.changed.notify_all();
+    }
+
+    /// Waits for bytes and swaps them into `batch` (which must be empty; its allocation is
+    /// handed back for the next reads). `false` when the inbox is closed and drained.
+    pub fn take(&self, batch: &mut Vec<u8>) -> bool {
+        batch.clear();
+        let mut state = lock(&self.state);
+        while state.bytes.is_empty() && !state.closed {
+            state = self.wait(state);
+        }
+        if state.bytes.is_empty() {
+            return false;
+        }
+        std::mem::swap(&mut state.bytes, batch);
+        self.changed.notify_all();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn bytes_arrive_in_order_and_the_end_is_seen() {
+        let inbox = Arc::new(Inbox::default());
+        let writer = {
+            let inbox = Arc::clone(&inbox);
+            std::thread::spawn(move || {
+                for i in 0..10_000u32 {
+                    assert!(inbox.push(&i.to_le_bytes()));
+                }
+                inbox.close();
+            })
+        };
+        let mut got = Vec::new();
+        let mut batch = Vec::new();
+        while inbox.take(&mut batch) {
+            assert!(batch.len() <= INBOX_BYTES + 4);
+            got.extend_from_slice(&batch);
+        }
+        writer.join().unwrap();
+        let expected: Vec<u8> = (0..10_000u32).flat_map(u32::to_le_bytes).collect();
+        assert_eq!(got, expected);
+        assert!(!inbox.push(b"late"));
+    }
+}

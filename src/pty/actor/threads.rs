@@ -1,0 +1,241 @@
+//! The reader, writer-lane and exit-waiter threads of a slot.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+
+use crate::event::SlotExited;
+use crate::pty::lock;
+use crate::pty::record::{Record, RecordQueue};
+
+use super::inbox::{INBOX_BYTES, Inbox};
+use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
+
+/// Largest read from the PTY. Linux hands out at most a few KiB per read anyway; the cap
+/// bounds what one read holds in memory.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Most bytes parsed per hold of the screen lock: about 2 ms of parsing, so a UI frame that
+/// wants the screen never waits longer than that, while a flood still parses in large slices.
+const PARSE_SLICE_BYTES: usize = 64 * 1024;
+
+pub(super) struct Threads {
+    pub shared: Arc<Shared>,
+    pub record: Option<Arc<RecordQueue>>,
+    pub command: Option<String>,
+    /// Output bytes between two screen checkpoints.
+    pub checkpoint_every: usize,
+}
+
+fn spawn_named(name: &str, body: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(body) {
+        tracing::error!("cannot start the {name} thread: {e}");
+    }
+}
+
+impl Threads {
+    /// Writes queued input and replies in order; ends when every sender is gone or the
+    /// terminal is closed.
+    pub fn spawn_writer(&self, mut writer: Box<dyn Write + Send>, lane: flume::Receiver<Vec<u8>>) {
+        spawn_named("pty-writer", move || {
+            for bytes in lane.iter() {
+                if writer
+                    .write_all(&bytes)
+                    .and_then(|()| writer.flush())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Reads output until end of file into the inbox (the reader), and parses it from there
+    /// (the parser). Replies go into the writer lane without waiting: if the lane is full the
+    /// program is not reading its input, and a reply it would not read anyway is dropped
+    /// rather than stalling output (which could deadlock a program blocked on writing).
+    pub fn spawn_reader(
+        &self,
+        mut reader: Box<dyn Read + Send>,
+        lane: flume::Sender<Vec<u8>>,
+        done: flume::Sender<()>,
+    ) {
+        let inbox = Arc::new(Inbox::default());
+        let parser_inbox = Arc::clone(&inbox);
+        spawn_named("pty-reader", move || {
+            let mut buf = vec![0u8; READ_CHUNK_BYTES];
+            loop {
+                let n = match reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                if !inbox.push(&buf[..n]) {
+                    break;
+                }
+            }
+            inbox.close();
+        });
+        let parser = Parser {
+            shared: Arc::clone(&self.shared),
+            record: self.record.clone(),
+            checkpoint_every: self.checkpoint_every,
+            since_checkpoint: 0,
+            replies: Vec::new(),
+        };
+        spawn_named("pty-parser", move || {
+            parser.run(&parser_inbox, &lane);
+            // Unblocks the reader if the parser stopped early.
+            parser_inbox.close();
+            drop(done);
+        });
+    }
+
+    /// Waits for the program, then for the reader to drain (bounded), then settles the final
+    /// status, records it and closes the recording.
+    pub fn spawn_exit_waiter(
+        &self,
+        child: Box<dyn portable_pty::Child + Send + Sync>,
+        reader_done: flume::Receiver<()>,
+        finished: flume::Sender<()>,
+    ) {
+        let shared = Arc::clone(&self.shared);
+        let record = self.record.clone();
+        let command = self.command.clone();
+        spawn_named("pty-exit", move || {
+            let exit = wait(child);
+            let _ = reader_done.recv_timeout(DRAIN_AFTER_EXIT);
+            let text = lock(&shared.screen).text();
+            let status = launch::classify(command.as_deref(), exit, &text);
+            if let Some(queue) = &record {
+                queue.push(Record::Exited(exited_payload(&status)));
+                queue.close();
+            }
+            *lock(&shared.status) = status;
+            shared.mark_changed();
+            drop(finished);
+        });
+    }
+}
+
+/// The parser thread's state: feeds the screen, queues recording, signals the UI.
+struct Parser {
+    shared: Arc<Shared>,
+    record: Option<Arc<RecordQueue>>,
+    checkpoint_every: usize,
+    since_checkpoint: usize,
+    replies: Vec<u8>,
+}
+
+impl Parser {
+    fn run(mut self, inbox: &Inbox, lane: &flume::Sender<Vec<u8>>) {
+        let mut batch = Vec::with_capacity(INBOX_BYTES);
+        loop {
+            if let Some(queue) = &self.record {
+                queue.wait_for_room();
+            }
+            if !inbox.take(&mut batch) {
+                break;
+            }
+            for piece in batch.chunks(PARSE_SLICE_BYTES) {
+                self.parse(piece);
+            }
+            let elapsed = Instant::now().duration_since(self.shared.started);
+            let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX - 1);
+            self.shared.last_output.store(nanos + 1, Ordering::Release);
+            if !self.replies.is_empty() && lane.try_send(std::mem::take(&mut self.replies)).is_err()
+            {
+                tracing::debug!("dropped a terminal reply: the program is not reading");
+            }
+            self.shared.mark_changed();
+        }
+    }
+
+    /// Parses one slice under the screen lock, queueing it (and maybe a checkpoint) for the
+    /// recorder in the same critical section so the log keeps the screen's order.
+    fn parse(&mut self, piece: &[u8]) {
+        let mut screen = lock(&self.shared.screen);
+        screen.feed_into(piece, &mut self.replies);
+        if let Some(queue) = &self.record {
+            queue.push(Record::Output(piece.to_vec()));
+            self.since_checkpoint += piece.len();
+            if self.since_checkpoint >= self.checkpoint_every
+                && let Some(checkpoint) = screen.checkpoint()
+            {
+                queue.push(Record::Screen(checkpoint));
+                self.since_checkpoint = 0;
+            }
+        }
+        self.shared
+            .generation
+            .store(screen.generation().0, Ordering::Release);
+        drop(screen);
+        self.shared
+            .output_bytes
+            .fetch_add(piece.len() as u64, Ordering::AcqRel);
+    }
+}
+
+/// Waits for the child and reads its exit code or signal.
+fn wait(child: Box<dyn portable_pty::Child + Send + Sync>) -> ProgramExit {
+    let child: Box<dyn portable_pty::Child> = child;
+    match child.downcast::<std::process::Child>() {
+        Ok(mut child) => match child.wait() {
+            Ok(status) => {
+                use std::os::unix::process::ExitStatusExt as _;
+                match (status.code(), status.signal()) {
+                    (Some(code), _) => ProgramExit::Code(code),
+                    (None, Some(signal)) => ProgramExit::Signal(launch::signal_name(signal)),
+                    (None, None) => ProgramExit::Code(-1),
+                }
+            }
+            Err(e) => {
+                tracing::warn!("cannot wait for a PTY program: {e}");
+                ProgramExit::Code(-1)
+            }
+        },
+        Err(mut child) => match child.wait() {
+            Ok(status) => match status.signal() {
+                Some(signal) => ProgramExit::Signal(signal.to_owned()),
+                None => ProgramExit::Code(i32::try_from(status.exit_code()).unwrap_or(-1)),
+            },
+            Err(e) => {
+                tracing::warn!("cannot wait for a PTY program: {e}");
+                ProgramExit::Code(-1)
+            }
+        },
+    }
+}
+
+fn exited_payload(status: &SlotStatus) -> SlotExited {
+    match status {
+        SlotStatus::Exited(ProgramExit::Code(code)) => SlotExited {
+            code: Some(*code),
+            ..SlotExited::default()
+        },
+        SlotStatus::Exited(ProgramExit::Signal(signal)) => SlotExited {
+            signal: Some(signal.clone()),
+            ..SlotExited::default()
+        },
+        SlotStatus::FailedToStart { reason } => SlotExited {
+            error: Some(reason.clone()),
+            ..SlotExited::default()
+        },
+        SlotStatus::Running => SlotExited::default(),
+    }
+}
+
+/// Sends `signal` to the program's process group (it leads one: portable-pty starts it in a
+/// new session), falling back to the process alone.
+pub(super) fn signal_group(pid: u32, signal: Signal) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let pid = Pid::from_raw(raw);
+    if nix::sys::signal::killpg(pid, signal).is_err() {
+        let _ = nix::sys::signal::kill(pid, signal);
+    }
+}

@@ -1,0 +1,106 @@
+//! Rebuilding a recorded slot's screen from the store, through the same [`PaneScreen`] the live
+//! pane used: spawns start a fresh screen, resizes resize it, output is fed, and the latest
+//! `pty.screen` checkpoint lets a replay skip everything before it.
+
+use crate::event::EventKind;
+use crate::ids::{Seq, SessionId};
+use crate::store::{Store, StoreError};
+
+use super::geometry::PaneSize;
+use super::screen::{DEFAULT_SCROLLBACK_LINES, PaneScreen, ScreenCheckpoint};
+
+/// Where a replay begins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplayStart {
+    /// At the latest screen checkpoint or spawn, whichever is later: reads only the tail.
+    #[default]
+    LatestCheckpoint,
+    /// At the first event, ignoring checkpoints: the reference a checkpointed replay must
+    /// match, and the only way to rebuild history (checkpoints hold no scrollback).
+    Beginning,
+}
+
+/// A replayed screen and how much of the log it read.
+#[derive(Debug)]
+pub struct ReplayedScreen {
+    pub screen: PaneScreen,
+    /// The seq the replay started from (a checkpoint, a spawn, or 1).
+    pub started_at: Seq,
+    /// Events read.
+    pub events_read: u64,
+}
+
+/// The last screen of a recorded slot, from its latest checkpoint (O(tail)).
+pub fn replay_screen(store: &Store, session: SessionId) -> Result<PaneScreen, StoreError> {
+    replay_screen_from(
+        store,
+        session,
+        ReplayStart::LatestCheckpoint,
+        DEFAULT_SCROLLBACK_LINES,
+    )
+    .map(|replayed| replayed.screen)
+}
+
+/// [`replay_screen`] with a chosen starting point and scrollback.
+pub fn replay_screen_from(
+    store: &Store,
+    session: SessionId,
+    start: ReplayStart,
+    scrollback_lines: usize,
+) -> Result<ReplayedScreen, StoreError> {
+    let state = store.resume(session)?.state;
+    let first = match start {
+        ReplayStart::Beginning => Seq(1),
+        ReplayStart::LatestCheckpoint => state
+            .pty_screen_at
+            .max(state.pty_spawned_at)
+            .unwrap_or(Seq(1)),
+    };
+    let fallback_size = PaneSize::new(state.rows, state.cols);
+    let mut screen: Option<PaneScreen> = None;
+    let mut replies = Vec::new();
+    let mut events_read = 0u64;
+    store.for_each_event(
+        session,
+        Seq(first.0.saturating_sub(1)),
+        state.last_seq,
+        |event, _| {
+            events_read += 1;
+            match event.kind {
+                EventKind::SlotSpawned(spawned) => {
+                    screen = Some(PaneScreen::new(
+                        PaneSize::new(spawned.rows, spawned.cols),
+                        scrollback_lines,
+                    ));
+                }
+                EventKind::PtyScreen(checkpoint) if start == ReplayStart::LatestCheckpoint => {
+                    let checkpoint = ScreenCheckpoint {
+                        size: PaneSize::new(checkpoint.rows, checkpoint.cols),
+                        state: checkpoint.screen.0,
+                        title: checkpoint.title.unwrap_or_default(),
+                    };
+                    screen = Some(PaneScreen::from_checkpoint(&checkpoint, scrollback_lines));
+                }
+                EventKind::SlotResized(resized) => {
+                    screen
+                        .get_or_insert_with(|| PaneScreen::new(fallback_size, scrollback_lines))
+                        .resize(PaneSize::new(resized.rows, resized.cols));
+                }
+                EventKind::PtyOutput(output) => {
+                    screen
+                        .get_or_insert_with(|| PaneScreen::new(fallback_size, scrollback_lines))
+                        .feed_into(&output.bytes.0, &mut replies);
+                    // Replies went to the program when it ran; here they go nowhere.
+                    replies.clear();
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
+    Ok(ReplayedScreen {
+        screen: screen.unwrap_or_else(|| PaneScreen::new(fallback_size, scrollback_lines)),
+        started_at: first,
+        events_read,
+    })
+}
