@@ -25,6 +25,9 @@ use crate::store::Store;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Open a PTY slot running CMD through your shell (repeatable)
+    #[arg(long = "slot", value_name = "CMD", global = true)]
+    pub slots: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,13 +124,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
-        Some(Command::Resume { id, last }) => {
-            workstation::run(&context, workstation::Opening::Resume { id, last })
-        }
-        Some(Command::Fork { id, turn, at }) => {
-            workstation::run(&context, workstation::Opening::Fork { id, turn, at })
-        }
-        None => workstation::run(&context, workstation::Opening::Plain),
+        Some(Command::Resume { id, last }) => workstation::run(
+            &context,
+            workstation::Opening::Resume { id, last },
+            cli.slots,
+        ),
+        Some(Command::Fork { id, turn, at }) => workstation::run(
+            &context,
+            workstation::Opening::Fork { id, turn, at },
+            cli.slots,
+        ),
+        None => workstation::run(&context, workstation::Opening::Plain, cli.slots),
     }
 }
 

@@ -10,6 +10,43 @@ use serde::Deserialize;
 pub struct Config {
     pub store: StoreConfig,
     pub model: ModelConfig,
+    pub pty: PtyConfig,
+    pub keys: KeysConfig,
+}
+
+/// `[pty]`: PTY panes.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PtyConfig {
+    /// Lines of history each pane keeps (memory: about 2.6 KB per line at 80 columns).
+    pub scrollback_lines: usize,
+    /// Seconds without output after which a pane shows as idle.
+    pub idle_after_secs: u64,
+}
+
+impl Default for PtyConfig {
+    fn default() -> Self {
+        Self {
+            scrollback_lines: crate::pty::DEFAULT_SCROLLBACK_LINES,
+            idle_after_secs: crate::pty::ActivityPolicy::default().idle_after.as_secs(),
+        }
+    }
+}
+
+/// `[keys]`: key bindings that can be changed.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// The chord that takes keys back from a focused pane, e.g. "ctrl-g", "ctrl-]", "f12".
+    pub leader: String,
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            leader: "ctrl-g".to_owned(),
+        }
+    }
 }
 
 /// `[model]`: where the native agent's model lives. The API key is never read from this file,
@@ -81,6 +118,16 @@ impl Config {
                 Some(line) => format!("line {line}: {message}"),
                 None => message,
             }
+        })
+    }
+
+    /// The leader chord, or a one-line error naming the bad value.
+    pub fn leader(&self) -> Result<crate::tui::commands::Chord, String> {
+        crate::tui::commands::Chord::parse(&self.keys.leader).ok_or_else(|| {
+            format!(
+                "[keys] leader = {:?} is not a key chord (try \"ctrl-g\", \"ctrl-]\" or \"f12\")",
+                self.keys.leader
+            )
         })
     }
 

@@ -38,7 +38,9 @@ use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
-use tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS};
+use tables::{
+    CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS, WORKSTATION,
+};
 use writer::{Op, Prepared, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
@@ -451,6 +453,42 @@ impl Store {
         Ok(out)
     }
 
+    /// Remembers the sessions open in the workstation's slots, in slot order.
+    pub fn set_open_slots(&self, sessions: &[SessionId]) -> Result<(), StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let ids: Vec<u128> = sessions.iter().map(|s| s.0).collect();
+        let bytes = codec::encode_record("open slots", &ids)?;
+        let txn = self.inner.db.begin_write().map_err(|e| fail(e.into()))?;
+        txn.open_table(WORKSTATION)
+            .map_err(|e| fail(e.into()))?
+            .insert("open_slots", bytes.as_slice())
+            .map_err(|e| fail(e.into()))?;
+        txn.commit().map_err(|e| fail(e.into()))
+    }
+
+    /// The sessions that were open in slots (see [`Self::set_open_slots`]), existing ones only.
+    pub fn open_slots(&self) -> Result<Vec<SessionId>, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+        let table = match txn.open_table(WORKSTATION) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(fail(e.into())),
+        };
+        let Some(value) = table.get("open_slots").map_err(|e| fail(e.into()))? else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<u128> = codec::decode_record(value.value()).unwrap_or_default();
+        drop(value);
+        Ok(ids
+            .into_iter()
+            .map(SessionId)
+            .filter(|id| self.meta(*id).is_ok())
+            .collect())
+    }
+
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
@@ -558,6 +596,7 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
         txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
         txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
         txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
+        txn.open_table(WORKSTATION).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

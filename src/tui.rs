@@ -7,6 +7,7 @@
 pub mod app;
 pub mod commands;
 pub mod composer;
+pub mod content;
 mod copy_mode;
 pub mod core;
 pub mod driver;
@@ -16,6 +17,7 @@ pub mod layout;
 mod modal_keys;
 mod mouse;
 pub mod palette;
+mod panes_ui;
 pub mod picker;
 mod picker_keys;
 pub mod render;

@@ -70,9 +70,25 @@ fn startup(store: &Store, opening: Opening) -> anyhow::Result<Vec<Startup>> {
     })
 }
 
-pub fn run(context: &Context, opening: Opening) -> anyhow::Result<ExitCode> {
+pub fn run(context: &Context, opening: Opening, slots: Vec<String>) -> anyhow::Result<ExitCode> {
+    let leader = context.config.leader().map_err(anyhow::Error::msg)?;
+    if let Some(empty) = slots.iter().find(|s| s.trim().is_empty()) {
+        anyhow::bail!("--slot needs a command (got {empty:?})");
+    }
     let store = context.open_store()?;
-    let actions = startup(&store, opening)?;
+    let core_probe = store.clone();
+    let mut actions: Vec<Startup> = core_probe
+        .open_slots()?
+        .into_iter()
+        .filter_map(|id| store.meta(id).ok())
+        .filter(|meta| meta.status != crate::session::SessionStatus::Closed)
+        .map(|meta| Startup::Restore {
+            session: meta.id,
+            kind: meta.kind,
+        })
+        .collect();
+    actions.extend(startup(&store, opening)?);
+    actions.extend(slots.into_iter().map(Startup::OpenPane));
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         anyhow::bail!(
             "the workstation needs a terminal; for scripts use `switchboard sessions …` or `switchboard render`"
@@ -82,7 +98,17 @@ pub fn run(context: &Context, opening: Opening) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let core = Core::new(store);
-    runtime.block_on(crate::tui::driver::run(core, actions))?;
+    let core = Core::new(store, context.config.pty.scrollback_lines);
+    let options = crate::tui::driver::Options {
+        leader,
+        activity: crate::pty::ActivityPolicy {
+            idle_after: std::time::Duration::from_secs(context.config.pty.idle_after_secs.max(1)),
+            ..Default::default()
+        },
+        startup: actions,
+    };
+    let result = runtime.block_on(crate::tui::driver::run(core.clone(), options));
+    core.shutdown();
+    result?;
     Ok(ExitCode::SUCCESS)
 }

@@ -64,6 +64,9 @@ pub struct SpawnSpec {
     /// Extra environment, applied after `TERM=xterm-256color` and `COLORTERM=truecolor`.
     pub env: Vec<(String, String)>,
     pub scrollback_lines: usize,
+    /// Bytes fed to the screen before the program's first output, never recorded: a restarted
+    /// slot shows its recorded history above the new run.
+    pub preamble: Vec<u8>,
 }
 
 impl SpawnSpec {
@@ -75,6 +78,7 @@ impl SpawnSpec {
             size: PaneSize::default(),
             env: Vec::new(),
             scrollback_lines: DEFAULT_SCROLLBACK_LINES,
+            preamble: Vec::new(),
         }
     }
 
@@ -200,6 +204,8 @@ impl PtySlot {
         };
         let mut screen = PaneScreen::new(size, spec.scrollback_lines);
         screen.set_reply_colors(options.reply_colors);
+        // Replies to queries in old output must not reach the new program.
+        let _ = screen.feed(&spec.preamble);
         let shared = Arc::new(Shared {
             generation: AtomicU64::new(screen.generation().0),
             screen: Mutex::new(screen),

@@ -18,6 +18,9 @@ pub const TURNS: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("tur
 /// Sessions that claim to be running, with the process that owns them: what startup
 /// reconciliation checks without scanning every session. Derived from the events.
 pub const LIVE: TableDefinition<u128, (u32, u64)> = TableDefinition::new("live");
+/// Workstation state that is not history: `open_slots` → the sessions open in slots when the
+/// workstation last changed them (MessagePack list of ids), so a restart shows them again.
+pub const WORKSTATION: TableDefinition<&str, &[u8]> = TableDefinition::new("workstation");
 /// Store-wide facts (`schema`).
 pub const STORE_INFO: TableDefinition<&str, u64> = TableDefinition::new("store_info");
 

@@ -11,7 +11,7 @@ use super::history::{History, HistorySearch};
 use super::palette::Palette;
 use super::picker::{Picker, PickerRow, TurnChoice};
 use super::selection::{ClickTracker, CopyCursor, Selection};
-use super::slots::{Slot, SlotId};
+use super::slots::{PaneHandle, Slot, SlotId};
 use super::theme::Theme;
 use crate::event::SessionKind;
 use crate::ids::{SessionId, Timestamp};
@@ -21,6 +21,44 @@ use crate::ids::{SessionId, Timestamp};
 pub struct Size {
     pub cols: u16,
     pub rows: u16,
+}
+
+/// Where keys go: the workstation (composer, commands) or the focused pane's program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    #[default]
+    Workstation,
+    Pane,
+}
+
+/// How many slots the main area shows at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LayoutMode {
+    /// The focused slot alone.
+    #[default]
+    Zoom,
+    /// Two side by side.
+    Split,
+    /// Up to four, 2×2.
+    Grid,
+}
+
+impl LayoutMode {
+    pub fn cells(self) -> usize {
+        match self {
+            Self::Zoom => 1,
+            Self::Split => 2,
+            Self::Grid => 4,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Zoom => "zoom",
+            Self::Split => "split",
+            Self::Grid => "grid",
+        }
+    }
 }
 
 /// What the keyboard is talking to right now.
@@ -35,6 +73,8 @@ pub enum Mode {
     ConfirmQuit,
     HistorySearch(HistorySearch),
     CopyMode(CopyCursor),
+    /// "New slot: run command…": the command line being typed.
+    RunCommand(String),
     /// The resume or fork picker (full screen).
     Picker(Box<Picker>),
 }
@@ -70,6 +110,14 @@ pub struct AppState {
     pub theme: Theme,
     pub slots: Vec<Slot>,
     pub focused: Option<SlotId>,
+    /// Slots by most recent focus, newest first: which ones a split or grid shows.
+    pub mru: Vec<SlotId>,
+    pub focus: Focus,
+    pub layout: LayoutMode,
+    /// The chord that takes keys back from a pane (configurable, `Ctrl+G` by default).
+    pub leader: super::commands::Chord,
+    /// When a pane counts as waiting or idle.
+    pub activity: crate::pty::ActivityPolicy,
     pub next_slot: u32,
     pub mode: Mode,
     pub composer: Composer,
@@ -96,6 +144,11 @@ impl AppState {
             theme,
             slots: Vec::new(),
             focused: None,
+            mru: Vec::new(),
+            focus: Focus::Workstation,
+            layout: LayoutMode::Zoom,
+            leader: super::commands::DEFAULT_LEADER,
+            activity: crate::pty::ActivityPolicy::default(),
             next_slot: 1,
             mode: Mode::Normal,
             composer: Composer::default(),
@@ -198,6 +251,21 @@ pub enum Msg {
         child: SessionId,
         title: String,
     },
+    /// A PTY slot's program started (or failed to) and recording began.
+    PaneSpawned {
+        slot: SlotId,
+        session: SessionId,
+        pane: PaneHandle,
+    },
+    /// A PTY slot's screen rebuilt from the store (restored slot, exited program).
+    PaneRestored {
+        slot: SlotId,
+        restored: super::slots::RestoredPane,
+    },
+    /// Some pane's screen or status changed (coalesced).
+    PanesChanged,
+    /// Periodic while PTY slots exist: idle / waiting detection.
+    Tick(Instant),
     /// SIGTERM, SIGHUP or SIGINT: leave now, restoring the terminal.
     Terminate,
 }
@@ -233,6 +301,27 @@ pub enum Effect {
         session: SessionId,
         at: Option<crate::ids::Seq>,
     },
+    /// Start a PTY slot: `command` through the user's shell (`None`: the shell itself).
+    SpawnPane {
+        slot: SlotId,
+        /// Record into this session (a restart); `None` creates one.
+        session: Option<SessionId>,
+        command: Option<String>,
+        cwd: String,
+        size: crate::pty::PaneSize,
+        /// Shown above the new run (a restarted slot's recorded screen).
+        preamble: Vec<u8>,
+    },
+    /// Bytes to a PTY slot's program.
+    WritePane { slot: SlotId, bytes: Vec<u8> },
+    /// Rebuild a PTY session's last screen for `slot` from the store.
+    RestorePane { slot: SlotId, session: SessionId },
+    /// Stop a PTY slot's program.
+    KillPane(SlotId),
+    /// The user closed a slot: record `session.closed`.
+    CloseSession(SessionId),
+    /// Remember which sessions are open in slots, for the next start.
+    SaveOpenSlots(Vec<SessionId>),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Stop the process (Ctrl+Z) and redraw fully on resume.

@@ -12,6 +12,13 @@ pub enum CommandId {
     Quit,
     Suspend,
     NewAgentSlot,
+    NewShellSlot,
+    RunCommandSlot,
+    RestartSlot,
+    LayoutZoom,
+    LayoutSplit,
+    LayoutGrid,
+    ToggleReasoning,
     ResumeSession,
     ForkSession,
     NextSlot,
@@ -172,6 +179,42 @@ fn key_label(code: KeyCode) -> String {
     }
 }
 
+/// Takes keys back from a focused pane: rarely used by programs (it is the terminal bell in
+/// shells), unlike Ctrl+A, Ctrl+B or Ctrl+] which tmux, screen and telnet users expect.
+pub const DEFAULT_LEADER: Chord = Chord::ctrl('g');
+
+impl Chord {
+    /// Parses "ctrl-g", "ctrl+]", "alt-x", "f12" (config files).
+    pub fn parse(text: &str) -> Option<Chord> {
+        let lower = text.trim().to_lowercase();
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = lower.as_str();
+        loop {
+            if let Some(r) = rest
+                .strip_prefix("ctrl-")
+                .or_else(|| rest.strip_prefix("ctrl+"))
+            {
+                mods |= KeyModifiers::CONTROL;
+                rest = r;
+            } else if let Some(r) = rest
+                .strip_prefix("alt-")
+                .or_else(|| rest.strip_prefix("alt+"))
+            {
+                mods |= KeyModifiers::ALT;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            f if f.starts_with('f') && f.len() > 1 => KeyCode::F(f[1..].parse().ok()?),
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
+            _ => return None,
+        };
+        (!mods.is_empty() || matches!(code, KeyCode::F(_))).then_some(Chord::new(code, mods))
+    }
+}
+
 /// One row of the registry.
 #[derive(Debug, Clone, Copy)]
 pub struct Command {
@@ -259,6 +302,76 @@ pub const COMMANDS: &[Command] = &[
         [Chord::ctrl('t')],
         Global,
         Always,
+        true
+    ),
+    command!(
+        NewShellSlot,
+        "slot.new_shell",
+        "New shell slot",
+        "Open your shell in a new pane; keys go to it until Ctrl+G",
+        [Chord::ctrl('n')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        RunCommandSlot,
+        "slot.new_command",
+        "New slot: run command…",
+        "Type a command line to run in a new pane (through your shell)",
+        [Chord::alt('n')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        RestartSlot,
+        "slot.restart",
+        "Restart slot program",
+        "Run the focused pane's command again in its directory, below its last screen",
+        [],
+        Global,
+        HasSlots,
+        true
+    ),
+    command!(
+        LayoutZoom,
+        "layout.zoom",
+        "Layout: one slot",
+        "Show the focused slot alone",
+        [Chord::alt('1')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        LayoutSplit,
+        "layout.split",
+        "Layout: side by side",
+        "Show the two most recently focused slots side by side",
+        [Chord::alt('2')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        LayoutGrid,
+        "layout.grid",
+        "Layout: 2×2 grid",
+        "Show the four most recently focused slots in a grid",
+        [Chord::alt('4')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        ToggleReasoning,
+        "view.reasoning",
+        "Show / hide reasoning",
+        "Unfold or fold the model's reasoning summaries in the focused agent slot",
+        [Chord::alt('r')],
+        Global,
+        HasSlots,
         true
     ),
     command!(
@@ -555,6 +668,24 @@ pub fn command(id: CommandId) -> &'static Command {
 /// Keys of the modal views, documented next to the commands (they are fixed, not commands).
 pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
     (
+        "While a pane has focus",
+        &[
+            (
+                "every key",
+                "goes to the program (Alt, Ctrl, arrows, function keys as a terminal sends them)",
+            ),
+            (
+                "Ctrl+G (configurable: [keys] leader)",
+                "keys back to the workstation; again to return",
+            ),
+            ("Shift+PgUp / Shift+PgDn", "scroll the pane's history"),
+            (
+                "Shift+drag",
+                "select text even when the program uses the mouse",
+            ),
+        ],
+    ),
+    (
         "Command palette",
         &[
             ("type", "fuzzy-search commands, slots and recent sessions"),
@@ -669,6 +800,13 @@ mod tests {
             Quit,
             Suspend,
             NewAgentSlot,
+            NewShellSlot,
+            RunCommandSlot,
+            RestartSlot,
+            LayoutZoom,
+            LayoutSplit,
+            LayoutGrid,
+            ToggleReasoning,
             ResumeSession,
             ForkSession,
             NextSlot,
@@ -700,12 +838,14 @@ mod tests {
         ];
         for id in &ids {
             match id {
-                OpenPalette | ToggleHelp | Quit | Suspend | NewAgentSlot | ResumeSession
-                | ForkSession | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown
-                | ScrollTop | ScrollBottom | CopyMode | Submit | InsertNewline | HistorySearch
-                | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
-                | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
-                | KillToEnd | KillToStart | KillWord | Yank => {}
+                OpenPalette | ToggleHelp | Quit | Suspend | NewAgentSlot | NewShellSlot
+                | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit | LayoutGrid
+                | ToggleReasoning | ResumeSession | ForkSession | NextSlot | PrevSlot
+                | CloseSlot | ScrollUp | ScrollDown | ScrollTop | ScrollBottom | CopyMode
+                | Submit | InsertNewline | HistorySearch | ClearOrInterrupt | CursorLeft
+                | CursorRight | CursorUp | CursorDown | LineStart | LineEnd | WordLeft
+                | WordRight | Backspace | DeleteChar | KillToEnd | KillToStart | KillWord
+                | Yank => {}
             }
         }
         ids

@@ -4,8 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::app::{AppState, Effect, Mode};
-use super::layout;
 use super::selection::{CopyCursor, Point};
+use super::{content, layout};
 
 pub(super) fn enter_copy_mode(state: &mut AppState) {
     let Some(areas) = layout::areas(state) else {
@@ -16,7 +16,7 @@ pub(super) fn enter_copy_mode(state: &mut AppState) {
     let Some(slot) = state.focused_slot() else {
         return;
     };
-    let (first, rows) = layout::selectable_rows(slot, content, &theme);
+    let (first, rows) = content::visible_rows(slot, content, &theme);
     let last = first + rows.len().saturating_sub(1);
     state.mode = Mode::CopyMode(CopyCursor {
         slot: slot.id,
@@ -31,7 +31,8 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         state.mode = Mode::Normal;
         return Vec::new();
     };
-    let content = areas.content();
+    let area = areas.content();
+    let content = area;
     let theme = state.theme;
     let Mode::CopyMode(mut copy) = std::mem::take(&mut state.mode) else {
         return Vec::new();
@@ -39,7 +40,7 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let Some(slot) = state.slot(copy.slot) else {
         return Vec::new();
     };
-    let total = slot.transcript.height(content.width, &theme);
+    let total = content::total_rows(slot, content, &theme);
     let last_row = total.saturating_sub(1);
     let last_col = content.width.saturating_sub(1);
     let cursor = &mut copy.cursor;
@@ -58,24 +59,16 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.mode = Mode::CopyMode(copy);
                 return Vec::new();
             };
-            let text = slot
-                .transcript
-                .selected_text(content.width, &theme, &selection);
+            let text = content::selected_text(slot, content, &theme, &selection);
             state.notify(format!("copied {} characters", text.chars().count()));
             return vec![Effect::Copy(text)];
         }
         _ => state.dirty = false,
     }
-    // Keep the cursor visible: scroll so its row is inside the view.
-    let view = content.height as usize;
+    // Keep the cursor visible.
     let row = copy.cursor.row;
     if let Some(slot) = state.slot_mut(copy.slot) {
-        let first = total.saturating_sub(view + slot.scroll);
-        if row < first {
-            slot.scroll = total.saturating_sub(view + row);
-        } else if row >= first + view {
-            slot.scroll = total.saturating_sub(row + 1);
-        }
+        content::reveal(slot, area, &theme, row);
     }
     state.selection = copy.selection();
     state.mode = Mode::CopyMode(copy);

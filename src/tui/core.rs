@@ -1,10 +1,14 @@
 //! The core side of the UI boundary: runs store effects off the UI task and answers with
 //! messages. The UI never touches the store itself.
 
+mod panes;
 mod preview;
+
+use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+pub use panes::{Panes, shell_name, status_of};
 pub use preview::{preview_lines, strip_ansi};
 
 use std::collections::HashMap;
@@ -26,14 +30,49 @@ const HISTORY_PROMPTS: usize = 500;
 pub struct Core {
     store: Store,
     cwd: String,
+    panes: Arc<Panes>,
+    wakeups: Arc<crate::pty::PaneWakeups>,
 }
 
 impl Core {
-    pub fn new(store: Store) -> Self {
+    pub fn new(store: Store, scrollback_lines: usize) -> Self {
         let cwd = std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        Self { store, cwd }
+        let (waker, wakeups) = crate::pty::pane_wakeups();
+        Self {
+            store,
+            cwd,
+            panes: Arc::new(Panes::new(waker, scrollback_lines)),
+            wakeups: Arc::new(wakeups),
+        }
+    }
+
+    /// The coalesced "some pane changed" signal the driver waits on.
+    pub fn wakeups(&self) -> Arc<crate::pty::PaneWakeups> {
+        Arc::clone(&self.wakeups)
+    }
+
+    /// Applies pane sizes (one resize per pane that changed; a program gets one SIGWINCH).
+    pub fn resize_panes(&self, sizes: &[(super::slots::SlotId, crate::pty::PaneSize)]) {
+        for (slot, size) in sizes {
+            self.panes.resize(*slot, *size);
+        }
+    }
+
+    /// Stops every pane's program (the workstation is closing).
+    pub fn shutdown(&self) {
+        self.panes.kill_all();
+    }
+
+    /// The sessions open in slots when the workstation last ran, with their kinds.
+    pub fn open_slots(&self) -> Vec<(SessionId, SessionKind)> {
+        self.store
+            .open_slots()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|id| self.store.meta(id).ok().map(|meta| (id, meta.kind)))
+            .collect()
     }
 
     /// The directory the workstation runs in.
@@ -191,6 +230,57 @@ impl Core {
                         Err(err) => store_failed(err),
                     };
                     let _ = tx.blocking_send(msg);
+                });
+            }
+            Effect::SpawnPane {
+                slot,
+                session,
+                command,
+                cwd,
+                size,
+                preamble,
+            } => {
+                let panes = Arc::clone(&self.panes);
+                tokio::task::spawn_blocking(move || {
+                    let msg = match panes.spawn(&store, slot, session, command, cwd, size, preamble)
+                    {
+                        Ok((session, pane)) => Msg::PaneSpawned {
+                            slot,
+                            session,
+                            pane: super::slots::PaneHandle::Live(pane),
+                        },
+                        Err(err) => store_failed(err),
+                    };
+                    panes::send(&tx, msg);
+                });
+            }
+            Effect::WritePane { slot, bytes } => {
+                if let Some(error) = self.panes.write(slot, &bytes) {
+                    tracing::warn!(?slot, %error, "pane input not delivered");
+                }
+            }
+            Effect::RestorePane { slot, session } => {
+                tokio::task::spawn_blocking(move || {
+                    panes::send(&tx, panes::restore(&store, slot, session))
+                });
+            }
+            Effect::KillPane(slot) => self.panes.kill(slot),
+            Effect::CloseSession(session) => {
+                tokio::spawn(async move {
+                    let closed =
+                        crate::event::EventKind::SessionClosed(crate::event::SessionClosed {
+                            reason: Some("slot closed".into()),
+                        });
+                    if let Err(err) = store.append_async(session, vec![closed]).await {
+                        tracing::warn!(error = %err, "cannot record a closed session");
+                    }
+                });
+            }
+            Effect::SaveOpenSlots(sessions) => {
+                tokio::task::spawn_blocking(move || {
+                    if let Err(err) = store.set_open_slots(&sessions) {
+                        tracing::warn!(error = %err, "cannot remember open slots");
+                    }
                 });
             }
             Effect::Copy(_) | Effect::Suspend | Effect::Quit => {}

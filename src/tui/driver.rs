@@ -90,7 +90,42 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
 }
 
 /// Runs the workstation until the user quits or a signal arrives.
-pub async fn run(core: Core, startup: Vec<super::startup::Startup>) -> anyhow::Result<DriverStats> {
+/// What the workstation is set up with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub leader: super::commands::Chord,
+    pub activity: crate::pty::ActivityPolicy,
+    pub startup: Vec<super::startup::Startup>,
+}
+
+/// How often pane activity (idle, waiting) is re-checked while PTY slots exist: fine enough for
+/// a badge, coarse enough to cost nothing.
+const ACTIVITY_TICK: Duration = Duration::from_millis(500);
+
+/// Forwards "some pane changed" and activity ticks into the message queue.
+fn spawn_pane_signals(core: &Core, tx: mpsc::Sender<Msg>) {
+    let wakeups = core.wakeups();
+    let pane_tx = tx.clone();
+    tokio::spawn(async move {
+        while wakeups.wait().await {
+            if pane_tx.send(Msg::PanesChanged).await.is_err() {
+                break;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(ACTIVITY_TICK);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            interval.tick().await;
+            if tx.send(Msg::Tick(Instant::now())).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     let (mut terminal, _guard) = terminal::enter()?;
     let area = terminal.size()?;
     let mut state = AppState::new(
@@ -101,15 +136,18 @@ pub async fn run(core: Core, startup: Vec<super::startup::Startup>) -> anyhow::R
         Theme::from_env(),
     );
     state.cwd = core.cwd().to_owned();
+    state.leader = options.leader;
+    state.activity = options.activity;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
+    spawn_pane_signals(&core, tx.clone());
     for msg in core.preload() {
         for effect in update(&mut state, msg) {
             core.run(effect, &tx);
         }
     }
-    for action in startup {
+    for action in options.startup {
         for effect in super::startup::apply(&mut state, action) {
             core.run(effect, &tx);
         }
@@ -118,6 +156,8 @@ pub async fn run(core: Core, startup: Vec<super::startup::Startup>) -> anyhow::R
     draw(&mut terminal, &state, &mut stats)?;
     state.dirty = false;
     let mut last_draw = Instant::now();
+    let mut applied: std::collections::HashMap<super::slots::SlotId, crate::pty::PaneSize> =
+        std::collections::HashMap::new();
     loop {
         let next_frame = last_draw + FRAME;
         let received = if state.dirty {
@@ -176,6 +216,18 @@ pub async fn run(core: Core, startup: Vec<super::startup::Startup>) -> anyhow::R
         state.dirty = any_dirty;
         if state.quit {
             break;
+        }
+        // One resize per pane whose cell changed, after the whole batch (a program gets one
+        // SIGWINCH however many layout changes the batch held).
+        let sizes = super::layout::pane_sizes(&state);
+        let changed: Vec<_> = sizes
+            .iter()
+            .filter(|(slot, size)| applied.get(slot) != Some(size))
+            .copied()
+            .collect();
+        if !changed.is_empty() {
+            core.resize_panes(&changed);
+            applied.extend(changed);
         }
         if state.dirty && (input || Instant::now() >= next_frame) {
             draw(&mut terminal, &state, &mut stats)?;

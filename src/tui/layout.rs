@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 
 use super::app::{AppState, Size};
 use super::selection::SelectableRow;
-use super::slots::Slot;
+use super::slots::{Slot, SlotId};
 use super::text::wrap_chars;
 use super::theme::Theme;
 use super::transcript::VisualRow;
@@ -18,18 +18,67 @@ pub const MIN_ROWS: u16 = 8;
 /// Composer rows at most, so a long draft never hides the slot it is written for.
 const COMPOSER_MAX_ROWS: u16 = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Areas {
     pub slot_list: Option<Rect>,
     pub main: Rect,
+    /// The slots shown in the main area and where (one in zoom, up to four in a grid).
+    pub cells: Vec<(SlotId, Rect)>,
+    /// The focused slot's cell.
+    pub focused: Option<Rect>,
     pub composer: Rect,
     pub status: Rect,
 }
 
 impl Areas {
-    /// The main area inside its border: where slot content is drawn and selected.
+    /// The focused slot's cell inside its border: where its content is drawn and selected.
     pub fn content(&self) -> Rect {
-        inner(self.main)
+        inner(self.focused.unwrap_or(self.main))
+    }
+
+    /// The cell a slot is shown in, if visible.
+    pub fn cell(&self, slot: SlotId) -> Option<Rect> {
+        self.cells
+            .iter()
+            .find(|(id, _)| *id == slot)
+            .map(|(_, rect)| *rect)
+    }
+}
+
+/// The slots the main area shows: the most recently focused ones (as many as the layout has
+/// cells), in slot-list order so they do not jump around when focus moves between them.
+pub fn visible_slots(state: &AppState) -> Vec<SlotId> {
+    let mut shown: Vec<SlotId> = state
+        .mru
+        .iter()
+        .copied()
+        .filter(|id| state.slot(*id).is_some())
+        .take(state.layout.cells())
+        .collect();
+    if shown.is_empty()
+        && let Some(id) = state.focused
+    {
+        shown.push(id);
+    }
+    shown.sort_by_key(|id| state.slots.iter().position(|s| s.id == *id));
+    shown
+}
+
+/// Splits the main area into `n` cells: side by side for two (stacked when narrow), 2×2 for
+/// four, two above one for three.
+fn cell_rects(main: Rect, n: usize) -> Vec<Rect> {
+    let half_w = main.width / 2;
+    let half_h = main.height / 2;
+    let left = Rect::new(main.x, main.y, half_w, main.height);
+    let right = Rect::new(main.x + half_w, main.y, main.width - half_w, main.height);
+    let top = |r: Rect| Rect::new(r.x, r.y, r.width, half_h);
+    let bottom = |r: Rect| Rect::new(r.x, r.y + half_h, r.width, r.height - half_h);
+    match n {
+        0 | 1 => vec![main],
+        2 if main.width >= 80 => vec![left, right],
+        2 => vec![top(main), bottom(main)],
+        3 => vec![top(left), top(right), bottom(main)],
+        _ => vec![top(left), top(right), bottom(left), bottom(right)],
     }
 }
 
@@ -85,9 +134,23 @@ pub fn areas_for(state: &AppState, size: Size) -> Option<Areas> {
     let composer = Rect::new(right_x, rows - 1 - composer_h, right_width, composer_h);
     let main = Rect::new(right_x, 0, right_width, rows - 1 - composer_h);
     let slot_list = list_width.map(|w| Rect::new(0, 0, w, rows - 1));
+    let shown = visible_slots(state);
+    let cells: Vec<(SlotId, Rect)> = shown
+        .iter()
+        .copied()
+        .zip(cell_rects(main, shown.len()))
+        .collect();
+    let focused = state.focused.and_then(|id| {
+        cells
+            .iter()
+            .find(|(cell, _)| *cell == id)
+            .map(|(_, rect)| *rect)
+    });
     Some(Areas {
         slot_list,
         main,
+        cells,
+        focused,
         composer,
         status,
     })
@@ -104,6 +167,28 @@ pub fn transcript_window(slot: &Slot, content: Rect, theme: &Theme) -> (usize, V
         first,
         slot.transcript.window(content.width, theme, first, view),
     )
+}
+
+/// The size each visible PTY slot's program should see: its cell inside the border.
+pub fn pane_sizes(state: &AppState) -> Vec<(SlotId, crate::pty::PaneSize)> {
+    let Some(areas) = areas(state) else {
+        return Vec::new();
+    };
+    areas
+        .cells
+        .iter()
+        .filter(|(id, _)| state.slot(*id).is_some_and(|s| s.pane.is_some()))
+        .map(|(id, rect)| {
+            let content = inner(*rect);
+            (
+                *id,
+                crate::pty::PaneSize {
+                    rows: content.height,
+                    cols: content.width,
+                },
+            )
+        })
+        .collect()
 }
 
 /// Rows of the focused slot's visible content as selectable text.

@@ -108,6 +108,9 @@ pub(super) fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
     match &mut state.mode {
+        Mode::Normal if state.focus == super::app::Focus::Pane => {
+            return super::panes_ui::paste(state, text);
+        }
         Mode::Normal => state.composer.paste(text),
         Mode::Palette(palette) => {
             let first = text.lines().next().unwrap_or_default();
@@ -128,7 +131,38 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
             );
             picker.set_query(query);
         }
+        Mode::RunCommand(line) => line.push_str(text.lines().next().unwrap_or_default()),
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
+    }
+    Vec::new()
+}
+
+/// Keys of "New slot: run command…": a one-line editor; Enter opens the slot.
+pub(super) fn run_command_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let Mode::RunCommand(line) = &mut state.mode else {
+        return Vec::new();
+    };
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => state.mode = Mode::Normal,
+        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
+        KeyCode::Char('u') if ctrl => line.clear(),
+        KeyCode::Backspace => {
+            line.pop();
+        }
+        KeyCode::Enter => {
+            let command = line.trim().to_owned();
+            state.mode = Mode::Normal;
+            if command.is_empty() {
+                state.notify("no command given");
+                return Vec::new();
+            }
+            return super::panes_ui::open(state, Some(command));
+        }
+        _ => match is_text(&key) {
+            Some(c) => line.push(c),
+            None => state.dirty = false,
+        },
     }
     Vec::new()
 }

@@ -20,6 +20,23 @@ pub fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant) -> Vec<Eff
         return Vec::new();
     };
     let pos = Position::new(event.column, event.row);
+    if let Some(effects) = super::panes_ui::mouse(state, &event) {
+        return effects;
+    }
+    // A press in another visible slot's cell focuses it (and gives a pane its keys).
+    if let MouseEventKind::Down(MouseButton::Left) = event.kind
+        && let Some((slot, _)) = areas.cells.iter().find(|(_, r)| r.contains(pos)).copied()
+    {
+        if state.focused != Some(slot) {
+            focus(state, slot);
+        }
+        if state.slot(slot).is_some_and(|s| s.pane.is_some()) {
+            state.focus = super::app::Focus::Pane;
+        }
+    }
+    let Some(areas) = layout::areas(state) else {
+        return Vec::new();
+    };
     let content = areas.content();
     match event.kind {
         MouseEventKind::Down(MouseButton::Left) => {
@@ -65,7 +82,7 @@ fn click_slot_list(state: &mut AppState, list: Rect, pos: Position) {
 /// The content point under `pos`, clamped into the content area.
 fn point(state: &AppState, content: Rect, pos: Position) -> Option<Point> {
     let slot = state.focused_slot()?;
-    let (first, _) = layout::transcript_window(slot, content, &state.theme);
+    let first = super::content::first_visible(slot, content, &state.theme);
     let y = pos.y.clamp(content.y, content.bottom().saturating_sub(1));
     let x = pos.x.clamp(content.x, content.right().saturating_sub(1));
     Some(Point {
@@ -83,7 +100,7 @@ fn press(state: &mut AppState, content: Rect, pos: Position, at: Instant) -> Vec
     };
     let clicks = state.clicks.click(at, pos.x, pos.y);
     let (first, rows) = match state.focused_slot() {
-        Some(slot) => layout::selectable_rows(slot, content, &state.theme),
+        Some(slot) => super::content::visible_rows(slot, content, &state.theme),
         None => return Vec::new(),
     };
     let row = rows.get(point.row - first).cloned().unwrap_or_default();
@@ -151,9 +168,7 @@ fn copy_selection(state: &mut AppState, content: Rect) -> Vec<Effect> {
     let Some(slot) = state.slot(selection.slot) else {
         return Vec::new();
     };
-    let text = slot
-        .transcript
-        .selected_text(content.width, &state.theme, &selection);
+    let text = super::content::selected_text(slot, content, &state.theme, &selection);
     if text.is_empty() {
         return Vec::new();
     }
@@ -164,7 +179,6 @@ fn copy_selection(state: &mut AppState, content: Rect) -> Vec<Effect> {
 fn scroll(state: &mut AppState, content: Rect, rows: isize) {
     let theme = state.theme;
     if let Some(slot) = state.focused_slot_mut() {
-        let max = layout::max_scroll(slot, content, &theme) as isize;
-        slot.scroll = (slot.scroll as isize + rows).clamp(0, max) as usize;
+        super::content::scroll_by(slot, content, &theme, rows);
     }
 }

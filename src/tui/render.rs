@@ -20,8 +20,15 @@ pub fn render(state: &AppState, frame: &mut Frame) {
     if let Some(list) = areas.slot_list {
         slot_list::render(state, list, buf);
     }
-    main_area::render(state, areas.main, buf);
-    let mut cursor = composer::render(state, areas.composer, buf);
+    let pane_cursor = main_area::render(state, &areas, buf);
+    let mut cursor = match state.focus {
+        super::app::Focus::Pane => {
+            // The composer is drawn but the cursor belongs to the pane that has the keys.
+            composer::render(state, areas.composer, buf);
+            pane_cursor
+        }
+        super::app::Focus::Workstation => composer::render(state, areas.composer, buf),
+    };
     status_line::render(state, areas.status, buf);
     match &state.mode {
         Mode::Palette(palette) => cursor = Some(overlays::palette(state, palette, area, buf)),
@@ -34,6 +41,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             cursor = None;
         }
         Mode::Picker(picker) => cursor = picker::render(state, picker, area, buf),
+        Mode::RunCommand(line) => cursor = Some(overlays::run_command(state, line, area, buf)),
         Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) => {}
     }
     if let Some(position) = cursor {

@@ -1,7 +1,67 @@
 //! Slots as the UI sees them: identity, kind, status badge, unread marker and content.
 
+use std::sync::{Arc, Mutex};
+
 use super::transcript::Transcript;
 use crate::ids::SessionId;
+use crate::pty::{PaneScreen, PtySlot};
+
+/// A PTY slot's screen: a running program, or a screen rebuilt from the store after the
+/// program ended (or before a restored slot is restarted).
+#[derive(Clone)]
+pub enum PaneHandle {
+    Live(Arc<PtySlot>),
+    Recorded(Arc<Mutex<PaneScreen>>),
+}
+
+impl std::fmt::Debug for PaneHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Live(slot) => write!(f, "Live(pid {:?})", slot.pid()),
+            Self::Recorded(_) => f.write_str("Recorded"),
+        }
+    }
+}
+
+/// A PTY session's last screen and facts, for a restored slot.
+#[derive(Debug, Clone)]
+pub struct RestoredPane {
+    pub session: SessionId,
+    pub title: String,
+    pub command: Option<String>,
+    pub cwd: String,
+    pub pane: PaneHandle,
+    pub status: SlotStatus,
+}
+
+impl PaneHandle {
+    /// Reads the screen under its lock (one pane's render at a time).
+    pub fn with_screen<R>(&self, f: impl FnOnce(&PaneScreen) -> R) -> R {
+        match self {
+            Self::Live(slot) => slot.with_screen(f),
+            Self::Recorded(screen) => f(&screen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)),
+        }
+    }
+
+    /// Changes view state of the screen (scroll offset).
+    pub fn with_screen_mut<R>(&self, f: impl FnOnce(&mut PaneScreen) -> R) -> R {
+        match self {
+            Self::Live(slot) => slot.with_screen_mut(f),
+            Self::Recorded(screen) => f(&mut screen
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)),
+        }
+    }
+
+    pub fn live(&self) -> Option<&Arc<PtySlot>> {
+        match self {
+            Self::Live(slot) => Some(slot),
+            Self::Recorded(_) => None,
+        }
+    }
+}
 
 /// A slot's identity within one workstation run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +127,12 @@ pub struct Slot {
     pub loaded_from: crate::ids::Seq,
     /// Events asked for when the transcript was last loaded.
     pub tail: u64,
+    /// A PTY slot's screen, once spawned or restored.
+    pub pane: Option<PaneHandle>,
+    /// A PTY slot's command line (`None`: the user's shell).
+    pub command: Option<String>,
+    /// Directory the slot works in.
+    pub cwd: String,
 }
 
 /// Events a resumed transcript starts with: a few hundred turns of a busy session, read in a
@@ -98,6 +164,9 @@ impl Slot {
             scroll: 0,
             loaded_from: crate::ids::Seq(1),
             tail: TRANSCRIPT_TAIL,
+            pane: None,
+            command: None,
+            cwd: String::new(),
         }
     }
 }

@@ -20,6 +20,13 @@ pub enum Startup {
         session: SessionId,
         at: Option<Seq>,
     },
+    /// A slot that was open when the workstation last ran: its recorded screen or transcript.
+    Restore {
+        session: SessionId,
+        kind: crate::event::SessionKind,
+    },
+    /// `--slot CMD`: a new PTY slot running `CMD`.
+    OpenPane(String),
 }
 
 pub fn apply(state: &mut AppState, action: Startup) -> Vec<Effect> {
@@ -51,5 +58,22 @@ pub fn apply(state: &mut AppState, action: Startup) -> Vec<Effect> {
             vec![Effect::LoadPicker, Effect::LoadTurns(session)]
         }
         Startup::Fork { session, at } => vec![Effect::Fork { session, at }],
+        Startup::Restore { session, kind } => match kind {
+            crate::event::SessionKind::Pty => {
+                let slot = add_slot(state, SlotKind::Pty, None);
+                focus(state, slot);
+                vec![Effect::RestorePane { slot, session }]
+            }
+            crate::event::SessionKind::Agent | crate::event::SessionKind::Other => {
+                let slot = add_slot(state, SlotKind::Agent, None);
+                focus(state, slot);
+                vec![Effect::LoadTranscript {
+                    slot,
+                    session,
+                    tail: super::slots::TRANSCRIPT_TAIL,
+                }]
+            }
+        },
+        Startup::OpenPane(command) => super::panes_ui::open(state, Some(command)),
     }
 }

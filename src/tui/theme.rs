@@ -40,6 +40,15 @@ impl Theme {
         }
     }
 
+    /// Border of the pane that has the keys: unmistakable, also without colour (thick lines).
+    pub fn pane_focus(&self) -> Style {
+        self.paint(
+            Style::new()
+                .fg(Color::LightGreen)
+                .add_modifier(Modifier::BOLD),
+        )
+    }
+
     pub fn title(&self) -> Style {
         Style::new().add_modifier(Modifier::BOLD)
     }

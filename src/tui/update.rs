@@ -3,13 +3,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::{AppState, Effect, Mode, Msg, StoreHealth};
+use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, StoreHealth};
 use super::commands::{COMMANDS, CommandId, Scope, When};
 use super::history::HistorySearch;
 use super::layout;
 use super::palette::{Palette, PaletteItem, PaletteTarget};
 use super::picker::PickerPurpose;
-use super::slots::{Slot, SlotId, SlotKind};
+use super::slots::{PaneHandle, Slot, SlotId, SlotKind};
 use super::transcript::EntryKind;
 use super::{copy_mode, modal_keys, mouse};
 
@@ -121,6 +121,24 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 tail: super::slots::TRANSCRIPT_TAIL,
             }]
         }
+        Msg::PaneSpawned {
+            slot,
+            session,
+            pane,
+        } => super::panes_ui::spawned(state, slot, session, pane),
+        Msg::PaneRestored { slot, restored } => {
+            super::panes_ui::restored(state, slot, restored);
+            Vec::new()
+        }
+        Msg::PanesChanged => {
+            super::panes_ui::changed(state);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            let policy = state.activity;
+            super::panes_ui::tick(state, now, &policy);
+            Vec::new()
+        }
         Msg::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -169,7 +187,9 @@ pub fn enabled(state: &AppState, when: When) -> bool {
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match &mut state.mode {
+        Mode::Normal if state.focus == Focus::Pane => super::panes_ui::key(state, key),
         Mode::Normal => normal_key(state, key),
+        Mode::RunCommand(_) => super::modal_keys::run_command_key(state, key),
         Mode::Palette(_) => modal_keys::palette_key(state, key),
         Mode::Help { .. } => modal_keys::help_key(state, key),
         Mode::ConfirmQuit => modal_keys::confirm_key(state, key),
@@ -193,6 +213,18 @@ pub(super) fn is_text(key: &KeyEvent) -> Option<char> {
 }
 
 fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if state.leader.matches(key.code, key.modifiers)
+        && state.focused_slot().is_some_and(|s| {
+            s.pane
+                .as_ref()
+                .and_then(PaneHandle::live)
+                .is_some_and(|p| p.is_running())
+        })
+    {
+        state.focus = Focus::Pane;
+        state.notify("keys go to the program; Ctrl+G returns to the workstation");
+        return Vec::new();
+    }
     let command = COMMANDS.iter().find(|c| {
         matches!(c.scope, Scope::Global | Scope::Composer)
             && c.keys
@@ -230,9 +262,21 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
             state.focused = Some(id);
             state.notify("new agent slot: type a prompt and press Enter");
         }
+        CommandId::NewShellSlot => return super::panes_ui::open(state, None),
+        CommandId::RunCommandSlot => state.mode = Mode::RunCommand(String::new()),
+        CommandId::RestartSlot => return super::panes_ui::restart(state),
+        CommandId::LayoutZoom => state.layout = LayoutMode::Zoom,
+        CommandId::LayoutSplit => state.layout = LayoutMode::Split,
+        CommandId::LayoutGrid => state.layout = LayoutMode::Grid,
+        CommandId::ToggleReasoning => {
+            if let Some(slot) = state.focused_slot_mut() {
+                let expanded = !slot.transcript.reasoning_expanded;
+                slot.transcript.set_reasoning_expanded(expanded);
+            }
+        }
         CommandId::NextSlot => cycle_focus(state, 1),
         CommandId::PrevSlot => cycle_focus(state, -1),
-        CommandId::CloseSlot => close_focused(state),
+        CommandId::CloseSlot => return close_focused(state),
         CommandId::ScrollUp => return scroll_page(state, 1),
         CommandId::ScrollDown => return scroll_page(state, -1),
         CommandId::ScrollTop => return scroll_to(state, usize::MAX),
@@ -294,6 +338,8 @@ pub fn add_slot(state: &mut AppState, kind: SlotKind, name: Option<String>) -> S
 
 pub fn focus(state: &mut AppState, id: SlotId) {
     state.focused = Some(id);
+    state.mru.retain(|slot| *slot != id);
+    state.mru.insert(0, id);
     state.selection = None;
     if let Some(slot) = state.slot_mut(id) {
         slot.unread = false;
@@ -313,13 +359,17 @@ fn cycle_focus(state: &mut AppState, step: isize) {
     focus(state, next);
 }
 
-fn close_focused(state: &mut AppState) {
-    let Some(id) = state.focused else { return };
+fn close_focused(state: &mut AppState) -> Vec<Effect> {
+    let Some(id) = state.focused else {
+        return Vec::new();
+    };
     let Some(index) = state.slots.iter().position(|s| s.id == id) else {
-        return;
+        return Vec::new();
     };
     let slot = state.slots.remove(index);
+    state.mru.retain(|s| *s != id);
     state.focused = None;
+    state.focus = Focus::Workstation;
     if !state.slots.is_empty() {
         let next = state.slots[index.min(state.slots.len() - 1)].id;
         focus(state, next);
@@ -328,6 +378,15 @@ fn close_focused(state: &mut AppState) {
         "closed {} (its session stays in the store)",
         slot.name
     ));
+    let mut effects = Vec::new();
+    if slot.pane.as_ref().and_then(PaneHandle::live).is_some() {
+        effects.push(Effect::KillPane(slot.id));
+    }
+    if let Some(session) = slot.session {
+        effects.push(Effect::CloseSession(session));
+    }
+    effects.push(super::panes_ui::open_slots_effect(state));
+    effects
 }
 
 fn scroll_page(state: &mut AppState, direction: isize) -> Vec<Effect> {
@@ -372,6 +431,18 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
     };
     state.history.push(text.clone());
     state.selection = None;
+    // A focused pane gets the line typed into its program, as if typed there.
+    if let Some(slot) = state
+        .focused_slot()
+        .filter(|s| s.pane.as_ref().and_then(PaneHandle::live).is_some())
+    {
+        let mut bytes = text.replace('\n', "\r").into_bytes();
+        bytes.push(b'\r');
+        return vec![Effect::WritePane {
+            slot: slot.id,
+            bytes,
+        }];
+    }
     let target = state
         .focused_slot()
         .filter(|slot| slot.kind == SlotKind::Agent)

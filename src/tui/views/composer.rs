@@ -13,10 +13,13 @@ use crate::tui::text::{slice_chars, width, wrap_chars};
 /// Draws the composer and returns where the cursor should be shown.
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let theme = &state.theme;
-    let target = state
-        .focused_slot()
-        .filter(|s| s.kind == crate::tui::slots::SlotKind::Agent)
-        .map_or_else(|| "new agent session".to_owned(), |s| s.name.clone());
+    let target = match state.focused_slot() {
+        Some(slot) if slot.kind == crate::tui::slots::SlotKind::Agent => slot.name.clone(),
+        Some(slot) if slot.pane.as_ref().and_then(|p| p.live()).is_some() => {
+            format!("{} (typed into the program)", slot.name)
+        }
+        _ => "new agent session".to_owned(),
+    };
     if let Mode::HistorySearch(search) = &state.mode {
         let block = Block::bordered()
             .title(Line::styled(

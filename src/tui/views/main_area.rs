@@ -7,16 +7,38 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
 use super::put_line;
-use crate::tui::app::{AppState, Mode};
+use ratatui::layout::Position;
+use ratatui::widgets::{BorderType, StatefulWidget};
+
+use crate::pty::{ColorMode, PaneRenderState, PaneView};
+use crate::tui::app::{AppState, Focus, Mode};
 use crate::tui::layout::{inner, transcript_window};
 use crate::tui::slots::Slot;
 use crate::tui::views::slot_list::badge_style;
 
-pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
-    match state.focused_slot() {
-        Some(slot) => render_slot(state, slot, area, buf),
-        None => render_welcome(state, area, buf),
+/// Draws the visible slots into their cells; returns where the terminal cursor goes when the
+/// focused pane has the keys.
+pub fn render(
+    state: &AppState,
+    areas: &crate::tui::layout::Areas,
+    buf: &mut Buffer,
+) -> Option<Position> {
+    if areas.cells.is_empty() {
+        render_welcome(state, areas.main, buf);
+        return None;
     }
+    let mut cursor = None;
+    for (id, rect) in &areas.cells {
+        let Some(slot) = state.slot(*id) else {
+            continue;
+        };
+        let focused = state.focused == Some(*id);
+        let pane_cursor = render_slot(state, slot, *rect, focused, buf);
+        if focused && state.focus == Focus::Pane {
+            cursor = pane_cursor;
+        }
+    }
+    cursor
 }
 
 fn render_welcome(state: &AppState, area: Rect, buf: &mut Buffer) {
@@ -57,19 +79,67 @@ fn render_welcome(state: &AppState, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
+fn render_slot(
+    state: &AppState,
+    slot: &Slot,
+    area: Rect,
+    focused: bool,
+    buf: &mut Buffer,
+) -> Option<Position> {
     let theme = &state.theme;
-    let title = Line::from(vec![
+    let typing_here = focused && state.focus == Focus::Pane;
+    let mut title = vec![
         Span::styled(format!(" {} ", slot.name), theme.title()),
         Span::styled(format!("· {} ", slot.kind.label()), theme.dim()),
         Span::styled(
             format!("· {} ", slot.status.label()),
             badge_style(theme, &slot.status),
         ),
-    ]);
+    ];
+    if typing_here {
+        title.push(Span::styled("· ⌨ keys go here · Ctrl+G back ", theme.ok()));
+    }
+    let border = if typing_here {
+        theme.pane_focus()
+    } else {
+        theme.border(focused)
+    };
     let mut block = Block::bordered()
-        .title(title)
-        .border_style(theme.border(true));
+        .title(Line::from(title))
+        .border_type(if typing_here {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(border);
+    if let Some(pane) = &slot.pane {
+        let offset = pane.with_screen(|s| s.scroll_offset().0);
+        if offset > 0 {
+            block = block.title_bottom(Line::styled(
+                format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
+                theme.warn(),
+            ));
+        }
+        block.render(area, buf);
+        let content = inner(area);
+        let colors = if theme.no_color {
+            ColorMode::NoColor
+        } else {
+            ColorMode::Full
+        };
+        let mut render_state = PaneRenderState::default();
+        pane.with_screen(|screen| {
+            StatefulWidget::render(
+                PaneView::new(screen).color_mode(colors),
+                content,
+                buf,
+                &mut render_state,
+            );
+        });
+        let first = crate::tui::content::first_visible(slot, content, theme);
+        draw_selection(state, slot, content, first, buf);
+        return render_state.cursor;
+    }
     if slot.scroll > 0 {
         block = block.title_bottom(Line::styled(
             format!(" ↑ {} rows up · Ctrl+End to follow ", slot.scroll),
@@ -78,6 +148,17 @@ fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
     }
     block.render(area, buf);
     let content = inner(area);
+    if slot.kind == crate::tui::slots::SlotKind::Pty {
+        let hint = Line::styled("starting…", theme.dim());
+        put_line(
+            buf,
+            content.x + 1,
+            content.y,
+            &hint,
+            content.width.saturating_sub(1),
+        );
+        return None;
+    }
     if slot.transcript.is_empty() {
         let hint = Line::styled("Type a prompt below and press Enter.", theme.dim());
         put_line(
@@ -87,7 +168,7 @@ fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
             &hint,
             content.width.saturating_sub(1),
         );
-        return;
+        return None;
     }
     let (first, rows) = transcript_window(slot, content, theme);
     for (i, row) in rows.iter().enumerate() {
@@ -100,6 +181,7 @@ fn render_slot(state: &AppState, slot: &Slot, area: Rect, buf: &mut Buffer) {
         );
     }
     draw_selection(state, slot, content, first, buf);
+    None
 }
 
 /// Reverses the selected cells (mouse selection or copy mode) and shows the copy cursor.

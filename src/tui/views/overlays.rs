@@ -232,3 +232,32 @@ pub fn too_small(state: &AppState, area: Rect, buf: &mut Buffer) {
         put_line(buf, x, y, line, area.width);
     }
 }
+
+/// The one-line "run command" prompt; returns the cursor position.
+pub fn run_command(state: &AppState, line: &str, area: Rect, buf: &mut Buffer) -> Position {
+    let theme = &state.theme;
+    let rect = centered(area, 80.min(area.width.saturating_sub(2)), 4);
+    Clear.render(rect, buf);
+    let block = Block::bordered()
+        .title(Line::styled(" New slot: run command ", theme.title()))
+        .title_bottom(Line::styled(" Enter run · Esc cancel ", theme.dim()))
+        .border_style(theme.border(true));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let prompt = Line::from(vec![
+        Span::styled("$ ", theme.hint_key()),
+        Span::raw(line.to_owned()),
+    ]);
+    put_line(buf, inner.x, inner.y, &prompt, inner.width);
+    if inner.height > 1 {
+        let hint = Line::styled(
+            format!("runs through your shell in {}", state.cwd),
+            theme.dim(),
+        );
+        put_line(buf, inner.x, inner.y + 1, &hint, inner.width);
+    }
+    Position::new(
+        inner.x + (2 + width(line) as u16).min(inner.width.saturating_sub(1)),
+        inner.y,
+    )
+}

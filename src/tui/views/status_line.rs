@@ -10,30 +10,44 @@ use crate::tui::app::{AppState, StoreHealth};
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
     let hints = "Ctrl+P palette · F1 help · Ctrl+Q quit ";
-    let left = match &state.notice {
-        Some(notice) => Line::styled(
-            format!(" {}", notice.text),
-            if notice.error {
-                theme.error()
-            } else {
-                theme.warn()
-            },
+    let pane_focus = (state.focus == crate::tui::app::Focus::Pane)
+        .then(|| state.focused_slot())
+        .flatten();
+    let left = match (&state.notice, pane_focus) {
+        (None, Some(slot)) => Line::styled(
+            format!(
+                " ⌨ keys go to {} · {} back to the workstation",
+                slot.name,
+                state.leader.label()
+            ),
+            theme.ok(),
         ),
-        None => {
-            let slots = state.slots.len();
-            let store = match &state.store {
-                StoreHealth::Ok => Span::styled("store ok", theme.ok()),
-                StoreHealth::Failed(_) => Span::styled("store error", theme.error()),
-            };
-            Line::from(vec![
-                Span::raw(format!(
-                    " {slots} slot{} · {} live · ",
-                    if slots == 1 { "" } else { "s" },
-                    state.live_slots()
-                )),
-                store,
-            ])
-        }
+        (notice, _) => match notice {
+            Some(notice) => Line::styled(
+                format!(" {}", notice.text),
+                if notice.error {
+                    theme.error()
+                } else {
+                    theme.warn()
+                },
+            ),
+            None => {
+                let slots = state.slots.len();
+                let store = match &state.store {
+                    StoreHealth::Ok => Span::styled("store ok", theme.ok()),
+                    StoreHealth::Failed(_) => Span::styled("store error", theme.error()),
+                };
+                Line::from(vec![
+                    Span::raw(format!(
+                        " {slots} slot{} · {} live · ",
+                        if slots == 1 { "" } else { "s" },
+                        state.live_slots()
+                    )),
+                    store,
+                    Span::styled(format!(" · {}", state.layout.label()), theme.dim()),
+                ])
+            }
+        },
     };
     let hint_width = crate::tui::text::width(hints) as u16;
     let room = area.width.saturating_sub(hint_width + 1);

@@ -1,0 +1,164 @@
+//! The PTY slots the workstation runs: spawned, written to, resized and killed here (the UI
+//! only reads their screens), each recorded into a session of its own.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::super::app::Msg;
+use super::super::slots::{PaneHandle, RestoredPane, SlotId, SlotStatus};
+use crate::event::{SessionCreated, SessionKind};
+use crate::ids::SessionId;
+use crate::pty::{
+    PaneSize, PaneWaker, ProgramExit, PtySlot, Recorder, SlotOptions, SpawnSpec, replay_screen,
+};
+use crate::store::{Store, StoreError};
+
+/// The running panes, by slot.
+#[derive(Debug)]
+pub struct Panes {
+    running: Mutex<HashMap<SlotId, Arc<PtySlot>>>,
+    waker: PaneWaker,
+    scrollback_lines: usize,
+}
+
+impl Panes {
+    pub fn new(waker: PaneWaker, scrollback_lines: usize) -> Self {
+        Self {
+            running: Mutex::new(HashMap::new()),
+            waker,
+            scrollback_lines,
+        }
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, HashMap<SlotId, Arc<PtySlot>>> {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts a program in a new PTY, recording into `session` (created when `None`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn(
+        &self,
+        store: &Store,
+        slot: SlotId,
+        session: Option<SessionId>,
+        command: Option<String>,
+        cwd: String,
+        size: PaneSize,
+        preamble: Vec<u8>,
+    ) -> Result<(SessionId, Arc<PtySlot>), StoreError> {
+        let session = match session {
+            Some(session) => session,
+            None => store.create_session(SessionCreated {
+                kind: SessionKind::Pty,
+                title: None,
+                cwd: cwd.clone(),
+                command: Some(command.clone().unwrap_or_else(shell_name)),
+                model: None,
+                owner: None,
+            })?,
+        };
+        let spec = SpawnSpec {
+            command,
+            cwd: PathBuf::from(cwd),
+            size,
+            env: Vec::new(),
+            scrollback_lines: self.scrollback_lines,
+            preamble,
+        };
+        let options = SlotOptions {
+            waker: Some(self.waker.clone()),
+            recorder: Some(Recorder {
+                store: store.clone(),
+                session,
+            }),
+            ..SlotOptions::default()
+        };
+        let pane = Arc::new(PtySlot::spawn(spec, options));
+        if let Some(old) = self.running().insert(slot, Arc::clone(&pane)) {
+            old.kill();
+        }
+        Ok((session, pane))
+    }
+
+    pub fn write(&self, slot: SlotId, bytes: &[u8]) -> Option<String> {
+        let pane = self.running().get(&slot).cloned()?;
+        pane.write(bytes).err().map(|e| e.to_string())
+    }
+
+    pub fn resize(&self, slot: SlotId, size: PaneSize) {
+        if let Some(pane) = self.running().get(&slot).cloned() {
+            let _ = pane.resize(size);
+        }
+    }
+
+    pub fn kill(&self, slot: SlotId) {
+        if let Some(pane) = self.running().remove(&slot) {
+            pane.kill();
+        }
+    }
+
+    /// Stops every program (quitting).
+    pub fn kill_all(&self) {
+        for (_, pane) in self.running().drain() {
+            pane.kill();
+        }
+    }
+}
+
+/// The user's shell, as a command line for titles.
+pub fn shell_name() -> String {
+    std::env::var("SHELL").unwrap_or_else(|_| crate::pty::FALLBACK_SHELL.to_owned())
+}
+
+/// A slot's badge for a program's state.
+pub fn status_of(status: &crate::pty::SlotStatus) -> SlotStatus {
+    match status {
+        crate::pty::SlotStatus::Running => SlotStatus::Running,
+        crate::pty::SlotStatus::Exited(ProgramExit::Code(code)) => SlotStatus::Exited(Some(*code)),
+        crate::pty::SlotStatus::Exited(ProgramExit::Signal(_)) => SlotStatus::Exited(None),
+        crate::pty::SlotStatus::FailedToStart { reason } => SlotStatus::Error(reason.clone()),
+    }
+}
+
+/// The last screen of a PTY session, for a restored slot.
+pub fn restore(store: &Store, slot: SlotId, session: SessionId) -> Msg {
+    let result = store
+        .meta(session)
+        .and_then(|meta| replay_screen(store, session).map(|screen| (meta, screen)));
+    match result {
+        Ok((meta, screen)) => {
+            let status = match (meta.status, meta.exit_code, &meta.last_error) {
+                (crate::session::SessionStatus::Failed, _, Some(error)) => {
+                    SlotStatus::Error(error.clone())
+                }
+                (_, code, _) => SlotStatus::Exited(code),
+            };
+            Msg::PaneRestored {
+                slot,
+                restored: RestoredPane {
+                    session,
+                    title: meta.title,
+                    command: meta.command,
+                    cwd: meta.cwd,
+                    pane: PaneHandle::Recorded(Arc::new(Mutex::new(screen))),
+                    status,
+                },
+            }
+        }
+        Err(err) => Msg::StoreFailed {
+            slot: Some(slot),
+            text: None,
+            error: err.to_string(),
+        },
+    }
+}
+
+/// Sends a message from a blocking task.
+pub fn send(tx: &mpsc::Sender<Msg>, msg: Msg) {
+    let _ = tx.blocking_send(msg);
+}
