@@ -78,6 +78,8 @@ pub fn meta_json(meta: &SessionMeta) -> serde_json::Value {
         "status": meta.status.label(),
         "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
         "turns": meta.turns,
+        "worktree": meta.worktree,
+        "branch": meta.branch,
     })
 }
 
@@ -153,6 +155,9 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
     writeln!(out, "cwd       {}", meta.cwd)?;
     if let Some(command) = &meta.command {
         writeln!(out, "command   {command}")?;
+    }
+    if let (Some(worktree), Some(branch)) = (&meta.worktree, &meta.branch) {
+        writeln!(out, "worktree  {worktree} (branch {branch})")?;
     }
     if let Some(parent) = meta.parent {
         writeln!(out, "parent    {} at seq {}", parent.id, parent.seq)?;
