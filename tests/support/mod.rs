@@ -2,6 +2,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod agent;
 pub mod e2e;
 
 use std::path::{Path, PathBuf};
