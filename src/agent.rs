@@ -69,6 +69,10 @@ pub struct AgentConfig {
     /// need approval is denied by the policy, and this text is added to the reason the model
     /// reads.
     pub unattended: Option<String>,
+    /// Run commands in a login shell (`bash -lc`, the default) so the user's profile sets up
+    /// PATH (pyenv, nvm, cargo…) as in their terminal; `false` runs `bash -c`, which is
+    /// faster and independent of the profile (tests).
+    pub login_shell: bool,
 }
 
 impl AgentConfig {
@@ -79,6 +83,7 @@ impl AgentConfig {
             policy: ApprovalPolicy::default(),
             instructions: Some(DEFAULT_INSTRUCTIONS.to_owned()),
             unattended: None,
+            login_shell: true,
         }
     }
 }

@@ -26,6 +26,8 @@ async fn exec_in(
     let mut command = home.command();
     command
         .env_remove("OPENAI_BASE_URL")
+        // The login shell reads this home's (empty) profile, not the machine user's.
+        .env("HOME", home.path())
         .current_dir(cwd)
         .arg("exec")
         .args(args);
@@ -487,4 +489,71 @@ async fn exec_demo_needs_no_key_and_no_network() {
     let answer = stdout(&output);
     assert!(answer.contains("The command ran."), "{answer}");
     assert!(answer.contains("exit code: 0"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_interrupts_exec_and_kills_the_command() {
+    use tokio::io::AsyncBufReadExt;
+    let home = Home::new();
+    let provider = ScriptedProvider::start(scenario("agent_sleep"))
+        .await
+        .unwrap();
+    let mut command = home.command();
+    command
+        .env("OPENAI_API_KEY", KEY)
+        .env("OPENAI_BASE_URL", provider.base_url())
+        .env("HOME", home.path())
+        .args(["exec", "--json", "--approval", "never", "wait"]);
+    let mut command = tokio::process::Command::from(command);
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let pid: u32 = tokio::time::timeout(WAIT, async {
+        loop {
+            let line = lines.next_line().await.unwrap().expect("exec still runs");
+            let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+            seen.push(value.clone());
+            if value["type"] == "tool.output"
+                && let Some(rest) = value["output"].as_str().unwrap().split("pid=").nth(1)
+                && let Some((digits, _)) = rest.split_once('\r')
+            {
+                return digits.parse().unwrap();
+            }
+        }
+    })
+    .await
+    .expect("the command started");
+    let exec_pid = nix::unistd::Pid::from_raw(child.id().unwrap() as i32);
+    nix::sys::signal::kill(exec_pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let rest = tokio::time::timeout(WAIT, async {
+        let mut rest = Vec::new();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            rest.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+        }
+        rest
+    })
+    .await
+    .expect("exec ended");
+    let status = tokio::time::timeout(WAIT, child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(rest.last().unwrap()["type"], "turn.interrupted");
+    let finished = rest.iter().find(|l| l["type"] == "tool.finished").unwrap();
+    assert_eq!(finished["killed"], "interrupted by the user");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "sleep was killed"
+    );
+    let mut stderr = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("interrupted"), "{stderr}");
 }

@@ -358,3 +358,31 @@ async fn calls_that_cannot_run_get_tool_errors_and_the_turn_goes_on() {
     support::agent::stop(running).await;
     assert_live_equals_store(&bench, session, &log.events());
 }
+
+#[tokio::test]
+async fn a_command_past_its_timeout_is_killed_and_the_model_is_told() {
+    let bench = Bench::start("agent_timeout").await;
+    let agent = bench.agent(ApprovalPolicy::Never).await;
+    let session = agent.session();
+    let mut running = agent.spawn();
+    let log = turn(&mut running, "wait").await;
+    assert_eq!(log.finished().0, TurnOutcome::Completed);
+    let finished = log
+        .events()
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::ToolFinished(finished) => Some(finished.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(finished.killed.as_deref(), Some("timed out after 300 ms"));
+    assert_eq!(
+        bench.outputs(1),
+        [(
+            "call_slow".to_owned(),
+            "killed: timed out after 300 ms\n".to_owned()
+        )]
+    );
+    support::agent::stop(running).await;
+    assert_live_equals_store(&bench, session, &log.events());
+}

@@ -1,4 +1,4 @@
-//! The `shell` tool's process: `bash -lc COMMAND` in a PTY of its own, in the session's
+//! The `shell` tool's process: `bash -lc COMMAND` (or `bash -c`) in a PTY of its own, in the session's
 //! directory or a `workdir` inside it, its output streamed as it arrives, killable as a whole
 //! process group (interrupt, timeout).
 //!
@@ -7,7 +7,12 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::Pid;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 use tokio::sync::{mpsc, oneshot};
@@ -95,8 +100,7 @@ pub struct RunningShell {
     exit: oneshot::Receiver<ShellExit>,
     exited: Option<ShellExit>,
     drain_until: Option<Instant>,
-    /// The child's pid, which is also its process group (the PTY makes it a session leader).
-    group: Option<i32>,
+    group: ProcessGroup,
     /// Held so the PTY stays open until the call is over.
     _master: Box<dyn MasterPty + Send>,
     _writer: Option<Box<dyn Write + Send>>,
@@ -106,15 +110,21 @@ pub struct RunningShell {
 impl std::fmt::Debug for RunningShell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunningShell")
-            .field("group", &self.group)
+            .field("group", &self.group.leader)
             .finish_non_exhaustive()
     }
 }
 
 impl RunningShell {
-    /// Starts `bash -lc command` in `cwd`. `hidden_env` names variables the command must not
-    /// see (the API key's). The error text goes back to the model.
-    pub fn spawn(command: &str, cwd: &Path, hidden_env: &[&str]) -> Result<Self, String> {
+    /// Starts `bash -lc command` (`bash -c` when not `login`) in `cwd`. `hidden_env` names
+    /// variables the command must not see (the API key's). The error text goes back to the
+    /// model.
+    pub fn spawn(
+        command: &str,
+        cwd: &Path,
+        hidden_env: &[&str],
+        login: bool,
+    ) -> Result<Self, String> {
         let fail = |what: &str, e: &dyn std::fmt::Display| format!("cannot {what}: {e}");
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -125,7 +135,7 @@ impl RunningShell {
             })
             .map_err(|e| fail("open a pseudo-terminal", &e))?;
         let mut builder = CommandBuilder::new("bash");
-        builder.args(["-lc", command]);
+        builder.args([if login { "-lc" } else { "-c" }, command]);
         builder.cwd(cwd);
         // A PTY makes programs think a person is there: no pagers, no password prompts.
         builder.env("PAGER", "cat");
@@ -173,25 +183,15 @@ impl RunningShell {
             })
             .map_err(|e| fail("start the output reader", &e))?;
         let (exit_tx, exit) = oneshot::channel();
+        let group_handle = ProcessGroup {
+            leader: group,
+            reaped: Arc::new(Mutex::new(false)),
+        };
+        let waiter_group = group_handle.clone();
         std::thread::Builder::new()
             .name("shell-wait".into())
             .spawn(move || {
-                let exit = match child.wait() {
-                    Ok(status) => match status.signal() {
-                        Some(signal) => ShellExit {
-                            code: None,
-                            signal: Some(signal.to_owned()),
-                        },
-                        None => ShellExit {
-                            code: i32::try_from(status.exit_code()).ok(),
-                            signal: None,
-                        },
-                    },
-                    Err(_) => ShellExit {
-                        code: None,
-                        signal: None,
-                    },
-                };
+                let exit = waiter_group.wait_and_reap(child.as_mut());
                 let _ = exit_tx.send(exit);
             })
             .map_err(|e| fail("start the exit waiter", &e))?;
@@ -201,7 +201,7 @@ impl RunningShell {
             exit,
             exited: None,
             drain_until: None,
-            group,
+            group: group_handle,
             _master: pair.master,
             _writer: writer,
             done: false,
@@ -210,13 +210,7 @@ impl RunningShell {
 
     /// Kills the command's whole process group (bash, what it started, background jobs).
     pub fn kill(&self) {
-        if let Some(group) = self.group {
-            // ESRCH (already gone) is fine.
-            let _ = nix::sys::signal::killpg(
-                nix::unistd::Pid::from_raw(group),
-                nix::sys::signal::Signal::SIGKILL,
-            );
-        }
+        self.group.kill();
     }
 
     /// The next output chunk, then [`ShellEvent::Exited`] once the process has ended and its
@@ -239,9 +233,8 @@ impl RunningShell {
                     None => self.output_closed = true,
                 },
                 exit = &mut self.exit, if self.exited.is_none() => {
+                    // The waiter already killed what the command left running in its group.
                     let exit = exit.unwrap_or(ShellExit { code: None, signal: None });
-                    // Whatever the command left running in its group ends with it.
-                    self.kill();
                     self.exited = Some(exit);
                     self.drain_until = Some(Instant::now() + DRAIN_GRACE);
                 }
@@ -250,6 +243,74 @@ impl RunningShell {
                     self.output_closed = true;
                 }
             }
+        }
+    }
+}
+
+/// The command's process group, signalled only while its leader is not yet reaped: a reaped
+/// leader's pid (and so the group id) may already belong to an unrelated process.
+#[derive(Debug, Clone)]
+struct ProcessGroup {
+    /// The child's pid, which is also its process group (the PTY makes it a session leader).
+    leader: Option<i32>,
+    /// Set, under the lock, when the leader has been reaped.
+    reaped: Arc<Mutex<bool>>,
+}
+
+impl ProcessGroup {
+    fn kill(&self) {
+        let Some(leader) = self.leader else {
+            return;
+        };
+        let reaped = self.reaped.lock().unwrap_or_else(PoisonError::into_inner);
+        if !*reaped {
+            // ESRCH (the group is already empty) is fine.
+            let _ = killpg(Pid::from_raw(leader), Signal::SIGKILL);
+        }
+    }
+
+    /// Waits for the leader to exit without reaping it, kills whatever it left running in its
+    /// group, then reaps it. The lock is held only once the leader has exited, so the reap is
+    /// immediate and `kill` never waits long.
+    fn wait_and_reap(&self, child: &mut (dyn portable_pty::Child + Send + Sync)) -> ShellExit {
+        let status = match self.leader {
+            Some(leader) => {
+                let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+                let pid = Pid::from_raw(leader);
+                while let Err(nix::errno::Errno::EINTR) = waitid(Id::Pid(pid), flags) {}
+                let mut reaped = self.reaped.lock().unwrap_or_else(PoisonError::into_inner);
+                let _ = killpg(pid, Signal::SIGKILL);
+                let status = child.wait();
+                *reaped = true;
+                status
+            }
+            None => child.wait(),
+        };
+        match status {
+            Ok(status) => match status.signal() {
+                Some(signal) => ShellExit {
+                    code: None,
+                    signal: Some(signal.to_owned()),
+                },
+                None => ShellExit {
+                    code: i32::try_from(status.exit_code()).ok(),
+                    signal: None,
+                },
+            },
+            Err(_) => ShellExit {
+                code: None,
+                signal: None,
+            },
+        }
+    }
+}
+
+impl Drop for RunningShell {
+    /// A call abandoned mid-way (its turn dropped, the program quitting) takes its processes
+    /// with it instead of leaving them running unseen.
+    fn drop(&mut self) {
+        if !self.done {
+            self.kill();
         }
     }
 }
@@ -317,8 +378,8 @@ mod tests {
         );
     }
 
-    async fn run(command: &str, cwd: &Path) -> (String, ShellExit) {
-        let mut shell = RunningShell::spawn(command, cwd, &[]).unwrap();
+    async fn run(command: &str, cwd: &Path, login: bool) -> (String, ShellExit) {
+        let mut shell = RunningShell::spawn(command, cwd, &[], login).unwrap();
         let mut out = Vec::new();
         loop {
             match shell.next().await {
@@ -335,7 +396,7 @@ mod tests {
     #[tokio::test]
     async fn commands_run_in_a_pty_with_their_exit_code_and_no_input() {
         let dir = tempfile::tempdir().unwrap();
-        let (out, exit) = run("test -t 1 && echo tty; pwd; cat; exit 7", dir.path()).await;
+        let (out, exit) = run("test -t 1 && echo tty; pwd; cat; exit 7", dir.path(), false).await;
         let root = dir.path().canonicalize().unwrap();
         assert_eq!(
             out,
@@ -352,14 +413,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn login_shells_are_login_shells() {
+        let dir = tempfile::tempdir().unwrap();
+        // Whatever the machine's profile prints comes first; the command's line comes last.
+        let (out, exit) = run("shopt -q login_shell && echo login", dir.path(), true).await;
+        assert!(out.ends_with("login\r\n"), "{out:?}");
+        assert_eq!(exit.code, Some(0));
+        let (out, _) = run("shopt -q login_shell || echo plain", dir.path(), false).await;
+        assert_eq!(out, "plain\r\n");
+    }
+
+    #[tokio::test]
     async fn hidden_variables_are_not_passed_on() {
         let dir = tempfile::tempdir().unwrap();
         // Cargo sets this for test processes; it stands in for the API key's variable.
         let name = "CARGO_MANIFEST_DIR";
         let command = format!("echo \"[${name}]\"");
-        let (seen, _) = run(&command, dir.path()).await;
+        let (seen, _) = run(&command, dir.path(), false).await;
         assert_ne!(seen, "[]\r\n");
-        let mut shell = RunningShell::spawn(&command, dir.path(), &[name]).unwrap();
+        let mut shell = RunningShell::spawn(&command, dir.path(), &[name], false).unwrap();
         let mut out = Vec::new();
         while let Some(event) = shell.next().await {
             if let ShellEvent::Output(chunk) = event {
@@ -373,7 +445,7 @@ mod tests {
     async fn kill_ends_the_whole_group() {
         let dir = tempfile::tempdir().unwrap();
         let mut shell =
-            RunningShell::spawn("sleep 30 & echo started; wait", dir.path(), &[]).unwrap();
+            RunningShell::spawn("sleep 30 & echo started; wait", dir.path(), &[], false).unwrap();
         let mut out = Vec::new();
         while !String::from_utf8_lossy(&out).contains("started") {
             match shell.next().await {

@@ -467,7 +467,8 @@ impl Agent {
             Some(key) => key.stream_redactor(),
             None => StreamRedactor::none(),
         };
-        let mut shell = match RunningShell::spawn(&args.command, &cwd, &hidden) {
+        let login = self.config.login_shell;
+        let mut shell = match RunningShell::spawn(&args.command, &cwd, &hidden, login) {
             Ok(shell) => shell,
             Err(error) => {
                 let elapsed = clock.elapsed().as_millis() as u64;

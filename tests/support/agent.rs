@@ -63,6 +63,9 @@ impl Bench {
         let client = ResponsesClient::with_sleeper(settings, Sleeper::none()).unwrap();
         let mut config = AgentConfig::new(client);
         config.policy = policy;
+        // Independent of this machine's login profile (and killing a command cannot leave a
+        // profile's lock files behind).
+        config.login_shell = false;
         config
     }
 
@@ -212,9 +215,12 @@ pub async fn drive(
             }
         }
     };
-    tokio::time::timeout(WAIT, collect)
-        .await
-        .expect("the turn finished in time");
+    let finished = tokio::time::timeout(WAIT, collect).await;
+    assert!(
+        finished.is_ok(),
+        "the turn did not finish in time; updates so far: {:#?}",
+        log.updates
+    );
     log
 }
 
