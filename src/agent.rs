@@ -14,14 +14,17 @@
 //! | file | owns |
 //! |---|---|
 //! | [`approval`] | policies, the known-safe lists, session rules (pure) |
-//! | `turn.rs` | the loop: stream, calls, approvals, execution, the turn's end |
+//! | `turn.rs` | the loop: stream, collect calls, the turn's end and snapshot |
+//! | `call.rs` | one call: checks, approval, execution in a PTY, its events |
 //! | `recorder.rs` | store + owner + projections in one call; delta/output coalescing |
+//! | `inbox.rs` | what the owner sends; what a turn acts on at once and what waits |
 //! | [`shell`] | `bash -lc` in a PTY: workdir, timeout, process-group kill |
 //! | [`output`] | how much of a call's output is stored |
 //!
 //! `docs/AGENT.md` has the exact event sequence, the approval lists and the shell limits.
 
 pub mod approval;
+mod call;
 mod inbox;
 pub mod output;
 mod recorder;

@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod e2e;
+pub mod exec;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
