@@ -74,6 +74,7 @@ async fn exec_in_a_worktree_records_a_snapshot_at_the_end_of_the_turn() {
         serde_json::from_str(&home.ok(&["sessions", "show", &session, "--json"])).unwrap();
     assert_eq!(shown["worktree"], worktree);
     assert_eq!(shown["branch"], branch);
+    assert_eq!(shown["last_commit"], commit);
     let text = home.ok(&["sessions", "show", &session]);
     assert!(
         text.contains(&format!("worktree  {worktree} (branch {branch})")),

@@ -138,6 +138,7 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             map.insert("tool_calls".into(), json!(state.tool_calls));
             map.insert("exit_code".into(), json!(state.exit_code));
             map.insert("last_error".into(), json!(state.last_error));
+            map.insert("last_commit".into(), json!(state.last_commit));
             map.insert(
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
@@ -184,6 +185,9 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             state.usage.output_tokens,
             state.usage.reasoning_tokens
         )?;
+    }
+    if let Some(commit) = &state.last_commit {
+        writeln!(out, "snapshot  {commit}")?;
     }
     if let Some(error) = &state.last_error {
         writeln!(out, "error     {error}")?;
