@@ -386,3 +386,39 @@ async fn a_command_past_its_timeout_is_killed_and_the_model_is_told() {
     support::agent::stop(running).await;
     assert_live_equals_store(&bench, session, &log.events());
 }
+
+#[tokio::test]
+async fn retried_attempts_are_recorded_and_text_is_never_repeated() {
+    let bench = Bench::start("cut_then_success").await;
+    let agent = bench.agent(ApprovalPolicy::OnRequest).await;
+    let session = agent.session();
+    let mut running = agent.spawn();
+    let log = turn(&mut running, "tell me").await;
+    let expected =
+        "The quick brown fox jumps over the lazy dog, then naps in the warm afternoon sun.";
+    assert_eq!(log.text(), expected, "every character once, in order");
+    let events = log.events();
+    let attempts: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ResponseStarted(started) => Some(started.attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(attempts, [1, 2, 3]);
+    let retries: Vec<(u32, u32)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ResponseRetrying(retrying) => {
+                Some((retrying.attempt, retrying.max_attempts))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, [(2, 5), (3, 5)]);
+    let (outcome, _, _, final_message) = log.finished();
+    assert_eq!(outcome, TurnOutcome::Completed);
+    assert_eq!(final_message.as_deref(), Some(expected));
+    support::agent::stop(running).await;
+    assert_live_equals_store(&bench, session, &events);
+}
