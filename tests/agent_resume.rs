@@ -100,3 +100,37 @@ async fn only_native_sessions_can_be_resumed() {
     assert!(matches!(err, AgentError::NotAnAgent { .. }), "{err}");
     assert!(err.to_string().contains("pty session"), "{err}");
 }
+
+#[tokio::test]
+async fn an_idle_agent_folds_what_another_writer_appended_before_its_next_turn() {
+    let bench = Bench::start("agent_echo").await;
+    let agent = bench.agent(ApprovalPolicy::OnRequest).await;
+    let session = agent.session();
+    let mut first = agent.spawn();
+    turn(&mut first, "one").await;
+
+    // Another agent on the same session runs a turn while the first one is idle.
+    let other = Agent::resume(
+        bench.store.clone(),
+        session,
+        bench.config(ApprovalPolicy::OnRequest),
+    )
+    .await
+    .unwrap();
+    let mut second = other.spawn();
+    turn(&mut second, "two").await;
+    stop(second).await;
+
+    let log = turn(&mut first, "three").await;
+    assert_eq!(log.finished().3.as_deref(), Some("You said: three"));
+    let users: Vec<String> = bench
+        .input(2)
+        .iter()
+        .filter(|i| i["role"] == "user")
+        .map(|i| i["content"][0]["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(users, ["one", "two", "three"]);
+    let agent = stop(first).await;
+    assert_eq!(agent.state().turns, 3);
+    assert_live_equals_store(&bench, session, &log.events());
+}
