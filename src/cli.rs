@@ -2,6 +2,7 @@
 //! file under `cli/`; this file only parses and routes.
 
 mod debug;
+mod exec;
 mod model_debug;
 mod render;
 mod sessions;
@@ -51,6 +52,8 @@ pub enum Command {
         #[arg(long, requires = "id")]
         at: Option<u64>,
     },
+    /// Run one native agent turn without the workstation and print the answer
+    Exec(exec::ExecArgs),
     /// List, inspect, export and fork stored sessions
     Sessions {
         #[command(subcommand)]
@@ -121,6 +124,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let context = Context::from_env()?;
     match cli.command {
+        Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),

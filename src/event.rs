@@ -105,6 +105,8 @@ event_kinds! {
     SessionInterrupted(SessionInterrupted) = "session.interrupted",
     /// A process took ownership of a live session.
     SessionOwned(SessionOwned) = "session.owned",
+    /// The session got a git worktree and branch of its own.
+    SessionWorktree(SessionWorktree) = "session.worktree",
     /// A slot's program started.
     SlotSpawned(SlotSpawned) = "slot.spawned",
     /// A slot's program ended, or never started.

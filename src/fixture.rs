@@ -128,6 +128,7 @@ impl SyntheticEvents {
                 exit_code: Some(0),
                 duration_ms: self.rng.random_range(10..5000),
                 killed: None,
+                error: None,
             }));
         let pty_chunks = self.rng.random_range(10..60);
         for _ in 0..pty_chunks {

@@ -5,6 +5,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`agent`] | the native agent's turn loop: stream, shell tool in a PTY, approvals, events |
 //! | [`ids`] | `SessionId`, `Seq`, `Timestamp` newtypes |
 //! | [`event`] | the event envelope and every event kind (the schema) |
 //! | [`session`] | `SessionState` and the one reducer every view and resume uses |
@@ -18,6 +19,7 @@
 //! | [`workspace`] | git worktrees per slot, per-turn snapshot commits, diffs |
 //! | [`cli`] | command-line parsing and the headless commands |
 
+pub mod agent;
 pub mod cli;
 pub mod config;
 pub mod event;

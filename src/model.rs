@@ -9,6 +9,7 @@
 //! | [`client`] | the HTTP client: retries, idle timeout, replay suppression, cancellation |
 //! | [`replay`] | what a retried attempt repeats and the consumer must not see twice |
 //! | [`scripted`] | the loopback provider that serves scenario files (demo and tests) |
+//! | [`tool_output`] | a tool call's output as the model gets it: escapes stripped, head + tail |
 //!
 //! No UI and no turn loop live here: the agent drives a [`ResponseStream`] and turns its
 //! updates into stored events. `docs/MODEL.md` describes the behaviour and the scenario format.
@@ -21,12 +22,13 @@ pub mod scripted;
 pub mod settings;
 pub mod sse;
 pub mod stream;
+pub mod tool_output;
 mod wire;
 
 pub use client::{ResponseStream, ResponsesClient, Sleeper, StreamUpdate};
 pub use error::ModelError;
-pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool};
-pub use settings::{ApiKey, ModelSettings, RetryPolicy, resolve};
+pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool, ToolOutputs};
+pub use settings::{ApiKey, ModelSettings, RetryPolicy, StreamRedactor, resolve};
 pub use sse::{FrameRef, SseDecoder, SseFrame};
 pub use stream::{
     ApiError, ContentPart, Delta, EventDecoder, ResponseEvent, ResponseInfo, parse_event,

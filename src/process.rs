@@ -36,6 +36,15 @@ impl ProcessOwner {
     }
 }
 
+/// This machine's name, for `session.owned` (empty when it cannot be read).
+pub fn hostname() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
+}
+
 /// State (field 3) and start time (field 22) of `/proc/<pid>/stat`. The command name (field
 /// 2) may contain spaces and parentheses, so fields are counted after its last `)`.
 fn stat(pid: u32) -> Option<(String, u64)> {

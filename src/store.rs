@@ -200,7 +200,10 @@ impl Store {
     }
 
     fn prepare(kinds: Vec<EventKind>) -> Result<Vec<Prepared>, StoreError> {
-        let at = Timestamp::now();
+        Self::prepare_at(Timestamp::now(), kinds)
+    }
+
+    fn prepare_at(at: Timestamp, kinds: Vec<EventKind>) -> Result<Vec<Prepared>, StoreError> {
         kinds
             .into_iter()
             .map(|kind| Prepared::new(at, kind))
@@ -231,6 +234,19 @@ impl Store {
         kinds: Vec<EventKind>,
     ) -> Result<Pending, StoreError> {
         let events = Self::prepare(kinds)?;
+        self.request_async(Op::Append { session, events }).await
+    }
+
+    /// [`Self::append_async`] with the events' timestamp chosen by the caller, so a caller that
+    /// shows an event before it is durable (the agent's live updates) shows exactly the
+    /// envelope the store keeps.
+    pub async fn append_at_async(
+        &self,
+        session: SessionId,
+        at: Timestamp,
+        kinds: Vec<EventKind>,
+    ) -> Result<Pending, StoreError> {
+        let events = Self::prepare_at(at, kinds)?;
         self.request_async(Op::Append { session, events }).await
     }
 

@@ -243,6 +243,8 @@ mod pickers {
             last_prompt: None,
             exit_code: None,
             last_error: None,
+            worktree: None,
+            branch: None,
         }
     }
 

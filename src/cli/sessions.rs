@@ -76,6 +76,8 @@ pub fn meta_json(meta: &SessionMeta) -> serde_json::Value {
         "status": meta.status.label(),
         "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
         "turns": meta.turns,
+        "worktree": meta.worktree,
+        "branch": meta.branch,
     })
 }
 
@@ -134,6 +136,7 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             map.insert("tool_calls".into(), json!(state.tool_calls));
             map.insert("exit_code".into(), json!(state.exit_code));
             map.insert("last_error".into(), json!(state.last_error));
+            map.insert("last_commit".into(), json!(state.last_commit));
             map.insert(
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
@@ -151,6 +154,9 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
     writeln!(out, "cwd       {}", meta.cwd)?;
     if let Some(command) = &meta.command {
         writeln!(out, "command   {command}")?;
+    }
+    if let (Some(worktree), Some(branch)) = (&meta.worktree, &meta.branch) {
+        writeln!(out, "worktree  {worktree} (branch {branch})")?;
     }
     if let Some(parent) = meta.parent {
         writeln!(out, "parent    {} at seq {}", parent.id, parent.seq)?;
@@ -177,6 +183,9 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             state.usage.output_tokens,
             state.usage.reasoning_tokens
         )?;
+    }
+    if let Some(commit) = &state.last_commit {
+        writeln!(out, "snapshot  {commit}")?;
     }
     if let Some(error) = &state.last_error {
         writeln!(out, "error     {error}")?;

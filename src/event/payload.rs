@@ -69,6 +69,22 @@ pub struct SessionInterrupted {
     pub reason: String,
 }
 
+/// A session got a git worktree and branch of its own (added after the first schema). A
+/// separate kind rather than fields of `session.created`, because a fork gets its worktree after
+/// its `session.forked` and a slot may get one after it was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SessionWorktree {
+    /// The worktree's directory: where the session's commands run.
+    pub path: String,
+    pub branch: String,
+    /// The commit the branch started from.
+    #[serde(default)]
+    pub base: String,
+    /// The repository's main working tree.
+    #[serde(default)]
+    pub repo: String,
+}
+
 /// A process took over a session (a resume, or a slot reopened after a restart).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SessionOwned {
@@ -319,6 +335,10 @@ pub struct ToolFinished {
     pub duration_ms: u64,
     /// Set when the call was killed (interrupt or timeout).
     pub killed: Option<String>,
+    /// Set when the call could not run at all: bad arguments, an unknown tool, a `workdir`
+    /// outside the session's directory, a spawn failure (added after the first schema).
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::tool_output::{OutputForModel, finished_text};
+pub use super::tool_output::{denial_text, tool_error_text, tool_output_text};
 use crate::event::{EventKind, OutputItem};
 
 /// A typed request body; serialise it with `serde_json`.
@@ -326,20 +328,27 @@ impl Conversation {
     /// tool results. Everything else (deltas, retries, PTY output…) is not conversation.
     ///
     /// A call's output is stored as `tool.output` bytes; they are gathered per call in `tools`
-    /// and become one `function_call_output` ([`tool_output_text`]) at `tool.finished`, or a
-    /// [`denial_text`] at `tool.denied`. The agent must send exactly these texts live, so a
-    /// rebuilt conversation equals the one the model saw.
+    /// and become one `function_call_output` ([`tool_output_text`]) at `tool.finished` (or
+    /// [`tool_error_text`] when the call could not run), or a [`denial_text`] at `tool.denied`.
+    /// Calls still open when a turn ends (`turn.ended`) or a new user message arrives are
+    /// closed with [`CALL_ABORTED`] right there. The agent builds its live conversation through
+    /// this same function, so a rebuilt conversation equals the one the model saw.
     pub fn apply(&mut self, event: &EventKind, tools: &mut ToolOutputs) {
         match event {
-            EventKind::UserMessage(message) => self.push_user(message.text.clone()),
+            EventKind::UserMessage(message) => {
+                self.close_pending_calls();
+                self.push_user(message.text.clone());
+            }
+            EventKind::TurnEnded(_) => self.close_pending_calls(),
             EventKind::ResponseItemDone(done) => self.push_output(&done.item),
             EventKind::ToolOutput(output) => tools.append(&output.call_id, &output.bytes.0),
             EventKind::ToolFinished(finished) => {
                 let output = tools.take(&finished.call_id);
-                self.push_tool_output(
-                    finished.call_id.clone(),
-                    tool_output_text(&output, finished.exit_code, finished.killed.as_deref()),
-                );
+                let text = match &finished.error {
+                    Some(error) => tool_error_text(error),
+                    None => finished_text(output, finished.exit_code, finished.killed.as_deref()),
+                };
+                self.push_tool_output(finished.call_id.clone(), text);
             }
             EventKind::ToolDenied(denied) => self.push_tool_output(
                 denied.call_id.clone(),
@@ -362,10 +371,11 @@ impl Conversation {
     }
 }
 
-/// Output of tool calls still running, gathered from `tool.output` events by call id.
+/// Output of tool calls still running, gathered from `tool.output` events by call id (cleaned
+/// and bounded as it arrives, so memory stays small however much a call prints).
 #[derive(Debug, Default)]
 pub struct ToolOutputs {
-    running: std::collections::HashMap<String, Vec<u8>>,
+    running: std::collections::HashMap<String, OutputForModel>,
 }
 
 impl ToolOutputs {
@@ -373,30 +383,11 @@ impl ToolOutputs {
         self.running
             .entry(call_id.to_owned())
             .or_default()
-            .extend_from_slice(bytes);
+            .feed(bytes);
     }
 
-    fn take(&mut self, call_id: &str) -> Vec<u8> {
+    fn take(&mut self, call_id: &str) -> OutputForModel {
         self.running.remove(call_id).unwrap_or_default()
-    }
-}
-
-/// The `function_call_output` text for a finished shell call. The agent sends exactly this,
-/// so a conversation rebuilt from events equals the live one.
-pub fn tool_output_text(output: &[u8], exit_code: Option<i32>, killed: Option<&str>) -> String {
-    let status = match (exit_code, killed) {
-        (_, Some(reason)) => format!("killed: {reason}"),
-        (Some(code), None) => format!("exit code: {code}"),
-        (None, None) => "exit code: unknown".to_owned(),
-    };
-    format!("{status}\n{}", String::from_utf8_lossy(output))
-}
-
-/// The `function_call_output` text for a call the user or the policy denied.
-pub fn denial_text(reason: Option<&str>) -> String {
-    match reason {
-        Some(reason) => format!("denied: {reason}"),
-        None => "denied by the user".to_owned(),
     }
 }
 

@@ -57,6 +57,73 @@ impl ApiKey {
             text.replace(&self.0, "[redacted]")
         }
     }
+
+    /// A redactor for byte streams (a tool's output) that may contain the key, split anywhere.
+    pub fn stream_redactor(&self) -> StreamRedactor {
+        StreamRedactor {
+            secret: self.0.as_bytes().to_vec(),
+            carry: Vec::new(),
+        }
+    }
+}
+
+/// Replaces a secret in a byte stream, also when it is split across chunks: the last
+/// `secret.len() - 1` bytes are held back until the next chunk shows whether they start it.
+pub struct StreamRedactor {
+    secret: Vec<u8>,
+    carry: Vec<u8>,
+}
+
+impl fmt::Debug for StreamRedactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StreamRedactor([redacted])")
+    }
+}
+
+/// What a redacted secret is replaced with.
+const REDACTED: &[u8] = b"[redacted]";
+
+impl StreamRedactor {
+    /// A redactor that passes everything through (no key).
+    pub fn none() -> Self {
+        Self {
+            secret: Vec::new(),
+            carry: Vec::new(),
+        }
+    }
+
+    /// The bytes that can be released after `chunk`.
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<u8> {
+        if self.secret.is_empty() {
+            return chunk.to_vec();
+        }
+        self.carry.extend_from_slice(chunk);
+        let replaced = self.replace_all();
+        let hold = (self.secret.len() - 1).min(replaced.len());
+        // Hold back only a suffix that could begin the secret.
+        let keep_from = (replaced.len() - hold..replaced.len())
+            .find(|&start| self.secret.starts_with(&replaced[start..]))
+            .unwrap_or(replaced.len());
+        self.carry = replaced[keep_from..].to_vec();
+        replaced[..keep_from].to_vec()
+    }
+
+    /// Whatever is still held back (the stream ended).
+    pub fn finish(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.carry)
+    }
+
+    fn replace_all(&mut self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.carry.len());
+        let mut rest = self.carry.as_slice();
+        while let Some(at) = memchr::memmem::find(rest, &self.secret) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(REDACTED);
+            rest = &rest[at + self.secret.len()..];
+        }
+        out.extend_from_slice(rest);
+        out
+    }
 }
 
 impl fmt::Debug for ApiKey {
@@ -244,6 +311,34 @@ mod tests {
             assert!(!text.contains("sk-very-secret"), "{text}");
         }
         assert_eq!(key.redact("bad key sk-very-secret!"), "bad key [redacted]!");
+    }
+
+    fn redact_in_chunks(key: &str, text: &[u8], size: usize) -> Vec<u8> {
+        let mut redactor = ApiKey::new(key).stream_redactor();
+        let mut out = Vec::new();
+        for chunk in text.chunks(size) {
+            out.extend(redactor.feed(chunk));
+        }
+        out.extend(redactor.finish());
+        out
+    }
+
+    #[test]
+    fn keys_in_streams_are_redacted_across_any_chunking() {
+        let text = b"KEY=sk-abc123\nagain sk-abc123sk-abc123 and sk-ab end sk-abc12";
+        let expected =
+            b"KEY=[redacted]\nagain [redacted][redacted] and sk-ab end sk-abc12".to_vec();
+        for size in 1..text.len() {
+            assert_eq!(
+                redact_in_chunks("sk-abc123", text, size),
+                expected,
+                "{size}"
+            );
+        }
+        assert_eq!(redact_in_chunks("", text, 3), text.to_vec());
+        let mut none = StreamRedactor::none();
+        assert_eq!(none.feed(b"abc"), b"abc");
+        assert!(!format!("{:?}", ApiKey::new("sk-abc123").stream_redactor()).contains("abc"));
     }
 
     #[test]

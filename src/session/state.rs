@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventKind, SessionKind, TurnOutcome, Usage};
+use crate::event::{Event, EventKind, SessionKind, SessionWorktree, TurnOutcome, Usage};
 use crate::ids::{Seq, SessionId, Timestamp};
 
 /// Longest preview of a message kept in state; enough for a picker row or a title.
@@ -88,6 +88,9 @@ pub struct SessionState {
     pub last_error: Option<String>,
     pub owner: Option<crate::process::ProcessOwner>,
     pub last_commit: Option<String>,
+    /// The session's own git worktree, when it has one (added after the first schema).
+    #[serde(default)]
+    pub worktree: Option<SessionWorktree>,
     /// Events of kinds this build does not know (kept in the log, counted here).
     pub unknown_events: u64,
     /// Seq of the latest `slot.spawned`: a PTY screen replay never needs anything before it.
@@ -161,6 +164,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
                 started: owned.started,
             })
         }
+        EventKind::SessionWorktree(worktree) => state.worktree = Some(worktree.clone()),
         EventKind::SlotSpawned(spawned) => {
             state.pty_spawned_at = Some(event.seq);
             state.status = SessionStatus::Running;

@@ -34,6 +34,11 @@ pub struct SessionMeta {
     pub last_prompt: Option<String>,
     pub exit_code: Option<i32>,
     pub last_error: Option<String>,
+    /// The session's worktree directory and branch (added after the first index format).
+    #[serde(default)]
+    pub worktree: Option<String>,
+    #[serde(default)]
+    pub branch: Option<String>,
 }
 
 impl SessionMeta {
@@ -56,6 +61,8 @@ impl SessionMeta {
             last_prompt: state.last_prompt.clone(),
             exit_code: state.exit_code,
             last_error: state.last_error.clone(),
+            worktree: state.worktree.as_ref().map(|w| w.path.clone()),
+            branch: state.worktree.as_ref().map(|w| w.branch.clone()),
         }
     }
 

@@ -308,7 +308,7 @@ pub fn picker_rows(store: &Store) -> Result<Vec<PickerRow>, StoreError> {
             let live = meta
                 .owner
                 .is_some_and(|owner| *alive.entry(owner).or_insert_with(|| owner.is_alive()));
-            PickerRow::new(meta, PickerStatus::of(meta, live), None)
+            PickerRow::new(meta, PickerStatus::of(meta, live), meta.branch.clone())
         })
         .collect())
 }

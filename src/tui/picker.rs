@@ -287,6 +287,8 @@ mod tests {
             last_prompt: None,
             exit_code: None,
             last_error: None,
+            worktree: None,
+            branch: None,
         }
     }
 

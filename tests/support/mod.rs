@@ -2,7 +2,9 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod agent;
 pub mod e2e;
+pub mod exec;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

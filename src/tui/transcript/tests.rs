@@ -91,6 +91,7 @@ fn a_streamed_turn_becomes_entries() {
             exit_code: Some(0),
             duration_ms: 1200,
             killed: None,
+            error: None,
         })),
         false,
     );
