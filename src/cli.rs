@@ -27,8 +27,17 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open a PTY slot running CMD through your shell (repeatable)
-    #[arg(long = "slot", value_name = "CMD", global = true)]
+    #[arg(long = "slot", value_name = "CMD")]
     pub slots: Vec<String>,
+    /// Agents use the built-in scripted demo provider (no key, no network)
+    #[arg(long)]
+    pub demo: bool,
+    /// Model for agents (default: config, then gpt-5)
+    #[arg(long)]
+    pub model: Option<String>,
+    /// When agents ask before running a command: untrusted, on-request or never
+    #[arg(long, default_value = "on-request", value_parser = clap::builder::ValueParser::new(exec::parse_policy))]
+    pub approval: crate::agent::ApprovalPolicy,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,24 +130,26 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     let context = Context::from_env()?;
-    match cli.command {
+    match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
-        Some(Command::Resume { id, last }) => workstation::run(
+        Some(Command::Resume { id, last }) => {
+            let opening = workstation::Opening::Resume { id, last };
+            workstation::run(&context, opening, workstation::Flags::from(&cli))
+        }
+        Some(Command::Fork { id, turn, at }) => {
+            let opening = workstation::Opening::Fork { id, turn, at };
+            workstation::run(&context, opening, workstation::Flags::from(&cli))
+        }
+        None => workstation::run(
             &context,
-            workstation::Opening::Resume { id, last },
-            cli.slots,
+            workstation::Opening::Plain,
+            workstation::Flags::from(&cli),
         ),
-        Some(Command::Fork { id, turn, at }) => workstation::run(
-            &context,
-            workstation::Opening::Fork { id, turn, at },
-            cli.slots,
-        ),
-        None => workstation::run(&context, workstation::Opening::Plain, cli.slots),
     }
 }
 

@@ -4,6 +4,7 @@
 //! effects run by a thin driver (`driver.rs`, `core.rs`) → results come back as `Msg`s.
 //! `render(&AppState, &mut Frame)` is pure and runs only when something changed.
 
+pub mod agent_ui;
 pub mod app;
 pub mod commands;
 pub mod composer;

@@ -234,9 +234,19 @@ async fn exec_denies_commands_that_need_approval_unless_told_never() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_demo_needs_no_key_and_no_network() {
     let home = Home::new();
-    let output = exec(&home, None, &["--demo", "what is here?"]).await;
+    // The demo's command (`uname … && ls`) needs approval; exec cannot ask, so it runs only
+    // with `--approval never` and is denied otherwise.
+    let output = exec(
+        &home,
+        None,
+        &["--demo", "--approval", "never", "what is here?"],
+    )
+    .await;
     assert_ok(&output);
     let answer = stdout(&output);
     assert!(answer.contains("The command ran."), "{answer}");
     assert!(answer.contains("exit code: 0"), "{answer}");
+    let output = exec(&home, None, &["--demo", "what is here?"]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("uname"), "{stderr}");
 }

@@ -66,7 +66,7 @@ async fn demo_answers_any_message_with_the_whole_native_flow_repeatably() {
     let harness = Harness::start(demo).await;
     let mut conversation = Conversation::new();
     let (command, answer) = demo_turn(&harness, &mut conversation, "what is here?").await;
-    assert_eq!(command, "ls -la");
+    assert_eq!(command, "uname -srm && ls -la");
     assert!(answer.contains("README.md\nsrc"), "{answer}");
     let (command, answer) = demo_turn(&harness, &mut conversation, "and the Git state?").await;
     assert_eq!(command, "git status --short --branch");

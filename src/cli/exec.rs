@@ -60,7 +60,7 @@ pub struct ExecArgs {
     pub last: bool,
 }
 
-fn parse_policy(text: &str) -> Result<ApprovalPolicy, String> {
+pub fn parse_policy(text: &str) -> Result<ApprovalPolicy, String> {
     text.parse()
 }
 

@@ -6,8 +6,12 @@ use std::process::ExitCode;
 
 use super::Context;
 use super::sessions::Cut;
+use crate::agent::AgentConfig;
+use crate::model::scripted::{DEMO_KEY, Scenario, ScriptedProvider};
+use crate::model::{ModelSettings, ResponsesClient};
 use crate::store::Store;
 use crate::tui::core::Core;
+use crate::tui::core::ModelSetup;
 use crate::tui::startup::Startup;
 
 /// How the workstation was asked to open.
@@ -23,6 +27,53 @@ pub enum Opening {
         turn: Option<u32>,
         at: Option<u64>,
     },
+}
+
+/// The workstation's own flags.
+#[derive(Debug, Clone)]
+pub struct Flags {
+    pub slots: Vec<String>,
+    pub demo: bool,
+    pub model: Option<String>,
+    pub approval: crate::agent::ApprovalPolicy,
+}
+
+impl From<&super::Cli> for Flags {
+    fn from(cli: &super::Cli) -> Self {
+        Self {
+            slots: cli.slots.clone(),
+            demo: cli.demo,
+            model: cli.model.clone(),
+            approval: cli.approval,
+        }
+    }
+}
+
+/// What agents will talk to: the configured endpoint, or — with `--demo`, or when no key is
+/// set — the built-in scripted provider, clearly labelled. The provider lives as long as the
+/// returned guard.
+async fn model_setup(
+    context: &Context,
+    flags: &Flags,
+) -> anyhow::Result<(ModelSetup, Option<ScriptedProvider>)> {
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = crate::model::resolve(env, &context.config.model, flags.model.as_deref());
+    let (client, label, provider) = match (flags.demo, ResponsesClient::new(settings.clone())) {
+        (false, Ok(client)) => (client, settings.model.clone(), None),
+        (demo, _) => {
+            let provider = ScriptedProvider::start(Scenario::demo()).await?;
+            let client = ResponsesClient::new(ModelSettings::local(provider.base_url(), DEMO_KEY))?;
+            let label = if demo {
+                "demo provider (scripted, --demo)".to_owned()
+            } else {
+                format!("demo provider: no {} set", settings.key_var)
+            };
+            (client, label, Some(provider))
+        }
+    };
+    let mut config = AgentConfig::new(client);
+    config.policy = flags.approval;
+    Ok((ModelSetup { config, label }, provider))
 }
 
 /// Checks ids before the terminal is taken over, so a typo gets a plain one-line error.
@@ -70,7 +121,8 @@ fn startup(store: &Store, opening: Opening) -> anyhow::Result<Vec<Startup>> {
     })
 }
 
-pub fn run(context: &Context, opening: Opening, slots: Vec<String>) -> anyhow::Result<ExitCode> {
+pub fn run(context: &Context, opening: Opening, flags: Flags) -> anyhow::Result<ExitCode> {
+    let slots = flags.slots.clone();
     let leader = context.config.leader().map_err(anyhow::Error::msg)?;
     if let Some(empty) = slots.iter().find(|s| s.trim().is_empty()) {
         anyhow::bail!("--slot needs a command (got {empty:?})");
@@ -98,7 +150,6 @@ pub fn run(context: &Context, opening: Opening, slots: Vec<String>) -> anyhow::R
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let core = Core::new(store, context.config.pty.scrollback_lines);
     let options = crate::tui::driver::Options {
         leader,
         activity: crate::pty::ActivityPolicy {
@@ -107,8 +158,12 @@ pub fn run(context: &Context, opening: Opening, slots: Vec<String>) -> anyhow::R
         },
         startup: actions,
     };
-    let result = runtime.block_on(crate::tui::driver::run(core.clone(), options));
-    core.shutdown();
-    result?;
-    Ok(ExitCode::SUCCESS)
+    let scrollback = context.config.pty.scrollback_lines;
+    runtime.block_on(async {
+        let (model, _provider) = model_setup(context, &flags).await?;
+        let core = Core::new(store, scrollback, Some(model));
+        let result = crate::tui::driver::run(core.clone(), options).await;
+        core.shutdown();
+        result.map(|_| ExitCode::SUCCESS)
+    })
 }

@@ -73,6 +73,10 @@ pub enum Mode {
     ConfirmQuit,
     HistorySearch(HistorySearch),
     CopyMode(CopyCursor),
+    /// The focused agent slot waits for an approval decision.
+    Approval,
+    /// Denying with a reason: the reason being typed.
+    DenyReason(String),
     /// "New slot: run command…": the command line being typed.
     RunCommand(String),
     /// The resume or fork picker (full screen).
@@ -118,6 +122,8 @@ pub struct AppState {
     pub leader: super::commands::Chord,
     /// When a pane counts as waiting or idle.
     pub activity: crate::pty::ActivityPolicy,
+    /// What agents talk to, for the status line (e.g. "gpt-5", "demo provider (no key)").
+    pub model: Option<String>,
     pub next_slot: u32,
     pub mode: Mode,
     pub composer: Composer,
@@ -149,6 +155,7 @@ impl AppState {
             layout: LayoutMode::Zoom,
             leader: super::commands::DEFAULT_LEADER,
             activity: crate::pty::ActivityPolicy::default(),
+            model: None,
             next_slot: 1,
             mode: Mode::Normal,
             composer: Composer::default(),
@@ -215,12 +222,6 @@ pub enum Msg {
     HistoryLoaded(Vec<String>),
     /// Recent sessions from the store, newest first.
     SessionsLoaded(Vec<RecentSession>),
-    /// A user message is durable; show it.
-    UserMessageStored {
-        slot: SlotId,
-        session: SessionId,
-        text: String,
-    },
     /// A session's stored messages, for a slot that opened it.
     TranscriptLoaded {
         slot: SlotId,
@@ -262,6 +263,32 @@ pub enum Msg {
         slot: SlotId,
         restored: super::slots::RestoredPane,
     },
+    /// An agent is ready in `slot` (created or resumed) and records into `session`.
+    AgentStarted {
+        slot: SlotId,
+        session: SessionId,
+        label: String,
+    },
+    /// An agent's event, exactly as stored.
+    AgentEvent {
+        slot: SlotId,
+        event: crate::event::Event,
+    },
+    ApprovalNeeded {
+        slot: SlotId,
+        approval: super::slots::PendingApproval,
+    },
+    TurnFinished {
+        slot: SlotId,
+        outcome: crate::event::TurnOutcome,
+        error: Option<String>,
+    },
+    /// An agent could not be started; `text` is the prompt that was not sent.
+    AgentFailed {
+        slot: SlotId,
+        error: String,
+        text: Option<String>,
+    },
     /// Some pane's screen or status changed (coalesced).
     PanesChanged,
     /// Periodic while PTY slots exist: idle / waiting detection.
@@ -273,14 +300,20 @@ pub enum Msg {
 /// Everything the workstation asks the outside world to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    /// Create an agent session for `slot` and store its first user message.
-    StartAgentSession { slot: SlotId, text: String },
-    /// Store a user message in an existing session.
-    AppendUserMessage {
+    /// Send a prompt to the slot's agent (creating it, or resuming `session`).
+    StartTurn {
         slot: SlotId,
-        session: SessionId,
+        session: Option<SessionId>,
         text: String,
     },
+    /// Answer the slot's pending approval.
+    Decide {
+        slot: SlotId,
+        call_id: String,
+        decision: crate::agent::ApprovalDecision,
+    },
+    /// Esc: stop the slot's running turn.
+    Interrupt(SlotId),
     /// Read a stored session's messages into `slot`.
     LoadTranscript {
         slot: SlotId,

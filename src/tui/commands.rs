@@ -29,6 +29,7 @@ pub enum CommandId {
     ScrollTop,
     ScrollBottom,
     CopyMode,
+    Interrupt,
     Submit,
     InsertNewline,
     HistorySearch,
@@ -475,6 +476,16 @@ pub const COMMANDS: &[Command] = &[
         true
     ),
     command!(
+        Interrupt,
+        "agent.interrupt",
+        "Interrupt turn",
+        "Stop the focused agent's turn: the stream is cancelled and a running command killed",
+        [Chord::plain(KeyCode::Esc)],
+        Global,
+        HasSlots,
+        true
+    ),
+    command!(
         Submit,
         "composer.submit",
         "Submit",
@@ -712,6 +723,20 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Approval prompt",
+        &[
+            ("y", "run the command once"),
+            (
+                "a",
+                "run it, and identical commands for the rest of the session",
+            ),
+            ("n", "deny (the model is told)"),
+            ("r", "deny with a reason you type (sent to the model)"),
+            ("Esc", "decide later (the turn waits)"),
+            ("Ctrl+C", "interrupt the turn"),
+        ],
+    ),
+    (
         "History search (Ctrl+R)",
         &[
             ("type", "search earlier prompts"),
@@ -817,6 +842,7 @@ mod tests {
             ScrollTop,
             ScrollBottom,
             CopyMode,
+            Interrupt,
             Submit,
             InsertNewline,
             HistorySearch,
@@ -842,10 +868,10 @@ mod tests {
                 | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit | LayoutGrid
                 | ToggleReasoning | ResumeSession | ForkSession | NextSlot | PrevSlot
                 | CloseSlot | ScrollUp | ScrollDown | ScrollTop | ScrollBottom | CopyMode
-                | Submit | InsertNewline | HistorySearch | ClearOrInterrupt | CursorLeft
-                | CursorRight | CursorUp | CursorDown | LineStart | LineEnd | WordLeft
-                | WordRight | Backspace | DeleteChar | KillToEnd | KillToStart | KillWord
-                | Yank => {}
+                | Interrupt | Submit | InsertNewline | HistorySearch | ClearOrInterrupt
+                | CursorLeft | CursorRight | CursorUp | CursorDown | LineStart | LineEnd
+                | WordLeft | WordRight | Backspace | DeleteChar | KillToEnd | KillToStart
+                | KillWord | Yank => {}
             }
         }
         ids

@@ -1,6 +1,7 @@
 //! The core side of the UI boundary: runs store effects off the UI task and answers with
 //! messages. The UI never touches the store itself.
 
+mod agents;
 mod panes;
 mod preview;
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
+pub use agents::{Agents, ModelSetup};
 pub use panes::{Panes, shell_name, status_of};
 pub use preview::{preview_lines, strip_ansi};
 
@@ -15,7 +17,7 @@ use std::collections::HashMap;
 
 use super::app::{Effect, Msg, RecentSession};
 use super::picker::{PickerRow, PickerStatus, TurnChoice};
-use crate::event::{EventKind, SessionCreated, SessionKind, UserMessage};
+use crate::event::SessionKind;
 use crate::ids::{Seq, SessionId};
 use crate::process::ProcessOwner;
 use crate::store::Store;
@@ -31,11 +33,12 @@ pub struct Core {
     store: Store,
     cwd: String,
     panes: Arc<Panes>,
+    agents: Arc<Agents>,
     wakeups: Arc<crate::pty::PaneWakeups>,
 }
 
 impl Core {
-    pub fn new(store: Store, scrollback_lines: usize) -> Self {
+    pub fn new(store: Store, scrollback_lines: usize, model: Option<ModelSetup>) -> Self {
         let cwd = std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
@@ -44,6 +47,7 @@ impl Core {
             store,
             cwd,
             panes: Arc::new(Panes::new(waker, scrollback_lines)),
+            agents: Arc::new(Agents::new(model)),
             wakeups: Arc::new(wakeups),
         }
     }
@@ -60,9 +64,15 @@ impl Core {
         }
     }
 
-    /// Stops every pane's program (the workstation is closing).
+    /// Stops every pane's program and running turn (the workstation is closing).
     pub fn shutdown(&self) {
         self.panes.kill_all();
+        self.agents.shutdown();
+    }
+
+    /// What agents talk to, for the status line.
+    pub fn model_label(&self) -> Option<String> {
+        self.agents.label()
     }
 
     /// The sessions open in slots when the workstation last ran, with their kinds.
@@ -99,69 +109,20 @@ impl Core {
         let store = self.store.clone();
         let tx = tx.clone();
         match effect {
-            Effect::StartAgentSession { slot, text } => {
-                let cwd = self.cwd.clone();
-                tokio::task::spawn_blocking(move || {
-                    let stored = store
-                        .create_session(SessionCreated {
-                            kind: SessionKind::Agent,
-                            title: None,
-                            cwd,
-                            command: None,
-                            model: None,
-                            owner: None,
-                        })
-                        .and_then(|session| {
-                            store
-                                .append_durable(
-                                    session,
-                                    vec![EventKind::UserMessage(UserMessage {
-                                        text: text.clone(),
-                                    })],
-                                )
-                                .map(|_| session)
-                        });
-                    let msg = match stored {
-                        Ok(session) => Msg::UserMessageStored {
-                            slot,
-                            session,
-                            text,
-                        },
-                        Err(err) => Msg::StoreFailed {
-                            slot: Some(slot),
-                            text: Some(text),
-                            error: err.to_string(),
-                        },
-                    };
-                    let _ = tx.blocking_send(msg);
-                });
-            }
-            Effect::AppendUserMessage {
+            Effect::StartTurn {
                 slot,
                 session,
                 text,
             } => {
-                tokio::spawn(async move {
-                    let kind = EventKind::UserMessage(UserMessage { text: text.clone() });
-                    let result = match store.append_async(session, vec![kind]).await {
-                        Ok(pending) => pending.durable().await,
-                        Err(err) => Err(err),
-                    };
-                    let msg = match result {
-                        Ok(_) => Msg::UserMessageStored {
-                            slot,
-                            session,
-                            text,
-                        },
-                        Err(err) => Msg::StoreFailed {
-                            slot: Some(slot),
-                            text: Some(text),
-                            error: err.to_string(),
-                        },
-                    };
-                    let _ = tx.send(msg).await;
-                });
+                let cwd = self.cwd.clone();
+                self.agents.submit(store, slot, session, cwd, text, tx);
             }
+            Effect::Decide {
+                slot,
+                call_id,
+                decision,
+            } => self.agents.decide(slot, call_id, decision),
+            Effect::Interrupt(slot) => self.agents.interrupt(slot),
             Effect::LoadTranscript {
                 slot,
                 session,
@@ -264,7 +225,10 @@ impl Core {
                     panes::send(&tx, panes::restore(&store, slot, session))
                 });
             }
-            Effect::KillPane(slot) => self.panes.kill(slot),
+            Effect::KillPane(slot) => {
+                self.panes.kill(slot);
+                self.agents.close(slot);
+            }
             Effect::CloseSession(session) => {
                 tokio::spawn(async move {
                     let closed =

@@ -137,6 +137,7 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     );
     state.cwd = core.cwd().to_owned();
     state.leader = options.leader;
+    state.model = core.model_label();
     state.activity = options.activity;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());

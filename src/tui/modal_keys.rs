@@ -131,7 +131,10 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
             );
             picker.set_query(query);
         }
-        Mode::RunCommand(line) => line.push_str(text.lines().next().unwrap_or_default()),
+        Mode::RunCommand(line) | Mode::DenyReason(line) => {
+            line.push_str(text.lines().next().unwrap_or_default())
+        }
+        Mode::Approval => state.dirty = false,
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
     }
     Vec::new()

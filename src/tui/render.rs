@@ -4,7 +4,7 @@ use ratatui::Frame;
 
 use super::app::{AppState, Mode, Size};
 use super::layout;
-use super::views::{composer, main_area, overlays, picker, slot_list, status_line};
+use super::views::{approval, composer, main_area, overlays, picker, slot_list, status_line};
 
 pub fn render(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
@@ -42,6 +42,10 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         }
         Mode::Picker(picker) => cursor = picker::render(state, picker, area, buf),
         Mode::RunCommand(line) => cursor = Some(overlays::run_command(state, line, area, buf)),
+        Mode::Approval | Mode::DenyReason(_) => {
+            let cell = areas.focused.unwrap_or(areas.main);
+            cursor = approval::render(state, cell, buf).or(None);
+        }
         Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) => {}
     }
     if let Some(position) = cursor {

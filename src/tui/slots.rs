@@ -23,6 +23,16 @@ impl std::fmt::Debug for PaneHandle {
     }
 }
 
+/// A command an agent waits to run until the user decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingApproval {
+    pub call_id: String,
+    pub command: String,
+    pub cwd: String,
+    /// Why it is not known-safe.
+    pub reason: String,
+}
+
 /// A PTY session's last screen and facts, for a restored slot.
 #[derive(Debug, Clone)]
 pub struct RestoredPane {
@@ -133,6 +143,10 @@ pub struct Slot {
     pub command: Option<String>,
     /// Directory the slot works in.
     pub cwd: String,
+    /// An agent's command waiting for approval.
+    pub approval: Option<PendingApproval>,
+    /// Tokens used by the agent in this slot's session (all turns seen here).
+    pub usage: crate::event::Usage,
 }
 
 /// Events a resumed transcript starts with: a few hundred turns of a busy session, read in a
@@ -167,6 +181,8 @@ impl Slot {
             pane: None,
             command: None,
             cwd: String::new(),
+            approval: None,
+            usage: crate::event::Usage::default(),
         }
     }
 }

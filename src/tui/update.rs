@@ -9,7 +9,7 @@ use super::history::HistorySearch;
 use super::layout;
 use super::palette::{Palette, PaletteItem, PaletteTarget};
 use super::picker::PickerPurpose;
-use super::slots::{PaneHandle, Slot, SlotId, SlotKind};
+use super::slots::{PaneHandle, Slot, SlotId, SlotKind, SlotStatus};
 use super::transcript::EntryKind;
 use super::{copy_mode, modal_keys, mouse};
 
@@ -56,20 +56,30 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::UserMessageStored {
+        Msg::AgentStarted {
             slot,
             session,
-            text,
+            label,
+        } => super::agent_ui::started(state, slot, session, label),
+        Msg::AgentEvent { slot, event } => {
+            super::agent_ui::event(state, slot, &event);
+            Vec::new()
+        }
+        Msg::ApprovalNeeded { slot, approval } => {
+            super::agent_ui::approval_needed(state, slot, approval);
+            Vec::new()
+        }
+        Msg::TurnFinished {
+            slot,
+            outcome,
+            error,
         } => {
-            state.store = StoreHealth::Ok;
-            let focused = state.focused == Some(slot);
-            if let Some(slot) = state.slot_mut(slot) {
-                slot.session = Some(session);
-                slot.transcript.push(EntryKind::User, text);
-                slot.scroll = 0;
-                slot.unread |= !focused;
-            }
-            vec![Effect::LoadSessions]
+            super::agent_ui::turn_finished(state, slot, outcome, error);
+            Vec::new()
+        }
+        Msg::AgentFailed { slot, error, text } => {
+            super::agent_ui::failed(state, slot, error, text);
+            Vec::new()
         }
         Msg::TranscriptLoaded {
             slot,
@@ -190,6 +200,8 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::Normal if state.focus == Focus::Pane => super::panes_ui::key(state, key),
         Mode::Normal => normal_key(state, key),
         Mode::RunCommand(_) => super::modal_keys::run_command_key(state, key),
+        Mode::Approval => super::agent_ui::approval_key(state, key),
+        Mode::DenyReason(_) => super::agent_ui::deny_reason_key(state, key),
         Mode::Palette(_) => modal_keys::palette_key(state, key),
         Mode::Help { .. } => modal_keys::help_key(state, key),
         Mode::ConfirmQuit => modal_keys::confirm_key(state, key),
@@ -290,11 +302,15 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
             state.mode = Mode::HistorySearch(search);
         }
         CommandId::ClearOrInterrupt => {
-            if composer.is_empty() {
+            if !composer.is_empty() {
+                composer.clear();
+            } else if super::agent_ui::turn_running(state).is_some() {
+                return super::agent_ui::interrupt(state);
+            } else {
                 return request_quit(state);
             }
-            composer.clear();
         }
+        CommandId::Interrupt => return super::agent_ui::interrupt(state),
         CommandId::CursorLeft => composer.left(),
         CommandId::CursorRight => composer.right(),
         CommandId::CursorUp => {
@@ -338,6 +354,12 @@ pub fn add_slot(state: &mut AppState, kind: SlotKind, name: Option<String>) -> S
 
 pub fn focus(state: &mut AppState, id: SlotId) {
     state.focused = Some(id);
+    let waiting = state.slot(id).is_some_and(|s| s.approval.is_some());
+    match state.mode {
+        Mode::Normal if waiting => state.mode = Mode::Approval,
+        Mode::Approval | Mode::DenyReason(_) if !waiting => state.mode = Mode::Normal,
+        _ => {}
+    }
     state.mru.retain(|slot| *slot != id);
     state.mru.insert(0, id);
     state.selection = None;
@@ -455,14 +477,16 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
             id
         }
     };
-    match state.slot(slot).and_then(|s| s.session) {
-        Some(session) => vec![Effect::AppendUserMessage {
-            slot,
-            session,
-            text,
-        }],
-        None => vec![Effect::StartAgentSession { slot, text }],
+    let session = state.slot(slot).and_then(|s| s.session);
+    if let Some(target) = state.slot_mut(slot) {
+        target.status = SlotStatus::Running;
+        target.scroll = 0;
     }
+    vec![Effect::StartTurn {
+        slot,
+        session,
+        text,
+    }]
 }
 
 /// Everything the palette offers right now: enabled commands, open slots, recent sessions.

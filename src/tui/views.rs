@@ -1,5 +1,6 @@
 //! One file per view. Each is a pure function of the state into a buffer region.
 
+pub mod approval;
 pub mod composer;
 pub mod main_area;
 pub mod overlays;

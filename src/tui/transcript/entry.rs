@@ -218,6 +218,7 @@ pub fn plain_rows(
 }
 
 fn reasoning_rows(text: &str, expanded: bool, width: usize, theme: &Theme) -> Vec<VisualRow> {
+    let text = &markdown::plain(text);
     if expanded {
         return plain_rows(text, width, "▾ ", theme.dim(), theme.reasoning());
     }

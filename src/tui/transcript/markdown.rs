@@ -9,17 +9,35 @@ use super::VisualRow;
 use crate::tui::text::{slice_chars, wrap_chars, wrap_words};
 use crate::tui::theme::Theme;
 
-/// Splits a line into spans, styling `inline code` segments.
+/// Splits a line into spans, styling `inline code` and **bold** segments (markers dropped).
 fn inline(text: &str, base: Style, code: Style) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     for (i, part) in text.split('`').enumerate() {
         if part.is_empty() {
             continue;
         }
-        let style = if i % 2 == 1 { code } else { base };
-        spans.push(Span::styled(part.to_owned(), style));
+        if i % 2 == 1 {
+            spans.push(Span::styled(part.to_owned(), code));
+            continue;
+        }
+        for (j, piece) in part.split("**").enumerate() {
+            if piece.is_empty() {
+                continue;
+            }
+            let style = if j % 2 == 1 {
+                base.add_modifier(ratatui::style::Modifier::BOLD)
+            } else {
+                base
+            };
+            spans.push(Span::styled(piece.to_owned(), style));
+        }
     }
     spans
+}
+
+/// Text without inline markers, as copied.
+pub fn plain(text: &str) -> String {
+    text.replace("**", "").replace('`', "")
 }
 
 /// The list marker and its indent width, if `line` starts a list item.
@@ -128,7 +146,13 @@ pub fn render(
                 spans.push(Span::styled(lead, theme.dim()));
             }
             spans.extend(inline(&piece, base, code_style));
-            push(&mut rows, spans, piece, span.continues, marker_width as u16);
+            push(
+                &mut rows,
+                spans,
+                plain(&piece),
+                span.continues,
+                marker_width as u16,
+            );
         }
     }
     if rows.is_empty() {

@@ -9,7 +9,26 @@ use crate::tui::app::{AppState, StoreHealth};
 
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
-    let hints = "Ctrl+P palette · F1 help · Ctrl+Q quit ";
+    let usage = state
+        .focused_slot()
+        .filter(|s| s.kind == crate::tui::slots::SlotKind::Agent)
+        .map(|s| s.usage)
+        .filter(|u| u.total() > 0)
+        .map(|u| {
+            format!(
+                " · {} in / {} out",
+                tokens(u.input_tokens),
+                tokens(u.output_tokens)
+            )
+        })
+        .unwrap_or_default();
+    let model = state
+        .model
+        .as_deref()
+        .map(|m| format!("{m}{usage} · "))
+        .unwrap_or_default();
+    let hints = format!("{model}Ctrl+P palette · F1 help · Ctrl+Q quit ");
+    let hints = hints.as_str();
     let pane_focus = (state.focus == crate::tui::app::Focus::Pane)
         .then(|| state.focused_slot())
         .flatten();
@@ -60,5 +79,14 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     );
     if room >= 20 {
         put_right(buf, area, hints, theme.dim());
+    }
+}
+
+/// `1234` → `1.2k`, `2_500_000` → `2.5M`.
+fn tokens(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1_000_000.0),
+        n if n >= 1_000 => format!("{:.1}k", n as f64 / 1_000.0),
+        n => n.to_string(),
     }
 }
