@@ -30,7 +30,7 @@ fn resume_picker_query_then_enter_opens_the_session() {
     });
     tui.enter();
     tui.wait_until("the session in a slot", TIMEOUT, |s| {
-        s.contains("bravo fixture · agent") && s.contains("$ cargo test")
+        s.contains("bravo fixture · ") && s.contains("$ cargo test")
     });
 }
 
@@ -39,7 +39,7 @@ fn resume_last_and_bad_ids() {
     let home = Home::new();
     fixtures(&home);
     let tui = Tui::start(home.path(), &["resume", "--last"], 120, 32);
-    tui.wait_for("charlie fixture · agent");
+    tui.wait_for("charlie fixture · ");
     drop(tui);
     let message = home.fails(&["resume", "ffffffffff"]);
     assert!(message.contains("no session matches"), "{message}");

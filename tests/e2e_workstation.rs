@@ -43,7 +43,7 @@ fn palette_fuzzy_query_runs_a_command() {
     });
     snapshot("e2e_palette_query_100x30", &tui.screen());
     tui.enter();
-    tui.wait_for("agent 1 · agent · idle");
+    tui.wait_for("agent 1 · idle");
     // A mistake, then recovery: a query with no match, Esc closes.
     tui.ctrl('p');
     tui.type_text("qqqqzz");
@@ -101,9 +101,15 @@ fn history_survives_a_restart() {
     tui.type_text("remember this prompt");
     tui.enter();
     tui.wait_for("› remember this prompt");
+    // The demo agent now waits for an approval: quitting asks first.
+    tui.wait_for("Run this command?");
     tui.ctrl('q');
+    tui.wait_for("Quit switchboard?");
+    tui.type_text("y");
     assert!(tui.wait_exit());
-    let tui = started(&home);
+    // The restarted workstation reopens the slot (its session is restored from the store).
+    let tui = Tui::start(home.path(), &[], 100, 30);
+    tui.wait_for("remember this prompt · ");
     tui.send(b"\x1b[A");
     tui.wait_until("recalled prompt in the composer", TIMEOUT, |s| {
         s.lines().any(|l| l.contains("│remember this prompt"))

@@ -131,11 +131,11 @@ pub fn restored(state: &mut AppState, slot: SlotId, restored: RestoredPane) {
     }
 }
 
-/// Looks at every live pane after a wake-up: redraw the visible ones that changed, mark hidden
-/// ones unread, follow exits.
+/// Looks at every live pane after a wake-up: follow exits, redraw the visible ones that
+/// changed, mark hidden ones unread.
 pub fn changed(state: &mut AppState) {
     let visible = layout::visible_slots(state);
-    let mut redraw = false;
+    let mut redraw = follow_exits(state);
     let focused = state.focused;
     for slot in &mut state.slots {
         let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
@@ -143,14 +143,6 @@ pub fn changed(state: &mut AppState) {
         };
         if !live.take_changed() {
             continue;
-        }
-        let status = super::core::status_of(&live.status());
-        if status != SlotStatus::Running
-            || slot.status != SlotStatus::Waiting && slot.status != SlotStatus::Idle
-        {
-            slot.status = status;
-        } else {
-            slot.status = SlotStatus::Running;
         }
         if visible.contains(&slot.id) {
             redraw = true;
@@ -160,22 +152,43 @@ pub fn changed(state: &mut AppState) {
             redraw = true;
         }
     }
-    if state.focus == Focus::Pane
-        && state.focused_slot().is_none_or(|s| {
-            s.status != SlotStatus::Running
-                && !matches!(s.status, SlotStatus::Waiting | SlotStatus::Idle)
-        })
-    {
-        // The program in the focused pane ended: keys come back to the workstation.
-        state.focus = Focus::Workstation;
-        redraw = true;
-    }
     state.dirty = redraw;
+}
+
+/// Badges of panes whose program ended; keys come back to the workstation when it was the
+/// focused pane's. Returns whether anything changed.
+fn follow_exits(state: &mut AppState) -> bool {
+    let mut changed = false;
+    for slot in &mut state.slots {
+        let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
+            continue;
+        };
+        let status = live.status();
+        if status.is_running() {
+            continue;
+        }
+        let badge = super::core::status_of(&status);
+        if slot.status != badge {
+            slot.status = badge;
+            changed = true;
+        }
+    }
+    let focused_ended = state.focused_slot().is_some_and(|s| {
+        s.pane
+            .as_ref()
+            .and_then(PaneHandle::live)
+            .is_some_and(|p| !p.is_running())
+    });
+    if state.focus == Focus::Pane && focused_ended {
+        state.focus = Focus::Workstation;
+        changed = true;
+    }
+    changed
 }
 
 /// Re-badges running panes by activity (running / waiting for input / idle).
 pub fn tick(state: &mut AppState, now: Instant, policy: &ActivityPolicy) {
-    let mut changed = false;
+    let mut changed = follow_exits(state);
     for slot in &mut state.slots {
         let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
             continue;

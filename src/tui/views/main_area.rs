@@ -88,16 +88,33 @@ fn render_slot(
 ) -> Option<Position> {
     let theme = &state.theme;
     let typing_here = focused && state.focus == Focus::Pane;
+    // Name, kind and status; the name gives way first so the badge and the "keys go here"
+    // marker always fit a narrow cell.
+    let status = format!(" · {} ", slot.status.label());
+    let kind = format!("· {} ", slot.kind.label());
+    let marker = if typing_here {
+        " ⌨ keys here · Ctrl+G back "
+    } else {
+        ""
+    };
+    let fixed = crate::tui::text::width(&status) + crate::tui::text::width(marker) + 4;
+    let room = (area.width as usize).saturating_sub(fixed);
+    let kind = if room > crate::tui::text::width(&kind) + 8 {
+        kind
+    } else {
+        String::new()
+    };
+    let name_room = room.saturating_sub(crate::tui::text::width(&kind)).max(4);
     let mut title = vec![
-        Span::styled(format!(" {} ", slot.name), theme.title()),
-        Span::styled(format!("· {} ", slot.kind.label()), theme.dim()),
         Span::styled(
-            format!("· {} ", slot.status.label()),
-            badge_style(theme, &slot.status),
+            format!(" {}", crate::tui::text::truncate(&slot.name, name_room)),
+            theme.title(),
         ),
+        Span::styled(status, badge_style(theme, &slot.status)),
+        Span::styled(kind, theme.dim()),
     ];
     if typing_here {
-        title.push(Span::styled("· ⌨ keys go here · Ctrl+G back ", theme.ok()));
+        title.push(Span::styled(marker, theme.ok()));
     }
     let border = if typing_here {
         theme.pane_focus()

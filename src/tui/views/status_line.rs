@@ -22,13 +22,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             )
         })
         .unwrap_or_default();
-    let model = state
-        .model
-        .as_deref()
-        .map(|m| format!("{m}{usage} · "))
-        .unwrap_or_default();
-    let hints = format!("{model}Ctrl+P palette · F1 help · Ctrl+Q quit ");
-    let hints = hints.as_str();
+    let model = state.model.as_deref().map(|m| format!("{m}{usage}"));
     let pane_focus = (state.focus == crate::tui::app::Focus::Pane)
         .then(|| state.focused_slot())
         .flatten();
@@ -68,18 +62,32 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             }
         },
     };
-    let hint_width = crate::tui::text::width(hints) as u16;
-    let room = area.width.saturating_sub(hint_width + 1);
+    // What the right side shows, most first, whatever fits beside the left side: the model
+    // (and whether it is the demo) matters more than key hints the welcome screen repeats.
+    let hints = "Ctrl+P palette · F1 help · Ctrl+Q quit";
+    let candidates: Vec<String> = match &model {
+        Some(model) => vec![
+            format!("{model} · {hints} "),
+            format!("{model} · F1 help "),
+            format!("{model} "),
+            "F1 help ".to_owned(),
+        ],
+        None => vec![format!("{hints} "), "F1 help ".to_owned()],
+    };
+    let left_width = left.width() as u16;
+    let right = candidates
+        .into_iter()
+        .find(|c| left_width + crate::tui::text::width(c) as u16 + 2 <= area.width)
+        .unwrap_or_default();
+    let right_width = crate::tui::text::width(&right) as u16;
     put_line(
         buf,
         area.x,
         area.y,
         &left,
-        if room >= 20 { room } else { area.width },
+        area.width.saturating_sub(right_width),
     );
-    if room >= 20 {
-        put_right(buf, area, hints, theme.dim());
-    }
+    put_right(buf, area, &right, theme.dim());
 }
 
 /// `1234` → `1.2k`, `2_500_000` → `2.5M`.
