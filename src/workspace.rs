@@ -4,10 +4,12 @@
 //! Everything shells out to `git`.
 
 mod diff;
+mod fork;
 mod git;
 mod worktree;
 
 pub use diff::{DiffFile, DiffLine, DiffLineKind, FileDiff, parse_unified};
+pub use fork::{ForkError, ForkedSession, fork_with_code};
 pub use git::{Git, GitError};
 pub use worktree::{
     RemoveCheck, Worktree, branch_name, checkpoint, checkpoint_ref, create, create_at,

@@ -52,9 +52,14 @@ pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCo
         SessionsCommand::List { json } => list(&store, json, &mut out),
         SessionsCommand::Show { id, json } => show(&store, &id, json, &mut out),
         SessionsCommand::Export { id } => export(&store, &id, &mut out),
-        SessionsCommand::Fork { id, at, turn, json } => {
-            fork(&store, &id, Cut::from_args(at, turn), json, &mut out)
-        }
+        SessionsCommand::Fork { id, at, turn, json } => fork(
+            &store,
+            &context.paths.worktrees_dir,
+            &id,
+            Cut::from_args(at, turn),
+            json,
+            &mut out,
+        ),
     };
     result.and_then(|()| out.flush().map_err(Into::into))?;
     Ok(ExitCode::SUCCESS)
@@ -276,21 +281,33 @@ impl Cut {
     }
 }
 
-fn fork(store: &Store, id: &str, cut: Cut, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+fn fork(
+    store: &Store,
+    worktrees_dir: &std::path::Path,
+    id: &str,
+    cut: Cut,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let parent = store.resolve(id)?;
     let at = cut.resolve(store, parent)?;
-    let child = store.fork(parent, at)?;
+    let forked = crate::workspace::fork_with_code(store, parent, at, worktrees_dir)?;
+    let child = forked.id;
+    let worktree = forked.worktree.map(|w| w.path.display().to_string());
     if json {
         let meta = store.meta(child)?;
         let value = json!({
             "id": child.to_string(),
             "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
-            "worktree": serde_json::Value::Null,
+            "worktree": worktree,
         });
         serde_json::to_writer(&mut *out, &value)?;
         writeln!(out)?;
     } else {
         writeln!(out, "{child}")?;
+        if let Some(path) = worktree {
+            eprintln!("its code is in {path}");
+        }
     }
     Ok(())
 }
