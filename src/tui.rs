@@ -11,6 +11,7 @@ pub mod composer;
 pub mod content;
 mod copy_mode;
 pub mod core;
+pub mod diff_view;
 pub mod driver;
 pub mod headless;
 pub mod history;

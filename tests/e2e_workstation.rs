@@ -43,6 +43,9 @@ fn palette_fuzzy_query_runs_a_command() {
     });
     snapshot("e2e_palette_query_100x30", &tui.screen());
     tui.enter();
+    // The new-slot dialog: outside a git repository there is no worktree to choose.
+    tui.wait_for("not a git repository: no worktree");
+    tui.enter();
     tui.wait_for("agent 1 · idle");
     // A mistake, then recovery: a query with no match, Esc closes.
     tui.ctrl('p');

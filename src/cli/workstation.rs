@@ -161,7 +161,14 @@ pub fn run(context: &Context, opening: Opening, flags: Flags) -> anyhow::Result<
     let scrollback = context.config.pty.scrollback_lines;
     runtime.block_on(async {
         let (model, _provider) = model_setup(context, &flags).await?;
-        let core = Core::new(store, scrollback, Some(model));
+        let core = Core::new(
+            store,
+            crate::tui::core::CoreOptions {
+                scrollback_lines: scrollback,
+                worktrees_dir: context.paths.worktrees_dir.clone(),
+                model: Some(model),
+            },
+        );
         let result = crate::tui::driver::run(core.clone(), options).await;
         core.shutdown();
         result.map(|_| ExitCode::SUCCESS)

@@ -15,10 +15,19 @@ pub fn started(
     slot: SlotId,
     session: SessionId,
     label: String,
+    worktree: Option<crate::event::SessionWorktree>,
+    note: Option<String>,
 ) -> Vec<Effect> {
     state.model = Some(label);
+    if let Some(note) = note {
+        state.notify(note);
+    }
     if let Some(target) = state.slot_mut(slot) {
         target.session = Some(session);
+        if let Some(worktree) = &worktree {
+            target.cwd = worktree.path.clone();
+        }
+        target.worktree = worktree;
     }
     vec![super::panes_ui::open_slots_effect(state)]
 }

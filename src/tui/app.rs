@@ -77,10 +77,23 @@ pub enum Mode {
     Approval,
     /// Denying with a reason: the reason being typed.
     DenyReason(String),
-    /// "New slot: run command…": the command line being typed.
-    RunCommand(String),
+    /// The new-slot dialog (agent, or a command to run in a pane).
+    NewSlot(NewSlotDialog),
+    /// A slot's worktree diff (full screen).
+    Diff(Box<super::diff_view::DiffView>),
+    /// Closing a slot that has a worktree: keep or remove it.
+    CloseSlot(super::diff_view::CloseDialog),
     /// The resume or fork picker (full screen).
     Picker(Box<Picker>),
+}
+
+/// The new-slot dialog: what kind of slot, the command a pane runs, and whether the slot gets
+/// its own git worktree (on by default for agents inside a repository, opt-in for panes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSlotDialog {
+    pub kind: super::slots::SlotKind,
+    pub command: String,
+    pub worktree: bool,
 }
 
 /// A session the palette offers to open.
@@ -124,6 +137,8 @@ pub struct AppState {
     pub activity: crate::pty::ActivityPolicy,
     /// What agents talk to, for the status line (e.g. "gpt-5", "demo provider (no key)").
     pub model: Option<String>,
+    /// The workstation runs inside a git repository, so slots can get worktrees.
+    pub in_repo: bool,
     pub next_slot: u32,
     pub mode: Mode,
     pub composer: Composer,
@@ -156,6 +171,7 @@ impl AppState {
             leader: super::commands::DEFAULT_LEADER,
             activity: crate::pty::ActivityPolicy::default(),
             model: None,
+            in_repo: false,
             next_slot: 1,
             mode: Mode::Normal,
             composer: Composer::default(),
@@ -251,12 +267,19 @@ pub enum Msg {
     Forked {
         child: SessionId,
         title: String,
+        /// The fork's own worktree, at the code of the cut.
+        worktree: Option<String>,
     },
     /// A PTY slot's program started (or failed to) and recording began.
     PaneSpawned {
         slot: SlotId,
         session: SessionId,
         pane: PaneHandle,
+        /// Where the program runs (its worktree, when it got one).
+        cwd: String,
+        worktree: Option<crate::event::SessionWorktree>,
+        /// Why a requested worktree was not made.
+        note: Option<String>,
     },
     /// A PTY slot's screen rebuilt from the store (restored slot, exited program).
     PaneRestored {
@@ -268,6 +291,9 @@ pub enum Msg {
         slot: SlotId,
         session: SessionId,
         label: String,
+        worktree: Option<crate::event::SessionWorktree>,
+        /// Why a requested worktree was not made.
+        note: Option<String>,
     },
     /// An agent's event, exactly as stored.
     AgentEvent {
@@ -289,6 +315,22 @@ pub enum Msg {
         error: String,
         text: Option<String>,
     },
+    /// A diff for the open diff view.
+    DiffLoaded {
+        source: usize,
+        sources: Vec<String>,
+        files: Result<Vec<crate::workspace::FileDiff>, String>,
+    },
+    /// What removing a slot's worktree would lose.
+    WorktreeChecked {
+        slot: SlotId,
+        check: Result<crate::workspace::RemoveCheck, String>,
+    },
+    /// A line for the status line (errors in red).
+    Notice {
+        text: String,
+        error: bool,
+    },
     /// Some pane's screen or status changed (coalesced).
     PanesChanged,
     /// Periodic while PTY slots exist: idle / waiting detection.
@@ -305,6 +347,8 @@ pub enum Effect {
         slot: SlotId,
         session: Option<SessionId>,
         text: String,
+        /// A new session works in its own git worktree.
+        worktree: bool,
     },
     /// Answer the slot's pending approval.
     Decide {
@@ -344,6 +388,8 @@ pub enum Effect {
         size: crate::pty::PaneSize,
         /// Shown above the new run (a restarted slot's recorded screen).
         preamble: Vec<u8>,
+        /// Give a new slot its own git worktree.
+        worktree: bool,
     },
     /// Bytes to a PTY slot's program.
     WritePane { slot: SlotId, bytes: Vec<u8> },
@@ -353,6 +399,23 @@ pub enum Effect {
     KillPane(SlotId),
     /// The user closed a slot: record `session.closed`.
     CloseSession(SessionId),
+    /// Read a diff of a slot's worktree: `source` 0 is the whole branch, n is turn n.
+    LoadDiff {
+        slot: SlotId,
+        session: SessionId,
+        worktree: crate::event::SessionWorktree,
+        source: usize,
+    },
+    /// Find out what removing a worktree would lose.
+    CheckWorktree {
+        slot: SlotId,
+        worktree: crate::event::SessionWorktree,
+    },
+    /// Remove a closed slot's worktree and branch (`force`: even if work would be lost).
+    RemoveWorktree {
+        worktree: crate::event::SessionWorktree,
+        force: bool,
+    },
     /// Remember which sessions are open in slots, for the next start.
     SaveOpenSlots(Vec<SessionId>),
     /// Put text on the clipboard (OSC 52).

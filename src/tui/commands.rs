@@ -19,6 +19,7 @@ pub enum CommandId {
     LayoutSplit,
     LayoutGrid,
     ToggleReasoning,
+    ShowDiff,
     ResumeSession,
     ForkSession,
     NextSlot,
@@ -376,6 +377,16 @@ pub const COMMANDS: &[Command] = &[
         true
     ),
     command!(
+        ShowDiff,
+        "view.diff",
+        "Show diff",
+        "The focused slot's worktree changes: the whole branch, or turn by turn (Tab)",
+        [Chord::alt('d')],
+        Global,
+        HasSlots,
+        true
+    ),
+    command!(
         ResumeSession,
         "session.resume",
         "Resume session…",
@@ -723,6 +734,27 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Diff view (Alt+D)",
+        &[
+            ("↑ / ↓, j / k", "choose the file"),
+            ("PgUp / PgDn, Space", "scroll its hunks"),
+            ("Tab / Shift+Tab", "whole branch, then turn by turn"),
+            ("Esc or q", "close"),
+        ],
+    ),
+    (
+        "Closing a slot with a worktree",
+        &[
+            ("k", "close and keep the worktree and branch"),
+            (
+                "r",
+                "close and remove them (refused when work would be lost)",
+            ),
+            ("R", "remove even though work would be lost"),
+            ("Esc", "do not close"),
+        ],
+    ),
+    (
         "Approval prompt",
         &[
             ("y", "run the command once"),
@@ -832,6 +864,7 @@ mod tests {
             LayoutSplit,
             LayoutGrid,
             ToggleReasoning,
+            ShowDiff,
             ResumeSession,
             ForkSession,
             NextSlot,
@@ -866,12 +899,12 @@ mod tests {
             match id {
                 OpenPalette | ToggleHelp | Quit | Suspend | NewAgentSlot | NewShellSlot
                 | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit | LayoutGrid
-                | ToggleReasoning | ResumeSession | ForkSession | NextSlot | PrevSlot
-                | CloseSlot | ScrollUp | ScrollDown | ScrollTop | ScrollBottom | CopyMode
-                | Interrupt | Submit | InsertNewline | HistorySearch | ClearOrInterrupt
-                | CursorLeft | CursorRight | CursorUp | CursorDown | LineStart | LineEnd
-                | WordLeft | WordRight | Backspace | DeleteChar | KillToEnd | KillToStart
-                | KillWord | Yank => {}
+                | ToggleReasoning | ShowDiff | ResumeSession | ForkSession | NextSlot
+                | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop | ScrollBottom
+                | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
+                | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
+                | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
+                | KillToEnd | KillToStart | KillWord | Yank => {}
             }
         }
         ids

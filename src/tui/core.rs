@@ -2,6 +2,7 @@
 //! messages. The UI never touches the store itself.
 
 mod agents;
+mod diffs;
 mod panes;
 mod preview;
 
@@ -34,22 +35,79 @@ pub struct Core {
     cwd: String,
     panes: Arc<Panes>,
     agents: Arc<Agents>,
+    worktrees: Arc<WorktreeSpot>,
     wakeups: Arc<crate::pty::PaneWakeups>,
 }
 
+/// How the core is set up.
+#[derive(Debug, Clone)]
+pub struct CoreOptions {
+    pub scrollback_lines: usize,
+    pub worktrees_dir: std::path::PathBuf,
+    pub model: Option<ModelSetup>,
+}
+
+/// Where slot worktrees come from: the repository the workstation runs in, and the directory
+/// new worktrees go under.
+#[derive(Debug)]
+pub struct WorktreeSpot {
+    pub repo: Option<std::path::PathBuf>,
+    pub dir: std::path::PathBuf,
+}
+
+impl WorktreeSpot {
+    /// A new worktree for slot `name` (a short random tail keeps names unique across runs).
+    pub fn create(&self, name: &str) -> Result<crate::workspace::Worktree, String> {
+        let repo = self
+            .repo
+            .as_ref()
+            .ok_or_else(|| "not inside a git repository".to_owned())?;
+        let id = SessionId::new().to_string();
+        let name = format!("{name}-{}", &id[id.len() - 6..]);
+        crate::workspace::create(repo, &self.dir, &name).map_err(|e| e.to_string())
+    }
+}
+
+/// The event recording a worktree in its session.
+pub fn worktree_event(worktree: &crate::workspace::Worktree) -> crate::event::SessionWorktree {
+    crate::event::SessionWorktree {
+        path: worktree.path.display().to_string(),
+        branch: worktree.branch.clone(),
+        base: worktree.base.clone(),
+        repo: worktree.repo.display().to_string(),
+    }
+}
+
 impl Core {
-    pub fn new(store: Store, scrollback_lines: usize, model: Option<ModelSetup>) -> Self {
+    pub fn new(store: Store, options: CoreOptions) -> Self {
         let cwd = std::env::current_dir()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
+        let repo = crate::workspace::repo_root(std::path::Path::new(&cwd))
+            .ok()
+            .flatten();
         let (waker, wakeups) = crate::pty::pane_wakeups();
+        let worktrees = Arc::new(WorktreeSpot {
+            repo,
+            dir: options.worktrees_dir,
+        });
         Self {
             store,
             cwd,
-            panes: Arc::new(Panes::new(waker, scrollback_lines)),
-            agents: Arc::new(Agents::new(model)),
+            panes: Arc::new(Panes::new(
+                waker,
+                options.scrollback_lines,
+                Arc::clone(&worktrees),
+            )),
+            agents: Arc::new(Agents::new(options.model, Arc::clone(&worktrees))),
+            worktrees,
             wakeups: Arc::new(wakeups),
         }
+    }
+
+    /// Whether the workstation runs inside a git repository (slots can get worktrees).
+    pub fn in_repo(&self) -> bool {
+        self.worktrees.repo.is_some()
     }
 
     /// The coalesced "some pane changed" signal the driver waits on.
@@ -113,9 +171,17 @@ impl Core {
                 slot,
                 session,
                 text,
+                worktree,
             } => {
                 let cwd = self.cwd.clone();
-                self.agents.submit(store, slot, session, cwd, text, tx);
+                let start = agents::Start {
+                    slot,
+                    session,
+                    cwd,
+                    text,
+                    worktree,
+                };
+                self.agents.submit(store, start, tx);
             }
             Effect::Decide {
                 slot,
@@ -182,13 +248,20 @@ impl Core {
                 });
             }
             Effect::Fork { session, at } => {
+                let dir = self.worktrees.dir.clone();
                 tokio::task::spawn_blocking(move || {
-                    let msg = match store
-                        .fork(session, at)
-                        .and_then(|child| store.meta(session).map(|meta| (child, meta.title)))
-                    {
-                        Ok((child, title)) => Msg::Forked { child, title },
-                        Err(err) => store_failed(err),
+                    let forked = crate::workspace::fork_with_code(&store, session, at, &dir);
+                    let msg = match forked {
+                        Ok(forked) => Msg::Forked {
+                            child: forked.id,
+                            title: store.meta(session).map(|m| m.title).unwrap_or_default(),
+                            worktree: forked.worktree.map(|w| w.path.display().to_string()),
+                        },
+                        Err(err) => Msg::StoreFailed {
+                            slot: None,
+                            text: None,
+                            error: err.to_string(),
+                        },
                     };
                     let _ = tx.blocking_send(msg);
                 });
@@ -200,15 +273,26 @@ impl Core {
                 cwd,
                 size,
                 preamble,
+                worktree,
             } => {
                 let panes = Arc::clone(&self.panes);
                 tokio::task::spawn_blocking(move || {
-                    let msg = match panes.spawn(&store, slot, session, command, cwd, size, preamble)
-                    {
-                        Ok((session, pane)) => Msg::PaneSpawned {
+                    let request = panes::SpawnRequest {
+                        session,
+                        command,
+                        cwd,
+                        size,
+                        preamble,
+                        worktree,
+                    };
+                    let msg = match panes.spawn(&store, slot, request) {
+                        Ok(spawned) => Msg::PaneSpawned {
                             slot,
-                            session,
-                            pane: super::slots::PaneHandle::Live(pane),
+                            session: spawned.session,
+                            pane: super::slots::PaneHandle::Live(spawned.pane),
+                            cwd: spawned.cwd,
+                            worktree: spawned.worktree,
+                            note: spawned.note,
                         },
                         Err(err) => store_failed(err),
                     };
@@ -245,6 +329,33 @@ impl Core {
                     if let Err(err) = store.set_open_slots(&sessions) {
                         tracing::warn!(error = %err, "cannot remember open slots");
                     }
+                });
+            }
+            Effect::LoadDiff {
+                slot: _,
+                session,
+                worktree,
+                source,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let (sources, files) = diffs::load(&store, session, &worktree, source);
+                    let _ = tx.blocking_send(Msg::DiffLoaded {
+                        source,
+                        sources,
+                        files,
+                    });
+                });
+            }
+            Effect::CheckWorktree { slot, worktree } => {
+                tokio::task::spawn_blocking(move || {
+                    let check = diffs::check(&worktree);
+                    let _ = tx.blocking_send(Msg::WorktreeChecked { slot, check });
+                });
+            }
+            Effect::RemoveWorktree { worktree, force } => {
+                tokio::task::spawn_blocking(move || {
+                    let (text, error) = diffs::remove(&worktree, force);
+                    let _ = tx.blocking_send(Msg::Notice { text, error });
                 });
             }
             Effect::Copy(_) | Effect::Suspend | Effect::Quit => {}

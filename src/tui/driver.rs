@@ -138,6 +138,7 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     state.cwd = core.cwd().to_owned();
     state.leader = options.leader;
     state.model = core.model_label();
+    state.in_repo = core.in_repo();
     state.activity = options.activity;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());

@@ -2,7 +2,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{AppState, Effect, Mode};
+use super::app::{AppState, Effect, Mode, NewSlotDialog};
+use super::slots::SlotKind;
 use super::update::{is_text, run_palette_target};
 
 pub(super) fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -131,41 +132,64 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
             );
             picker.set_query(query);
         }
-        Mode::RunCommand(line) | Mode::DenyReason(line) => {
+        Mode::NewSlot(NewSlotDialog { command: line, .. }) | Mode::DenyReason(line) => {
             line.push_str(text.lines().next().unwrap_or_default())
         }
-        Mode::Approval => state.dirty = false,
+        Mode::Approval | Mode::Diff(_) | Mode::CloseSlot(_) => state.dirty = false,
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
     }
     Vec::new()
 }
 
-/// Keys of "New slot: run command…": a one-line editor; Enter opens the slot.
-pub(super) fn run_command_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let Mode::RunCommand(line) = &mut state.mode else {
+/// Keys of the new-slot dialog: a one-line command editor for panes, Tab for the worktree,
+/// Enter opens the slot.
+pub(super) fn new_slot_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let in_repo = state.in_repo;
+    let Mode::NewSlot(dialog) = &mut state.mode else {
         return Vec::new();
     };
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let pane = dialog.kind == SlotKind::Pty;
     match key.code {
         KeyCode::Esc => state.mode = Mode::Normal,
         KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
-        KeyCode::Char('u') if ctrl => line.clear(),
+        KeyCode::Char('u') if ctrl => dialog.command.clear(),
+        KeyCode::Tab if in_repo => dialog.worktree = !dialog.worktree,
         KeyCode::Backspace => {
-            line.pop();
+            dialog.command.pop();
         }
         KeyCode::Enter => {
-            let command = line.trim().to_owned();
+            let dialog = dialog.clone();
             state.mode = Mode::Normal;
-            if command.is_empty() {
-                state.notify("no command given");
-                return Vec::new();
-            }
-            return super::panes_ui::open(state, Some(command));
+            return open_slot(state, dialog);
         }
         _ => match is_text(&key) {
-            Some(c) => line.push(c),
-            None => state.dirty = false,
+            Some(c) if pane => dialog.command.push(c),
+            _ => state.dirty = false,
         },
     }
     Vec::new()
+}
+
+fn open_slot(state: &mut AppState, dialog: NewSlotDialog) -> Vec<Effect> {
+    let worktree = dialog.worktree && state.in_repo;
+    match dialog.kind {
+        SlotKind::Pty => {
+            let command = dialog.command.trim().to_owned();
+            super::panes_ui::open(state, (!command.is_empty()).then_some(command), worktree)
+        }
+        SlotKind::Agent => {
+            let id = super::update::add_slot(state, SlotKind::Agent, None);
+            if let Some(slot) = state.slot_mut(id) {
+                slot.wants_worktree = worktree;
+            }
+            super::update::focus(state, id);
+            state.notify(if worktree {
+                "new agent slot with its own worktree: type a prompt and press Enter"
+            } else {
+                "new agent slot: type a prompt and press Enter"
+            });
+            Vec::new()
+        }
+    }
 }

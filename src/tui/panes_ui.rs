@@ -14,6 +14,16 @@ use crate::pty::{
     Activity, ActivityPolicy, CellPos, PaneSize, encode_key, encode_mouse, encode_paste,
 };
 
+/// A started pane as the UI receives it.
+#[derive(Debug, Clone)]
+pub struct Spawned {
+    pub session: SessionId,
+    pub pane: PaneHandle,
+    pub cwd: String,
+    pub worktree: Option<crate::event::SessionWorktree>,
+    pub note: Option<String>,
+}
+
 /// Rows Shift+PgUp/PgDn and one wheel notch scroll a pane's history.
 const PAGE_ROWS: isize = 10;
 const WHEEL_ROWS: isize = 3;
@@ -33,8 +43,9 @@ fn focused_size(state: &AppState) -> PaneSize {
         .unwrap_or_default()
 }
 
-/// Opens a PTY slot running `command` (the user's shell when `None`) and gives it the keys.
-pub fn open(state: &mut AppState, command: Option<String>) -> Vec<Effect> {
+/// Opens a PTY slot running `command` (the user's shell when `None`), in its own worktree when
+/// `worktree`, and gives it the keys.
+pub fn open(state: &mut AppState, command: Option<String>, worktree: bool) -> Vec<Effect> {
     let name = command
         .as_deref()
         .map(|c| super::text::truncate(c, 24))
@@ -58,6 +69,7 @@ pub fn open(state: &mut AppState, command: Option<String>) -> Vec<Effect> {
         cwd,
         size: focused_size(state),
         preamble: Vec::new(),
+        worktree,
     }]
 }
 
@@ -94,23 +106,33 @@ pub fn restart(state: &mut AppState) -> Vec<Effect> {
         cwd: slot.cwd.clone(),
         size,
         preamble,
+        worktree: false,
     };
     state.focus = Focus::Pane;
     state.notify(format!("restarted {what}"));
     vec![effect]
 }
 
-pub fn spawned(
-    state: &mut AppState,
-    slot: SlotId,
-    session: SessionId,
-    pane: PaneHandle,
-) -> Vec<Effect> {
+pub fn spawned(state: &mut AppState, slot: SlotId, spawned: Spawned) -> Vec<Effect> {
+    let Spawned {
+        session,
+        pane,
+        cwd,
+        worktree,
+        note,
+    } = spawned;
+    if let Some(note) = note {
+        state.notify(note);
+    }
     let Some(target) = state.slot_mut(slot) else {
         // The slot was closed while its program started.
         return vec![Effect::KillPane(slot)];
     };
     target.session = Some(session);
+    target.cwd = cwd;
+    if worktree.is_some() {
+        target.worktree = worktree;
+    }
     if let Some(live) = pane.live() {
         target.status = super::core::status_of(&live.status());
     }

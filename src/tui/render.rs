@@ -4,7 +4,7 @@ use ratatui::Frame;
 
 use super::app::{AppState, Mode, Size};
 use super::layout;
-use super::views::{approval, composer, main_area, overlays, picker, slot_list, status_line};
+use super::views::{approval, composer, diff, main_area, overlays, picker, slot_list, status_line};
 
 pub fn render(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
@@ -41,7 +41,15 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             cursor = None;
         }
         Mode::Picker(picker) => cursor = picker::render(state, picker, area, buf),
-        Mode::RunCommand(line) => cursor = Some(overlays::run_command(state, line, area, buf)),
+        Mode::NewSlot(dialog) => cursor = Some(overlays::new_slot(state, dialog, area, buf)),
+        Mode::Diff(view) => {
+            diff::render(state, view, area, buf);
+            cursor = None;
+        }
+        Mode::CloseSlot(dialog) => {
+            overlays::close_slot(state, dialog, area, buf);
+            cursor = None;
+        }
         Mode::Approval | Mode::DenyReason(_) => {
             let cell = areas.focused.unwrap_or(areas.main);
             cursor = approval::render(state, cell, buf).or(None);

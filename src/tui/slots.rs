@@ -145,6 +145,10 @@ pub struct Slot {
     pub cwd: String,
     /// An agent's command waiting for approval.
     pub approval: Option<PendingApproval>,
+    /// The slot's own git worktree, once it has one.
+    pub worktree: Option<crate::event::SessionWorktree>,
+    /// A new slot asks for a worktree when its session starts.
+    pub wants_worktree: bool,
     /// Tokens used by the agent in this slot's session (all turns seen here).
     pub usage: crate::event::Usage,
 }
@@ -182,6 +186,8 @@ impl Slot {
             command: None,
             cwd: String::new(),
             approval: None,
+            worktree: None,
+            wants_worktree: false,
             usage: crate::event::Usage::default(),
         }
     }

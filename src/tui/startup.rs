@@ -74,6 +74,6 @@ pub fn apply(state: &mut AppState, action: Startup) -> Vec<Effect> {
                 }]
             }
         },
-        Startup::OpenPane(command) => super::panes_ui::open(state, Some(command)),
+        Startup::OpenPane(command) => super::panes_ui::open(state, Some(command), false),
     }
 }

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, StoreHealth};
+use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, NewSlotDialog, StoreHealth};
 use super::commands::{COMMANDS, CommandId, Scope, When};
 use super::history::HistorySearch;
 use super::layout;
@@ -60,7 +60,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             slot,
             session,
             label,
-        } => super::agent_ui::started(state, slot, session, label),
+            worktree,
+            note,
+        } => super::agent_ui::started(state, slot, session, label, worktree, note),
         Msg::AgentEvent { slot, event } => {
             super::agent_ui::event(state, slot, &event);
             Vec::new()
@@ -120,11 +122,18 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Forked { child, title } => {
+        Msg::Forked {
+            child,
+            title,
+            worktree,
+        } => {
             let name = super::text::truncate(&format!("fork of {title}"), 24);
             let id = add_slot(state, SlotKind::Agent, Some(name));
             focus(state, id);
-            state.notify("forked: the history above the marker is inherited");
+            match worktree {
+                Some(path) => state.notify(format!("forked with its code in {path}")),
+                None => state.notify("forked: the history above the marker is inherited"),
+            }
             vec![Effect::LoadTranscript {
                 slot: id,
                 session: child,
@@ -135,7 +144,20 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             slot,
             session,
             pane,
-        } => super::panes_ui::spawned(state, slot, session, pane),
+            cwd,
+            worktree,
+            note,
+        } => super::panes_ui::spawned(
+            state,
+            slot,
+            super::panes_ui::Spawned {
+                session,
+                pane,
+                cwd,
+                worktree,
+                note,
+            },
+        ),
         Msg::PaneRestored { slot, restored } => {
             super::panes_ui::restored(state, slot, restored);
             Vec::new()
@@ -147,6 +169,29 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             let policy = state.activity;
             super::panes_ui::tick(state, now, &policy);
+            Vec::new()
+        }
+        Msg::DiffLoaded {
+            source,
+            sources,
+            files,
+        } => {
+            super::diff_view::loaded(state, source, sources, files);
+            Vec::new()
+        }
+        Msg::WorktreeChecked { slot, check } => {
+            match &mut state.mode {
+                Mode::CloseSlot(dialog) if dialog.slot == slot => dialog.check = Some(check),
+                _ => state.dirty = false,
+            }
+            Vec::new()
+        }
+        Msg::Notice { text, error } => {
+            if error {
+                state.notify_error(text);
+            } else {
+                state.notify(text);
+            }
             Vec::new()
         }
         Msg::Terminate => {
@@ -199,7 +244,9 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match &mut state.mode {
         Mode::Normal if state.focus == Focus::Pane => super::panes_ui::key(state, key),
         Mode::Normal => normal_key(state, key),
-        Mode::RunCommand(_) => super::modal_keys::run_command_key(state, key),
+        Mode::NewSlot(_) => super::modal_keys::new_slot_key(state, key),
+        Mode::Diff(_) => super::diff_view::key(state, key),
+        Mode::CloseSlot(_) => super::diff_view::close_key(state, key),
         Mode::Approval => super::agent_ui::approval_key(state, key),
         Mode::DenyReason(_) => super::agent_ui::deny_reason_key(state, key),
         Mode::Palette(_) => modal_keys::palette_key(state, key),
@@ -270,16 +317,25 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::ResumeSession => return super::picker_keys::open(state, PickerPurpose::Resume),
         CommandId::ForkSession => return super::picker_keys::open(state, PickerPurpose::Fork),
         CommandId::NewAgentSlot => {
-            let id = add_slot(state, SlotKind::Agent, None);
-            state.focused = Some(id);
-            state.notify("new agent slot: type a prompt and press Enter");
+            state.mode = Mode::NewSlot(NewSlotDialog {
+                kind: SlotKind::Agent,
+                command: String::new(),
+                worktree: state.in_repo,
+            })
         }
-        CommandId::NewShellSlot => return super::panes_ui::open(state, None),
-        CommandId::RunCommandSlot => state.mode = Mode::RunCommand(String::new()),
+        CommandId::NewShellSlot => return super::panes_ui::open(state, None, false),
+        CommandId::RunCommandSlot => {
+            state.mode = Mode::NewSlot(NewSlotDialog {
+                kind: SlotKind::Pty,
+                command: String::new(),
+                worktree: false,
+            })
+        }
         CommandId::RestartSlot => return super::panes_ui::restart(state),
         CommandId::LayoutZoom => state.layout = LayoutMode::Zoom,
         CommandId::LayoutSplit => state.layout = LayoutMode::Split,
         CommandId::LayoutGrid => state.layout = LayoutMode::Grid,
+        CommandId::ShowDiff => return super::diff_view::open(state),
         CommandId::ToggleReasoning => {
             if let Some(slot) = state.focused_slot_mut() {
                 let expanded = !slot.transcript.reasoning_expanded;
@@ -381,10 +437,27 @@ fn cycle_focus(state: &mut AppState, step: isize) {
     focus(state, next);
 }
 
+/// Close the focused slot; one with a worktree asks first whether to keep it.
 fn close_focused(state: &mut AppState) -> Vec<Effect> {
-    let Some(id) = state.focused else {
+    let Some(slot) = state.focused_slot() else {
         return Vec::new();
     };
+    let id = slot.id;
+    match slot.worktree.clone() {
+        Some(worktree) => {
+            state.mode = Mode::CloseSlot(super::diff_view::CloseDialog {
+                slot: id,
+                worktree: worktree.clone(),
+                check: None,
+            });
+            vec![Effect::CheckWorktree { slot: id, worktree }]
+        }
+        None => close_slot(state, id),
+    }
+}
+
+/// Closes `id` (its session stays in the store; a pane's program is stopped).
+pub fn close_slot(state: &mut AppState, id: SlotId) -> Vec<Effect> {
     let Some(index) = state.slots.iter().position(|s| s.id == id) else {
         return Vec::new();
     };
@@ -473,6 +546,10 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         Some(id) => id,
         None => {
             let id = add_slot(state, SlotKind::Agent, None);
+            let worktree = state.in_repo;
+            if let Some(slot) = state.slot_mut(id) {
+                slot.wants_worktree = worktree;
+            }
             focus(state, id);
             id
         }
@@ -482,10 +559,12 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         target.status = SlotStatus::Running;
         target.scroll = 0;
     }
+    let worktree = state.slot(slot).is_some_and(|s| s.wants_worktree);
     vec![Effect::StartTurn {
         slot,
         session,
         text,
+        worktree,
     }]
 }
 

@@ -2,6 +2,7 @@
 
 pub mod approval;
 pub mod composer;
+pub mod diff;
 pub mod main_area;
 pub mod overlays;
 pub mod picker;

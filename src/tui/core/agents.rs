@@ -25,13 +25,27 @@ pub struct ModelSetup {
 pub struct Agents {
     running: Mutex<HashMap<SlotId, AgentHandle>>,
     setup: Option<ModelSetup>,
+    worktrees: Arc<super::WorktreeSpot>,
+}
+
+/// A prompt for a slot's agent.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub slot: SlotId,
+    /// The session to resume; `None` creates one.
+    pub session: Option<SessionId>,
+    pub cwd: String,
+    pub text: String,
+    /// A new session works in its own worktree.
+    pub worktree: bool,
 }
 
 impl Agents {
-    pub fn new(setup: Option<ModelSetup>) -> Self {
+    pub fn new(setup: Option<ModelSetup>, worktrees: Arc<super::WorktreeSpot>) -> Self {
         Self {
             running: Mutex::new(HashMap::new()),
             setup,
+            worktrees,
         }
     }
 
@@ -50,15 +64,14 @@ impl Agents {
     }
 
     /// Sends `text` to the slot's agent, creating or resuming it first.
-    pub fn submit(
-        self: &Arc<Self>,
-        store: Store,
-        slot: SlotId,
-        session: Option<SessionId>,
-        cwd: String,
-        text: String,
-        tx: mpsc::Sender<Msg>,
-    ) {
+    pub fn submit(self: &Arc<Self>, store: Store, start: Start, tx: mpsc::Sender<Msg>) {
+        let Start {
+            slot,
+            session,
+            cwd,
+            text,
+            worktree,
+        } = start;
         if let Some(handle) = self.handle(slot)
             && handle.submit(text.clone()).is_ok()
         {
@@ -74,9 +87,30 @@ impl Agents {
         };
         let agents = Arc::clone(self);
         tokio::spawn(async move {
+            let mut note = None;
+            let made = match (session, worktree) {
+                (None, true) => {
+                    let spot = Arc::clone(&agents.worktrees);
+                    let name = format!("agent-{}", slot.0);
+                    match tokio::task::spawn_blocking(move || spot.create(&name)).await {
+                        Ok(Ok(made)) => Some(made),
+                        Ok(Err(why)) => {
+                            note = Some(format!("no worktree: {why}"));
+                            None
+                        }
+                        Err(_) => None,
+                    }
+                }
+                _ => None,
+            };
             let opened = match session {
                 Some(session) => Agent::resume(store, session, setup.config).await,
-                None => Agent::create(store, setup.config, &PathBuf::from(&cwd), None, None).await,
+                None => {
+                    let dir = made
+                        .as_ref()
+                        .map_or_else(|| PathBuf::from(&cwd), |w| w.path.clone());
+                    Agent::create(store, setup.config, &dir, made.as_ref(), None).await
+                }
             };
             let agent = match opened {
                 Ok(agent) => agent,
@@ -92,6 +126,7 @@ impl Agents {
                 }
             };
             let session = agent.session();
+            let worktree = agent.state().worktree.clone();
             let running = agent.spawn();
             let handle = running.handle.clone();
             agents.handles().insert(slot, running.handle);
@@ -100,6 +135,8 @@ impl Agents {
                     slot,
                     session,
                     label: setup.label,
+                    worktree,
+                    note,
                 })
                 .await;
             if handle.submit(text).is_err() {

@@ -16,20 +16,49 @@ use crate::pty::{
 };
 use crate::store::{Store, StoreError};
 
+/// What to start in a PTY slot.
+#[derive(Debug, Clone)]
+pub struct SpawnRequest {
+    pub session: Option<SessionId>,
+    pub command: Option<String>,
+    pub cwd: String,
+    pub size: PaneSize,
+    pub preamble: Vec<u8>,
+    /// Run in a new git worktree of the workstation's repository.
+    pub worktree: bool,
+}
+
+/// A started pane.
+pub struct Spawned {
+    pub session: SessionId,
+    pub pane: Arc<PtySlot>,
+    /// Where it runs (its worktree, when it got one).
+    pub cwd: String,
+    pub worktree: Option<crate::event::SessionWorktree>,
+    /// Why it did not get the worktree it asked for.
+    pub note: Option<String>,
+}
+
 /// The running panes, by slot.
 #[derive(Debug)]
 pub struct Panes {
     running: Mutex<HashMap<SlotId, Arc<PtySlot>>>,
     waker: PaneWaker,
     scrollback_lines: usize,
+    worktrees: Arc<super::WorktreeSpot>,
 }
 
 impl Panes {
-    pub fn new(waker: PaneWaker, scrollback_lines: usize) -> Self {
+    pub fn new(
+        waker: PaneWaker,
+        scrollback_lines: usize,
+        worktrees: Arc<super::WorktreeSpot>,
+    ) -> Self {
         Self {
             running: Mutex::new(HashMap::new()),
             waker,
             scrollback_lines,
+            worktrees,
         }
     }
 
@@ -39,32 +68,63 @@ impl Panes {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Starts a program in a new PTY, recording into `session` (created when `None`).
-    #[allow(clippy::too_many_arguments)]
+    /// Starts a program in a new PTY, recording into `request.session` (created when
+    /// `None`, in a worktree of its own when asked and possible).
     pub fn spawn(
         &self,
         store: &Store,
         slot: SlotId,
-        session: Option<SessionId>,
-        command: Option<String>,
-        cwd: String,
-        size: PaneSize,
-        preamble: Vec<u8>,
-    ) -> Result<(SessionId, Arc<PtySlot>), StoreError> {
+        request: SpawnRequest,
+    ) -> Result<Spawned, StoreError> {
+        let SpawnRequest {
+            session,
+            command,
+            mut cwd,
+            size,
+            preamble,
+            worktree,
+        } = request;
+        let mut note = None;
+        let mut recorded = None;
         let session = match session {
             Some(session) => session,
-            None => store.create_session(SessionCreated {
-                kind: SessionKind::Pty,
-                title: None,
-                cwd: cwd.clone(),
-                command: Some(command.clone().unwrap_or_else(shell_name)),
-                model: None,
-                owner: None,
-            })?,
+            None => {
+                let made = if worktree {
+                    match self.worktrees.create(&format!("pane-{}", slot.0)) {
+                        Ok(made) => Some(made),
+                        Err(why) => {
+                            note = Some(format!("no worktree: {why}"));
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                if let Some(made) = &made {
+                    cwd = made.path.display().to_string();
+                }
+                let session = store.create_session(SessionCreated {
+                    kind: SessionKind::Pty,
+                    title: None,
+                    cwd: cwd.clone(),
+                    command: Some(command.clone().unwrap_or_else(shell_name)),
+                    model: None,
+                    owner: None,
+                })?;
+                if let Some(made) = &made {
+                    let event = super::worktree_event(made);
+                    store.append_durable(
+                        session,
+                        vec![crate::event::EventKind::SessionWorktree(event.clone())],
+                    )?;
+                    recorded = Some(event);
+                }
+                session
+            }
         };
         let spec = SpawnSpec {
             command,
-            cwd: PathBuf::from(cwd),
+            cwd: PathBuf::from(&cwd),
             size,
             env: Vec::new(),
             scrollback_lines: self.scrollback_lines,
@@ -82,7 +142,13 @@ impl Panes {
         if let Some(old) = self.running().insert(slot, Arc::clone(&pane)) {
             old.kill();
         }
-        Ok((session, pane))
+        Ok(Spawned {
+            session,
+            pane,
+            cwd,
+            worktree: recorded,
+            note,
+        })
     }
 
     pub fn write(&self, slot: SlotId, bytes: &[u8]) -> Option<String> {

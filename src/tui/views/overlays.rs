@@ -7,10 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{centered, put_line, put_right};
-use crate::tui::app::AppState;
+use crate::tui::app::{AppState, NewSlotDialog};
 use crate::tui::commands::{COMMANDS, MODAL_KEYS, Scope};
 use crate::tui::layout::{MIN_COLS, MIN_ROWS};
 use crate::tui::palette::Palette;
+use crate::tui::slots::SlotKind;
 use crate::tui::text::{truncate, width};
 
 /// Draws the palette; returns the cursor position in its query line.
@@ -233,31 +234,129 @@ pub fn too_small(state: &AppState, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The one-line "run command" prompt; returns the cursor position.
-pub fn run_command(state: &AppState, line: &str, area: Rect, buf: &mut Buffer) -> Position {
+/// The new-slot dialog; returns the cursor position.
+pub fn new_slot(
+    state: &AppState,
+    dialog: &NewSlotDialog,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Position {
     let theme = &state.theme;
-    let rect = centered(area, 80.min(area.width.saturating_sub(2)), 4);
+    let pane = dialog.kind == SlotKind::Pty;
+    let rect = centered(
+        area,
+        80.min(area.width.saturating_sub(2)),
+        if pane { 6 } else { 5 },
+    );
     Clear.render(rect, buf);
+    let title = if pane {
+        " New slot: run command "
+    } else {
+        " New agent slot "
+    };
     let block = Block::bordered()
-        .title(Line::styled(" New slot: run command ", theme.title()))
-        .title_bottom(Line::styled(" Enter run · Esc cancel ", theme.dim()))
+        .title(Line::styled(title, theme.title()))
+        .title_bottom(Line::styled(
+            " Enter open · Tab worktree · Esc cancel ",
+            theme.dim(),
+        ))
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let prompt = Line::from(vec![
-        Span::styled("$ ", theme.hint_key()),
-        Span::raw(line.to_owned()),
-    ]);
-    put_line(buf, inner.x, inner.y, &prompt, inner.width);
-    if inner.height > 1 {
-        let hint = Line::styled(
-            format!("runs through your shell in {}", state.cwd),
+    let mut lines = Vec::new();
+    if pane {
+        lines.push(Line::from(vec![
+            Span::styled("$ ", theme.hint_key()),
+            Span::raw(dialog.command.clone()),
+        ]));
+        let dir = if dialog.worktree {
+            "a new worktree"
+        } else {
+            state.cwd.as_str()
+        };
+        lines.push(Line::styled(
+            format!("runs through your shell in {dir} (empty: your shell)"),
             theme.dim(),
-        );
-        put_line(buf, inner.x, inner.y + 1, &hint, inner.width);
+        ));
+    } else {
+        lines.push(Line::raw(format!("works in {}", state.cwd)));
     }
-    Position::new(
-        inner.x + (2 + width(line) as u16).min(inner.width.saturating_sub(1)),
-        inner.y,
-    )
+    let check = if dialog.worktree { "[x]" } else { "[ ]" };
+    lines.push(if state.in_repo {
+        Line::from(vec![
+            Span::styled(check, theme.hint_key()),
+            Span::raw(" own git worktree and branch (switchboard/…); Tab toggles"),
+        ])
+    } else {
+        Line::styled("not a git repository: no worktree", theme.dim())
+    });
+    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+        put_line(buf, inner.x, inner.y + i as u16, line, inner.width);
+    }
+    let x = if pane {
+        2 + width(&dialog.command) as u16
+    } else {
+        0
+    };
+    Position::new(inner.x + x.min(inner.width.saturating_sub(1)), inner.y)
+}
+
+/// Closing a slot with a worktree: what removing it would lose, and the choices.
+pub fn close_slot(
+    state: &AppState,
+    dialog: &crate::tui::diff_view::CloseDialog,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let theme = &state.theme;
+    let rect = centered(area, 76.min(area.width.saturating_sub(2)), 8);
+    Clear.render(rect, buf);
+    let block = Block::bordered()
+        .title(Line::styled(
+            " Close slot: keep its worktree? ",
+            theme.title(),
+        ))
+        .border_style(theme.border(true));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let state_line = match &dialog.check {
+        None => Line::styled("checking what removing it would lose…", theme.dim()),
+        Some(Ok(check)) if check.loses_work() => Line::styled(
+            format!("it has {}: removing loses them", check.describe()),
+            theme.warn(),
+        ),
+        Some(Ok(_)) => Line::styled(
+            "nothing would be lost: every change is committed and merged",
+            theme.ok(),
+        ),
+        Some(Err(error)) => Line::styled(format!("cannot tell: {error}"), theme.error()),
+    };
+    let key = |k: &'static str| Span::styled(k, theme.hint_key());
+    let lines = [
+        Line::raw(format!(
+            "{} (branch {})",
+            dialog.worktree.path, dialog.worktree.branch
+        )),
+        state_line,
+        Line::default(),
+        Line::from(vec![
+            key("k"),
+            Span::raw(" keep it   "),
+            key("r"),
+            Span::raw(" remove   "),
+            key("R"),
+            Span::raw(" remove anyway   "),
+            key("Esc"),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+        put_line(
+            buf,
+            inner.x + 1,
+            inner.y + i as u16,
+            line,
+            inner.width.saturating_sub(1),
+        );
+    }
 }
