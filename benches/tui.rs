@@ -144,6 +144,9 @@ fn idle_and_latency() {
     println!("| p50 | p99 | max |");
     println!("|---:|---:|---:|");
     println!("| {} | {} | {} |\n", ms(p50), ms(p99), ms(max));
+    if std::env::var_os("SWITCHBOARD_BENCH_KEEP").is_some() {
+        eprintln!("kept {}", home.keep().display());
+    }
 }
 
 /// A store with `count` small sessions, created pipelined.
@@ -245,6 +248,65 @@ fn picker() {
     println!();
 }
 
+/// Keystroke-to-screen latency in a focused bash pane while three other panes flood, all four
+/// visible in a grid.
+fn pane_latency() {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let flood = "yes 'flooding the pane with output, line after line, as fast as it goes'";
+    let bash = "PS1='$ ' bash --norc --noprofile";
+    let args = [
+        "--slot", flood, "--slot", flood, "--slot", flood, "--slot", bash,
+    ];
+    let tui = support::e2e::Tui::start(home.path(), &args, 160, 48);
+    tui.wait_for("$ ");
+    tui.wait_for("keys here");
+    tui.ctrl('g');
+    tui.wait_for("keys go to the workstation");
+    tui.send(b"\x1b4"); // Alt+4: grid
+    tui.wait_until("grid layout", support::e2e::TIMEOUT, |s| {
+        s.matches("flooding the pane …").count() >= 3
+    });
+    tui.ctrl('g');
+    tui.wait_for("keys here");
+    let mut samples = Vec::new();
+    let mut typed = String::new();
+    for i in 0..200 {
+        if typed.len() == 20 {
+            tui.ctrl('u');
+            let gone = format!("$ {typed}");
+            tui.wait_until("line cleared", support::e2e::TIMEOUT, |s| {
+                !s.contains(&gone)
+            });
+            typed.clear();
+        }
+        let c = (b'a' + (i % 26) as u8) as char;
+        typed.push(c);
+        let needle = format!("$ {typed}");
+        let start = Instant::now();
+        tui.send(&[c as u8]);
+        tui.wait_until("typed text in the pane", support::e2e::TIMEOUT, |s| {
+            s.contains(&needle)
+        });
+        let took = start.elapsed();
+        if took > Duration::from_millis(200) {
+            eprintln!("slow key {i}: {took:?}");
+        }
+        samples.push(took);
+        std::thread::sleep(Duration::from_millis(8));
+    }
+    let (p50, p99) = support::e2e::percentiles(samples.clone());
+    let max = samples.iter().max().copied().unwrap_or_default();
+    println!(
+        "## keystroke-to-screen latency in a focused pane while three panes flood (160×48 grid, 200 keys)\n"
+    );
+    println!("| p50 | p99 | max |");
+    println!("|---:|---:|---:|");
+    println!("| {} | {} | {} |\n", ms(p50), ms(p99), ms(max));
+    if std::env::var_os("SWITCHBOARD_BENCH_KEEP").is_some() {
+        eprintln!("kept {}", home.keep().display());
+    }
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
@@ -259,5 +321,8 @@ fn main() {
     }
     if run("latency") {
         idle_and_latency();
+    }
+    if run("panes") {
+        pane_latency();
     }
 }

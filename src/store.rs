@@ -505,6 +505,37 @@ impl Store {
             .collect())
     }
 
+    /// Seq of the first user message at or after `seq` (a turn boundary), following the fork
+    /// chain: an index lookup per segment, whatever the session's length.
+    pub fn turn_start_from(&self, id: SessionId, seq: Seq) -> Result<Option<Seq>, StoreError> {
+        let path = &self.inner.path;
+        let fail = |e: redb::Error| StoreError::storage(path, e);
+        let segments = self.read(|reader| {
+            let last = reader.require_meta(id)?.last_seq;
+            reader.segments(id, last)
+        })?;
+        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+        let table = match txn.open_table(TURNS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(fail(e.into())),
+        };
+        for segment in segments {
+            let from = segment.from.max(seq);
+            if from > segment.to {
+                continue;
+            }
+            let mut range = table
+                .range((segment.session.0, from.0)..=(segment.session.0, segment.to.0))
+                .map_err(|e| fail(e.into()))?;
+            if let Some(entry) = range.next() {
+                let (key, _) = entry.map_err(|e| fail(e.into()))?;
+                return Ok(Some(Seq(key.value().1)));
+            }
+        }
+        Ok(None)
+    }
+
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))

@@ -19,12 +19,18 @@ fn env() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Waits for bash's prompt inside the focused pane (the slot title also holds `$ `), as a person
+/// would: keys typed before bash has set up its line editor can be dropped by bash itself.
+fn wait_for_prompt(tui: &Tui, what: &str) {
+    tui.wait_until(what, TIMEOUT, |s| s.contains("┃$ "));
+}
+
 #[test]
 fn panes_side_by_side_exit_status_and_restore_after_restart() {
     let home = Home::new();
     let mut tui = Tui::start_with(home.path(), &["--slot", BASH], 120, 36, &env());
     tui.wait_for("⌨ keys here");
-    tui.wait_for("$ ");
+    wait_for_prompt(&tui, "first pane's prompt");
     tui.type_text("echo hello from pane one\r");
     tui.wait_for("hello from pane one");
     // Leader back to the workstation, then a second slot running a command.
@@ -34,9 +40,12 @@ fn panes_side_by_side_exit_status_and_restore_after_restart() {
     tui.wait_for("New slot: run command");
     tui.type_text(BASH);
     tui.enter();
+    // Wait for the new shell's own prompt, as a person would: keys typed before bash has set
+    // up its line editor can be dropped by bash itself.
     tui.wait_until("second pane has the keys", TIMEOUT, |s| {
-        s.contains("2 PS1=") && s.contains("⌨ keys here")
+        s.contains("2 PS1=") && s.contains("⌨ keys here") && !s.contains("hello from pane one")
     });
+    wait_for_prompt(&tui, "second pane's prompt");
     tui.type_text("echo second pane\r");
     tui.wait_for("second pane");
     // Side by side: both panes render at once.

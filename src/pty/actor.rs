@@ -156,6 +156,8 @@ struct Shared {
     /// Nanoseconds after `started` of the last output, plus one; 0 = none yet.
     last_output: AtomicU64,
     output_bytes: AtomicU64,
+    /// Most bytes per second the parser takes in; 0 = no limit (see `set_parse_rate`).
+    parse_rate: AtomicU64,
     waker: Option<PaneWaker>,
 }
 
@@ -214,6 +216,7 @@ impl PtySlot {
             started: Instant::now(),
             last_output: AtomicU64::new(0),
             output_bytes: AtomicU64::new(0),
+            parse_rate: AtomicU64::new(0),
             waker: options.waker,
         });
         let record = options.recorder.and_then(|recorder| {
@@ -449,6 +452,15 @@ impl PtySlot {
     /// The screen's change counter, read without the lock.
     pub fn generation(&self) -> Generation {
         Generation(self.shared.generation.load(Ordering::Acquire))
+    }
+
+    /// Caps how fast the pane takes in output (`None`: as fast as it comes). A pane nobody
+    /// types into can be slowed down: its program blocks on a full terminal (back-pressure)
+    /// instead of taking the CPU from the pane that has the keys. Nothing is lost, only delayed.
+    pub fn set_parse_rate(&self, bytes_per_second: Option<u64>) {
+        self.shared
+            .parse_rate
+            .store(bytes_per_second.unwrap_or(0), Ordering::Release);
     }
 
     /// Whether the pane changed (screen or status) since the last call; clears the flag. Call

@@ -47,6 +47,7 @@ pub fn event(state: &mut AppState, slot: SlotId, event: &Event) {
         _ => {}
     }
     target.unread |= !focused;
+    state.focus_dirty |= focused;
     // The visible transcript follows new output unless the user scrolled up.
 }
 

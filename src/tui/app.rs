@@ -156,6 +156,9 @@ pub struct AppState {
     pub quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// The focused slot's content changed (drawn at full frame rate; background changes wait
+    /// longer).
+    pub focus_dirty: bool,
 }
 
 impl AppState {
@@ -185,6 +188,7 @@ impl AppState {
             cwd: String::new(),
             quit: false,
             dirty: true,
+            focus_dirty: true,
         }
     }
 

@@ -122,6 +122,11 @@ impl Core {
         }
     }
 
+    /// The slot with focus: its pane parses at full speed, the others are capped.
+    pub fn focus_panes(&self, focused: Option<super::slots::SlotId>) {
+        self.panes.focus(focused);
+    }
+
     /// Stops every pane's program and running turn (the workstation is closing).
     pub fn shutdown(&self) {
         self.panes.kill_all();
@@ -436,10 +441,8 @@ pub fn transcript_tail(
         Seq(1)
     } else {
         store
-            .turns(session)?
-            .iter()
-            .map(|turn| turn.user_seq)
-            .find(|seq| *seq >= want)
+            .turn_start_from(session, want)?
+            .filter(|seq| *seq <= meta.last_seq)
             .unwrap_or(want)
     };
     let mut events = Vec::new();

@@ -23,6 +23,40 @@ use super::update::update;
 /// the screen must answer a keystroke faster than a frame.
 pub const FRAME: Duration = Duration::from_millis(16);
 
+/// Frames for changes the person is not looking at closely — output of panes without the
+/// keys, slots in the background — come at most this often (20 fps): a flooding pane costs a
+/// fraction of the drawing, and of the terminal's parsing, it would at 60 fps.
+const BACKGROUND_FRAME: Duration = Duration::from_millis(50);
+
+/// After a key goes to a pane, its echo is drawn at once if it comes within this window (the
+/// program answering the keystroke), instead of waiting for the next frame.
+const ECHO_WINDOW: Duration = Duration::from_millis(100);
+
+/// When to draw: at once after input or its echo, at 60 fps for the focused slot, at 20 fps
+/// for everything else.
+#[derive(Debug)]
+struct Pacer {
+    last_draw: Instant,
+    last_input: Option<Instant>,
+}
+
+impl Pacer {
+    fn next_frame(&self, focused: bool) -> Instant {
+        self.last_draw + if focused { FRAME } else { BACKGROUND_FRAME }
+    }
+
+    fn draw_now(&self, now: Instant, input: bool, focused: bool) -> bool {
+        let echo = focused
+            && self
+                .last_input
+                .is_some_and(|at| now.duration_since(at) < ECHO_WINDOW);
+        input || echo || now >= self.next_frame(focused)
+    }
+}
+
+/// Frames slower than this are logged (debug level) to find what holds the screen up.
+const SLOW_FRAME: Duration = Duration::from_millis(20);
+
 /// Messages that may wait for the UI loop before producers block.
 const QUEUE: usize = 4096;
 
@@ -81,11 +115,16 @@ fn spawn_signals(tx: mpsc::Sender<Msg>) {
 }
 
 fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::io::Result<()> {
+    let started = Instant::now();
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| render(state, frame))?;
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()?;
     stats.draws += 1;
+    let took = started.elapsed();
+    if took > SLOW_FRAME {
+        tracing::debug!(?took, "slow frame");
+    }
     Ok(())
 }
 
@@ -157,18 +196,23 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     let mut stats = DriverStats::default();
     draw(&mut terminal, &state, &mut stats)?;
     state.dirty = false;
-    let mut last_draw = Instant::now();
+    let mut pacer = Pacer {
+        last_draw: Instant::now(),
+        last_input: None,
+    };
     let mut applied: std::collections::HashMap<super::slots::SlotId, crate::pty::PaneSize> =
         std::collections::HashMap::new();
+    let mut paced: (Option<super::slots::SlotId>, usize) = (None, 0);
     loop {
-        let next_frame = last_draw + FRAME;
+        let next_frame = pacer.next_frame(state.focus_dirty);
         let received = if state.dirty {
             tokio::select! {
                 msg = rx.recv() => msg,
                 () = tokio::time::sleep_until(next_frame.into()) => {
                     draw(&mut terminal, &state, &mut stats)?;
                     state.dirty = false;
-                    last_draw = Instant::now();
+                    state.focus_dirty = false;
+                    pacer.last_draw = Instant::now();
                     continue;
                 }
             }
@@ -231,10 +275,21 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
             core.resize_panes(&changed);
             applied.extend(changed);
         }
-        if state.dirty && (input || Instant::now() >= next_frame) {
+        // A new pane or a focus change: the focused pane parses at full speed.
+        let panes = state.slots.iter().filter(|s| s.pane.is_some()).count();
+        if (state.focused, panes) != paced {
+            paced = (state.focused, panes);
+            core.focus_panes(state.focused);
+        }
+        let now = Instant::now();
+        if input {
+            pacer.last_input = Some(now);
+        }
+        if state.dirty && pacer.draw_now(now, input, state.focus_dirty) {
             draw(&mut terminal, &state, &mut stats)?;
             state.dirty = false;
-            last_draw = Instant::now();
+            state.focus_dirty = false;
+            pacer.last_draw = Instant::now();
         }
     }
     tracing::info!(

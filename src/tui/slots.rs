@@ -153,9 +153,9 @@ pub struct Slot {
     pub usage: crate::event::Usage,
 }
 
-/// Events a resumed transcript starts with: a few hundred turns of a busy session, read in a
-/// few milliseconds, whatever the session's length.
-pub const TRANSCRIPT_TAIL: u64 = 3000;
+/// Events a resumed transcript starts with: several screens of recent turns, read in about a
+/// millisecond whatever the session's length; scrolling to the top loads four times more.
+pub const TRANSCRIPT_TAIL: u64 = 1000;
 
 impl Slot {
     /// Whether quitting would stop something: a PTY slot's program that still runs, or an

@@ -23,6 +23,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => {
             state.notice = None;
+            state.focus_dirty = true;
             on_key(state, key)
         }
         Msg::Paste(text) => modal_keys::on_paste(state, &text),

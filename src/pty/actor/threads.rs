@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
@@ -123,6 +123,35 @@ impl Threads {
     }
 }
 
+/// Keeps a capped pane's intake at its rate: after taking `bytes`, sleeps until that much
+/// output is due. The window restarts after a pause, so a quiet pane is never penalised.
+#[derive(Debug, Default)]
+struct Pace {
+    since: Option<Instant>,
+    bytes: u64,
+}
+
+impl Pace {
+    fn wait(&mut self, bytes: usize, rate: u64) {
+        if rate == 0 {
+            self.since = None;
+            return;
+        }
+        let now = Instant::now();
+        let since = *self.since.get_or_insert(now);
+        self.bytes += bytes as u64;
+        let due = Duration::from_secs_f64(self.bytes as f64 / rate as f64);
+        let elapsed = now.duration_since(since);
+        if due > elapsed {
+            std::thread::sleep(due - elapsed);
+        } else if elapsed > due + Duration::from_secs(1) {
+            // Below the rate for a while: start a new window.
+            self.since = Some(now);
+            self.bytes = 0;
+        }
+    }
+}
+
 /// The parser thread's state: feeds the screen, queues recording, signals the UI.
 struct Parser {
     shared: Arc<Shared>,
@@ -135,6 +164,7 @@ struct Parser {
 impl Parser {
     fn run(mut self, inbox: &Inbox, lane: &flume::Sender<Vec<u8>>) {
         let mut batch = Vec::with_capacity(INBOX_BYTES);
+        let mut pace = Pace::default();
         loop {
             if let Some(queue) = &self.record {
                 queue.wait_for_room();
@@ -142,6 +172,7 @@ impl Parser {
             if !inbox.take(&mut batch) {
                 break;
             }
+            pace.wait(batch.len(), self.shared.parse_rate.load(Ordering::Acquire));
             for piece in batch.chunks(PARSE_SLICE_BYTES) {
                 self.parse(piece);
             }

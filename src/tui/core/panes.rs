@@ -16,6 +16,11 @@ use crate::pty::{
 };
 use crate::store::{Store, StoreError};
 
+/// How fast a pane without the keys takes in output: 4 MiB/s is tens of thousands of lines a
+/// second — more than anyone reads — while leaving most of a core to the pane being typed
+/// into. A flooding program is slowed by back-pressure; nothing is dropped.
+pub const BACKGROUND_PARSE_RATE: u64 = 4 * 1024 * 1024;
+
 /// What to start in a PTY slot.
 #[derive(Debug, Clone)]
 pub struct SpawnRequest {
@@ -159,6 +164,14 @@ impl Panes {
     pub fn resize(&self, slot: SlotId, size: PaneSize) {
         if let Some(pane) = self.running().get(&slot).cloned() {
             let _ = pane.resize(size);
+        }
+    }
+
+    /// Gives the focused pane all the CPU it wants and caps the others.
+    pub fn focus(&self, focused: Option<SlotId>) {
+        for (slot, pane) in self.running().iter() {
+            let rate = (Some(*slot) != focused).then_some(BACKGROUND_PARSE_RATE);
+            pane.set_parse_rate(rate);
         }
     }
 
