@@ -249,22 +249,51 @@ fn picker() {
 }
 
 /// Keystroke-to-screen latency in a focused bash pane while three other panes flood, all four
-/// visible in a grid.
+/// visible in a grid; and, as the floor, the same with three quiet panes.
 fn pane_latency() {
+    const FLOOD: &str = "yes 'flooding the pane with output, line after line, as fast as it goes'";
+    const QUIET: &str = "printf 'a quiet pane that printed one line'; sleep 1000";
+    println!(
+        "## Keystroke-to-screen latency in a focused pane (160×48 grid of 4 panes, 200 keys)\n"
+    );
+    println!("| the three other panes | p50 | p99 | max |");
+    println!("|---|---:|---:|---:|");
+    for (label, others) in [("quiet (the floor)", QUIET), ("flooding (`yes`)", FLOOD)] {
+        let samples = pane_keystrokes(others);
+        let (p50, p99) = support::e2e::percentiles(samples.clone());
+        let max = samples.iter().max().copied().unwrap_or_default();
+        println!("| {label} | {} | {} | {} |", ms(p50), ms(p99), ms(max));
+    }
+    println!();
+}
+
+/// Types 200 keys into a bash pane beside three panes running `others`; the latency of each.
+fn pane_keystrokes(others: &str) -> Vec<Duration> {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let flood = "yes 'flooding the pane with output, line after line, as fast as it goes'";
+    // SWITCHBOARD_BENCH_KEEP keeps the home (store, logs) for a look afterwards, even when
+    // the run fails.
+    let (_home, home_path) = if std::env::var_os("SWITCHBOARD_BENCH_KEEP").is_some() {
+        let kept = home.keep();
+        eprintln!("keeping {}", kept.display());
+        (None, kept)
+    } else {
+        let path = home.path().to_owned();
+        (Some(home), path)
+    };
     let bash = "PS1='$ ' bash --norc --noprofile";
     let args = [
-        "--slot", flood, "--slot", flood, "--slot", flood, "--slot", bash,
+        "--slot", others, "--slot", others, "--slot", others, "--slot", bash,
     ];
-    let tui = support::e2e::Tui::start(home.path(), &args, 160, 48);
-    tui.wait_for("$ ");
+    let tui = support::e2e::Tui::start(&home_path, &args, 160, 48);
+    tui.wait_until("the shell's prompt", support::e2e::TIMEOUT, |s| {
+        s.contains("┃$ ")
+    });
     tui.wait_for("keys here");
     tui.ctrl('g');
     tui.wait_for("keys go to the workstation");
     tui.send(b"\x1b4"); // Alt+4: grid
     tui.wait_until("grid layout", support::e2e::TIMEOUT, |s| {
-        s.matches("flooding the pane …").count() >= 3
+        s.matches(" · pty ").count() >= 4
     });
     tui.ctrl('g');
     tui.wait_for("keys here");
@@ -294,17 +323,7 @@ fn pane_latency() {
         samples.push(took);
         std::thread::sleep(Duration::from_millis(8));
     }
-    let (p50, p99) = support::e2e::percentiles(samples.clone());
-    let max = samples.iter().max().copied().unwrap_or_default();
-    println!(
-        "## keystroke-to-screen latency in a focused pane while three panes flood (160×48 grid, 200 keys)\n"
-    );
-    println!("| p50 | p99 | max |");
-    println!("|---:|---:|---:|");
-    println!("| {} | {} | {} |\n", ms(p50), ms(p99), ms(max));
-    if std::env::var_os("SWITCHBOARD_BENCH_KEEP").is_some() {
-        eprintln!("kept {}", home.keep().display());
-    }
+    samples
 }
 
 fn main() {

@@ -54,6 +54,24 @@ fn a_shell_echoes_what_it_is_told() {
 }
 
 #[test]
+fn output_wakes_the_ui_before_anyone_has_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pane = Pane::spawn(spec(
+        "echo ready; read line; echo got $line",
+        dir.path(),
+        size(),
+    ));
+    // The UI only looks at a pane when woken; a change before its first look must wake it too.
+    assert!(
+        pane.wakeups.wait_timeout(pty_wait::TIMEOUT),
+        "no wake-up for the first output"
+    );
+    pane.wait_for_line("ready");
+    pane.write("yes\r");
+    pane.wait_for_line("got yes");
+}
+
+#[test]
 fn exit_codes_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     let pane = Pane::spawn(spec("echo bye; exit 3", dir.path(), size()));

@@ -148,7 +148,9 @@ pub enum SlotError {
 
 /// State shared by a slot's handle and its threads.
 struct Shared {
-    screen: Mutex<PaneScreen>,
+    /// A fair-unlocking mutex: the parser hands it over between slices, so a frame waiting
+    /// to draw gets it next instead of the parser taking it straight back.
+    screen: parking_lot::Mutex<PaneScreen>,
     status: Mutex<SlotStatus>,
     changed: AtomicBool,
     generation: AtomicU64,
@@ -210,9 +212,11 @@ impl PtySlot {
         let _ = screen.feed(&spec.preamble);
         let shared = Arc::new(Shared {
             generation: AtomicU64::new(screen.generation().0),
-            screen: Mutex::new(screen),
+            screen: parking_lot::Mutex::new(screen),
             status: Mutex::new(SlotStatus::Running),
-            changed: AtomicBool::new(true),
+            // Clear until the first change: a flag that starts set would never wake the UI
+            // (wakes go out only when the flag goes from clear to set).
+            changed: AtomicBool::new(false),
             started: Instant::now(),
             last_output: AtomicU64::new(0),
             output_bytes: AtomicU64::new(0),
@@ -373,7 +377,7 @@ impl PtySlot {
     /// hidden pane) and the current size are ignored, so the program gets one SIGWINCH per
     /// real change. Returns whether the size changed.
     pub fn resize(&self, size: PaneSize) -> Result<bool, SlotError> {
-        let mut screen = lock(&self.shared.screen);
+        let mut screen = self.shared.screen.lock();
         if !screen.resize(size) {
             return Ok(false);
         }
@@ -430,14 +434,14 @@ impl PtySlot {
     /// Reads the screen under its lock. Keep `f` short (a frame's render): the reader thread
     /// waits for the lock before parsing the next chunk.
     pub fn with_screen<R>(&self, f: impl FnOnce(&PaneScreen) -> R) -> R {
-        f(&lock(&self.shared.screen))
+        f(&self.shared.screen.lock())
     }
 
     /// Changes the view (scroll offset, follow policy, reply colours) under the screen lock.
     /// Feeding output or resizing here bypasses the program and the recording: use
     /// [`Self::resize`] for sizes.
     pub fn with_screen_mut<R>(&self, f: impl FnOnce(&mut PaneScreen) -> R) -> R {
-        let mut screen = lock(&self.shared.screen);
+        let mut screen = self.shared.screen.lock();
         let before = screen.generation();
         let result = f(&mut screen);
         let after = screen.generation();
@@ -488,7 +492,7 @@ impl PtySlot {
             .last_output()
             .map(|at| now.saturating_duration_since(at));
         let at_prompt = {
-            let mut screen = lock(&self.shared.screen);
+            let mut screen = self.shared.screen.lock();
             let modes = screen.modes();
             activity::looks_like_prompt(&screen.cursor_line(), &modes)
         };

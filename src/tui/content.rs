@@ -49,11 +49,15 @@ fn screen_row(screen: &PaneScreen, row: u16) -> SelectableRow {
 /// Content row of the top of the view.
 pub fn first_visible(slot: &Slot, content: Rect, theme: &Theme) -> usize {
     match &slot.pane {
-        Some(pane) => {
-            pane.with_screen(|s| s.scrollback_len() - s.scroll_offset().0.min(s.scrollback_len()))
-        }
+        Some(pane) => pane.with_screen(first_visible_row),
         None => super::layout::transcript_window(slot, content, theme).0,
     }
+}
+
+/// Content row of the top of a pane's view (its history first, then the screen).
+pub fn first_visible_row(screen: &PaneScreen) -> usize {
+    let history = screen.scrollback_len();
+    history - screen.scroll_offset().0.min(history)
 }
 
 /// Every row the content has.

@@ -117,13 +117,18 @@ fn spawn_signals(tx: mpsc::Sender<Msg>) {
 fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::io::Result<()> {
     let started = Instant::now();
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|frame| render(state, frame))?;
+    let mut rendered = started;
+    terminal.draw(|frame| {
+        render(state, frame);
+        rendered = Instant::now();
+    })?;
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()?;
     stats.draws += 1;
     let took = started.elapsed();
     if took > SLOW_FRAME {
-        tracing::debug!(?took, "slow frame");
+        let render = rendered.duration_since(started);
+        tracing::debug!(?took, ?render, "slow frame (render = building the buffer)");
     }
     Ok(())
 }
@@ -141,17 +146,9 @@ pub struct Options {
 /// a badge, coarse enough to cost nothing.
 const ACTIVITY_TICK: Duration = Duration::from_millis(500);
 
-/// Forwards "some pane changed" and activity ticks into the message queue.
-fn spawn_pane_signals(core: &Core, tx: mpsc::Sender<Msg>) {
-    let wakeups = core.wakeups();
-    let pane_tx = tx.clone();
-    tokio::spawn(async move {
-        while wakeups.wait().await {
-            if pane_tx.send(Msg::PanesChanged).await.is_err() {
-                break;
-            }
-        }
-    });
+/// Forwards activity ticks into the message queue. ("Some pane changed" is awaited by the
+/// loop itself: one thread wake-up fewer between a program's echo and its frame.)
+fn spawn_activity_ticks(tx: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(ACTIVITY_TICK);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -182,7 +179,10 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    spawn_pane_signals(&core, tx.clone());
+    spawn_activity_ticks(tx.clone());
+    let wakeups = core.wakeups();
+    // False once every waker is gone (cannot happen while `core` lives; then stop asking).
+    let mut panes_open = true;
     for msg in core.preload() {
         for effect in update(&mut state, msg) {
             core.run(effect, &tx);
@@ -205,19 +205,20 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
     let mut paced: (Option<super::slots::SlotId>, usize) = (None, 0);
     loop {
         let next_frame = pacer.next_frame(state.focus_dirty);
-        let received = if state.dirty {
-            tokio::select! {
-                msg = rx.recv() => msg,
-                () = tokio::time::sleep_until(next_frame.into()) => {
-                    draw(&mut terminal, &state, &mut stats)?;
-                    state.dirty = false;
-                    state.focus_dirty = false;
-                    pacer.last_draw = Instant::now();
-                    continue;
-                }
+        let frame_due = tokio::time::sleep_until(next_frame.into());
+        let received = tokio::select! {
+            msg = rx.recv() => msg,
+            open = wakeups.wait(), if panes_open => {
+                panes_open = open;
+                Some(Msg::PanesChanged)
             }
-        } else {
-            rx.recv().await
+            () = frame_due, if state.dirty => {
+                draw(&mut terminal, &state, &mut stats)?;
+                state.dirty = false;
+                state.focus_dirty = false;
+                pacer.last_draw = Instant::now();
+                continue;
+            }
         };
         let Some(first) = received else { break };
         let mut pending = vec![first];

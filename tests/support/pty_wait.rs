@@ -64,8 +64,9 @@ impl Pane {
         self.slot.with_screen(|screen| screen.text())
     }
 
-    /// Waits until `check` returns `Some`, re-checking whenever the pane changes (and at
-    /// least every 100 ms); panics naming `what` and showing the screen on timeout.
+    /// Waits until `check` returns `Some`, re-checking only when the pane says it changed
+    /// (no polling, so a lost wake-up fails the test); panics naming `what` and showing the
+    /// screen on timeout.
     pub fn wait_for<T>(&self, what: &str, mut check: impl FnMut(&PtySlot) -> Option<T>) -> T {
         let deadline = Instant::now() + TIMEOUT;
         loop {
@@ -80,8 +81,7 @@ impl Pane {
                 self.slot.status(),
                 self.text()
             );
-            self.wakeups
-                .wait_timeout((deadline - now).min(Duration::from_millis(100)));
+            self.wakeups.wait_timeout(deadline - now);
         }
     }
 

@@ -19,9 +19,10 @@ use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
 /// bounds what one read holds in memory.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
 
-/// Most bytes parsed per hold of the screen lock: about 2 ms of parsing, so a UI frame that
-/// wants the screen never waits longer than that, while a flood still parses in large slices.
-const PARSE_SLICE_BYTES: usize = 64 * 1024;
+/// Most bytes parsed per hold of the screen lock: about half a millisecond of parsing, so a
+/// frame that wants the screen waits at most that long (the lock is handed over fairly between
+/// slices), while a flood still parses in slices large enough to cost nothing in locking.
+const PARSE_SLICE_BYTES: usize = 16 * 1024;
 
 pub(super) struct Threads {
     pub shared: Arc<Shared>,
@@ -110,7 +111,7 @@ impl Threads {
         spawn_named("pty-exit", move || {
             let exit = wait(child);
             let _ = reader_done.recv_timeout(DRAIN_AFTER_EXIT);
-            let text = lock(&shared.screen).text();
+            let text = shared.screen.lock().text();
             let status = launch::classify(command.as_deref(), exit, &text);
             if let Some(queue) = &record {
                 queue.push(Record::Exited(exited_payload(&status)));
@@ -190,7 +191,7 @@ impl Parser {
     /// Parses one slice under the screen lock, queueing it (and maybe a checkpoint) for the
     /// recorder in the same critical section so the log keeps the screen's order.
     fn parse(&mut self, piece: &[u8]) {
-        let mut screen = lock(&self.shared.screen);
+        let mut screen = self.shared.screen.lock();
         screen.feed_into(piece, &mut self.replies);
         if let Some(queue) = &self.record {
             queue.push(Record::Output(piece.to_vec()));
@@ -205,7 +206,9 @@ impl Parser {
         self.shared
             .generation
             .store(screen.generation().0, Ordering::Release);
-        drop(screen);
+        // Straight to a waiting frame, if any: an ordinary unlock lets this thread take the
+        // lock back for the next slice before the woken frame runs, starving the UI.
+        parking_lot::MutexGuard::unlock_fair(screen);
         self.shared
             .output_bytes
             .fetch_add(piece.len() as u64, Ordering::AcqRel);

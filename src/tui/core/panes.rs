@@ -16,10 +16,12 @@ use crate::pty::{
 };
 use crate::store::{Store, StoreError};
 
-/// How fast a pane without the keys takes in output: 4 MiB/s is tens of thousands of lines a
-/// second — more than anyone reads — while leaving most of a core to the pane being typed
-/// into. A flooding program is slowed by back-pressure; nothing is dropped.
-pub const BACKGROUND_PARSE_RATE: u64 = 4 * 1024 * 1024;
+/// How fast a pane without the keys takes in output: 1 MiB/s is ~14,000 lines of 75 columns a
+/// second — far more than anyone reads — while parsing and recording it costs a few percent
+/// of a core, which leaves the CPU to the pane being typed into. (With three flooding panes on
+/// two cores, 4 MiB/s each made the focused pane's echo 4× slower at p99; see
+/// docs/BENCHMARKS.md.) A flooding program is slowed by back-pressure; nothing is dropped.
+pub const BACKGROUND_PARSE_RATE: u64 = 1024 * 1024;
 
 /// What to start in a PTY slot.
 #[derive(Debug, Clone)]

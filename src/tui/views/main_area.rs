@@ -130,14 +130,6 @@ fn render_slot(
         })
         .border_style(border);
     if let Some(pane) = &slot.pane {
-        let offset = pane.with_screen(|s| s.scroll_offset().0);
-        if offset > 0 {
-            block = block.title_bottom(Line::styled(
-                format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
-                theme.warn(),
-            ));
-        }
-        block.render(area, buf);
         let content = inner(area);
         let colors = if theme.no_color {
             ColorMode::NoColor
@@ -145,15 +137,25 @@ fn render_slot(
             ColorMode::Full
         };
         let mut render_state = PaneRenderState::default();
-        pane.with_screen(|screen| {
+        // One hold of the screen lock per pane per frame: a flooding parser hands the lock
+        // over between slices, and every extra hold is another wait behind it.
+        let first = pane.with_screen(|screen| {
+            let offset = screen.scroll_offset().0;
+            if offset > 0 {
+                block = block.title_bottom(Line::styled(
+                    format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
+                    theme.warn(),
+                ));
+            }
+            block.render(area, buf);
             StatefulWidget::render(
                 PaneView::new(screen).color_mode(colors),
                 content,
                 buf,
                 &mut render_state,
             );
+            crate::tui::content::first_visible_row(screen)
         });
-        let first = crate::tui::content::first_visible(slot, content, theme);
         draw_selection(state, slot, content, first, buf);
         return render_state.cursor;
     }
