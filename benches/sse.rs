@@ -154,6 +154,21 @@ fn typed(stream: &[u8], chunk: usize) -> u64 {
     count
 }
 
+/// The floor under the typed layer: frames plus a JSON pass that builds nothing.
+fn json_floor(stream: &[u8], chunk: usize) -> u64 {
+    let mut decoder = SseDecoder::new();
+    let mut frames = Vec::new();
+    let mut count = 0;
+    for piece in stream.chunks(chunk) {
+        decoder.feed(piece, &mut frames).unwrap();
+        for frame in frames.drain(..) {
+            let _: serde::de::IgnoredAny = serde_json::from_str(&frame.data).unwrap();
+            count += 1;
+        }
+    }
+    count
+}
+
 fn measure(name: &str, stream: &[u8], expected: u64, run: impl Fn() -> u64) {
     let mut events = Vec::new();
     let mut bytes = Vec::new();
@@ -203,6 +218,12 @@ fn main() {
     measure("SSE frames, 64 KiB chunks", &stream, count, || {
         frames(&stream, CHUNK)
     });
+    measure(
+        "frames + JSON skimmed (floor), 64 KiB chunks",
+        &stream,
+        count,
+        || json_floor(&stream, CHUNK),
+    );
     measure("typed events, whole buffer", &stream, count, || {
         typed(&stream, stream.len())
     });
