@@ -181,7 +181,7 @@ pub fn help(state: &AppState, scroll: u16, area: Rect, buf: &mut Buffer) {
 pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
     let live = state.live_slots();
-    let rect = centered(area, 52, 6);
+    let rect = centered(area, 40, 6);
     Clear.render(rect, buf);
     let block = Block::bordered()
         .title(Line::styled(" Quit switchboard? ", theme.title()))
@@ -190,9 +190,14 @@ pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
     block.render(rect, buf);
     let lines = [
         Line::raw(format!(
-            "{live} slot{} still live; their sessions stay in the store.",
+            "{live} slot{} still live.",
             if live == 1 { " is" } else { "s are" }
         )),
+        Line::raw(if live == 1 {
+            "Its session stays in the store."
+        } else {
+            "Their sessions stay in the store."
+        }),
         Line::default(),
         Line::from(vec![
             Span::styled("y", theme.hint_key()),
