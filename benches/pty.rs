@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use stats::median_rate;
+use stats::{Rng, median_rate};
 use switchboard::pty::{
     DEFAULT_SCROLLBACK_LINES, PaneScreen, PaneSize, PtySlot, SlotOptions, SpawnSpec, pane_wakeups,
 };
@@ -28,22 +28,6 @@ const ROUNDS: usize = 5;
 const SIZE: PaneSize = PaneSize::new(24, 80);
 /// Read size of the bare-parser baseline: what a PTY read returns at most in the slot.
 const CHUNK: usize = 64 * 1024;
-
-/// A small deterministic generator (xorshift), so every run parses the same bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const WORDS: &[&str] = &[
     "compiling",

@@ -20,7 +20,7 @@ use std::time::Instant;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use stats::{Samples, ms};
+use stats::Samples;
 use switchboard::event::{
     EventKind, SessionCreated, SessionWorktree, TurnEnded, TurnOutcome, TurnStarted, UserMessage,
 };
@@ -108,16 +108,8 @@ fn resume_to_slot() {
     println!("## resume into an interactive slot: {big} events vs 1,000 events (200×50)\n");
     println!("| session | median | p99 |");
     println!("|---|---:|---:|");
-    println!(
-        "| 1,000 events | {} | {} |",
-        ms(small.median()),
-        ms(small.p99())
-    );
-    println!(
-        "| {big} events | {} | {} |",
-        ms(large.median()),
-        ms(large.p99())
-    );
+    println!("{}", small.row("1,000 events"));
+    println!("{}", large.row(&format!("{big} events")));
     println!(
         "\nbig / small: {:.2}× (read the tail from a turn boundary, fold it, first frame)\n",
         large.median().as_secs_f64() / small.median().as_secs_f64()
@@ -168,8 +160,8 @@ fn transcript_render() {
     println!("## transcript render: 10 vs 5,000 messages (200×50)\n");
     println!("| messages | median | p99 |");
     println!("|---:|---:|---:|");
-    println!("| 10 | {} | {} |", ms(small.median()), ms(small.p99()));
-    println!("| 5,000 | {} | {} |", ms(large.median()), ms(large.p99()));
+    println!("{}", small.row("10"));
+    println!("{}", large.row("5,000"));
     println!(
         "\n5,000 / 10: {:.2}× (median frame, after the first layout)\n",
         large.median().as_secs_f64() / small.median().as_secs_f64()
@@ -288,20 +280,14 @@ fn fork_with_code() {
     println!("| operation | median | p99 |");
     println!("|---|---:|---:|");
     println!(
-        "| `fork_with_code` (worktree at the snapshot + O(1) fork + worktree event) | {} | {} |",
-        ms(forks.median()),
-        ms(forks.p99())
+        "{}",
+        forks.row("`fork_with_code` (worktree at the snapshot + O(1) fork + worktree event)")
     );
     println!(
-        "| anchor: bare `git worktree add` of the same commit | {} | {} |",
-        ms(bare.median()),
-        ms(bare.p99())
+        "{}",
+        bare.row("anchor: bare `git worktree add` of the same commit")
     );
-    println!(
-        "| the store fork alone | {} | {} |",
-        ms(plain_fork.median()),
-        ms(plain_fork.p99())
-    );
+    println!("{}", plain_fork.row("the store fork alone"));
     println!(
         "\nfork with code / bare worktree add: {:.2}×\n",
         forks.median().as_secs_f64() / bare.median().as_secs_f64()

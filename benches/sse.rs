@@ -15,29 +15,13 @@ mod stats;
 
 use std::time::{Duration, Instant};
 
-use stats::{median_rate, per_sec, rate};
+use stats::{Rng, median_rate, per_sec, rate};
 use switchboard::model::{EventDecoder, SseDecoder};
 
 const ROUNDS: usize = 7;
 /// Why this value: 64 KiB is the read size of typical HTTP stacks, so it is how a real body
 /// arrives.
 const CHUNK: usize = 64 * 1024;
-
-/// A tiny deterministic generator (xorshift), so the stream is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const WORDS: &[&str] = &[
     "the",

@@ -29,6 +29,11 @@ impl Samples {
         let index = ((self.0.len() as f64) * 0.99).ceil() as usize;
         self.0[index.clamp(1, self.0.len()) - 1]
     }
+
+    /// A `| label | median | p99 |` table row.
+    pub fn row(&self, label: &str) -> String {
+        format!("| {label} | {} | {} |", ms(self.median()), ms(self.p99()))
+    }
 }
 
 pub fn ms(d: Duration) -> String {
@@ -53,4 +58,20 @@ pub fn per_sec(r: f64) -> String {
 pub fn median_rate(mut rates: Vec<f64>) -> f64 {
     rates.sort_by(|a, b| a.total_cmp(b));
     rates[rates.len() / 2]
+}
+
+/// A small deterministic generator (xorshift), so every run of a bench feeds the same bytes.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
 }

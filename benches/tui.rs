@@ -109,16 +109,8 @@ fn frame_render() {
     println!("## frame render + diff, 200×50, 12 slots, 400-message transcript\n");
     println!("| frame | median | p99 |");
     println!("|---|---:|---:|");
-    println!(
-        "| keystroke in the composer | {} | {} |",
-        ms(samples.median()),
-        ms(samples.p99())
-    );
-    println!(
-        "| page scroll of the transcript | {} | {} |",
-        ms(scroll.median()),
-        ms(scroll.p99())
-    );
+    println!("{}", samples.row("keystroke in the composer"));
+    println!("{}", scroll.row("page scroll of the transcript"));
     println!();
 }
 
@@ -236,14 +228,12 @@ fn picker() {
     println!("| step | median | p99 |");
     println!("|---|---:|---:|");
     println!(
-        "| open: read sessions, build rows, first frame | {} | {} |",
-        ms(open.median()),
-        ms(open.p99())
+        "{}",
+        open.row("open: read sessions, build rows, first frame")
     );
     println!(
-        "| one keystroke of a fuzzy query, re-rank + frame | {} | {} |",
-        ms(keystroke.median()),
-        ms(keystroke.p99())
+        "{}",
+        keystroke.row("one keystroke of a fuzzy query, re-rank + frame")
     );
     println!();
 }

@@ -23,6 +23,14 @@ pub fn put_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, width: u16) {
     }
 }
 
+/// Writes `lines` one per row from the top of `area`, each clipped to its width; lines past
+/// its height are dropped.
+pub fn put_lines<'a>(buf: &mut Buffer, area: Rect, lines: impl IntoIterator<Item = &'a Line<'a>>) {
+    for (row, line) in (area.y..area.bottom()).zip(lines) {
+        put_line(buf, area.x, row, line, area.width);
+    }
+}
+
 /// Writes `text` right-aligned inside `area`'s first row.
 pub fn put_right(buf: &mut Buffer, area: Rect, text: &str, style: Style) {
     let w = text::width(text) as u16;

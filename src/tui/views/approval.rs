@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::put_line;
+use super::put_lines;
 use crate::tui::app::{AppState, Mode};
 use crate::tui::text::{slice_chars, width, wrap_chars};
 
@@ -83,8 +83,6 @@ pub fn render(state: &AppState, cell: Rect, buf: &mut Buffer) -> Option<Position
             ]));
         }
     }
-    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-        put_line(buf, inner.x, inner.y + i as u16, line, inner.width);
-    }
+    put_lines(buf, inner, &lines);
     cursor
 }

@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::{centered, put_line, put_right};
+use super::{centered, put_line, put_lines, put_right};
 use crate::tui::app::{AppState, NewSlotDialog};
 use crate::tui::commands::{COMMANDS, MODAL_KEYS, Scope};
 use crate::tui::layout::{MIN_COLS, MIN_ROWS};
@@ -162,20 +162,7 @@ pub fn help(state: &AppState, scroll: u16, area: Rect, buf: &mut Buffer) {
     let lines = help_lines(state, inner.width);
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
     let first = (scroll as usize).min(max_scroll);
-    for (i, line) in lines
-        .iter()
-        .skip(first)
-        .take(inner.height as usize)
-        .enumerate()
-    {
-        put_line(
-            buf,
-            inner.x + 1,
-            inner.y + i as u16,
-            line,
-            inner.width.saturating_sub(1),
-        );
-    }
+    put_lines(buf, padded(inner), lines.iter().skip(first));
 }
 
 pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
@@ -206,15 +193,7 @@ pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
             Span::raw(" stay"),
         ]),
     ];
-    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-        put_line(
-            buf,
-            inner.x + 1,
-            inner.y + i as u16,
-            line,
-            inner.width.saturating_sub(1),
-        );
-    }
+    put_lines(buf, padded(inner), &lines);
 }
 
 pub fn too_small(state: &AppState, area: Rect, buf: &mut Buffer) {
@@ -295,9 +274,7 @@ pub fn new_slot(
     } else {
         Line::styled("not a git repository: no worktree", theme.dim())
     });
-    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-        put_line(buf, inner.x, inner.y + i as u16, line, inner.width);
-    }
+    put_lines(buf, inner, &lines);
     let x = if pane {
         2 + width(&dialog.command) as u16
     } else {
@@ -355,13 +332,14 @@ pub fn close_slot(
             Span::raw(" cancel"),
         ]),
     ];
-    for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-        put_line(
-            buf,
-            inner.x + 1,
-            inner.y + i as u16,
-            line,
-            inner.width.saturating_sub(1),
-        );
+    put_lines(buf, padded(inner), &lines);
+}
+
+/// `inner` less one column on the left: dialog text does not touch the border.
+fn padded(inner: Rect) -> Rect {
+    Rect {
+        x: inner.x.saturating_add(1).min(inner.right()),
+        width: inner.width.saturating_sub(1),
+        ..inner
     }
 }
