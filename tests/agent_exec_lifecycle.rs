@@ -9,20 +9,15 @@ use std::path::Path;
 use support::Home;
 use support::agent::{WAIT, scenario};
 use support::exec::{
-    KEY, assert_failed, assert_ok, exec, exec_in, files, git, spawn_exec, stderr, stdout,
+    KEY, assert_failed, assert_ok, exec, exec_in, files, git, project_repo, spawn_exec, stderr,
+    stdout,
 };
 use switchboard::model::scripted::ScriptedProvider;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_in_a_worktree_records_a_snapshot_at_the_end_of_the_turn() {
     let home = Home::new();
-    let repo_dir = tempfile::tempdir().unwrap();
-    let repo = repo_dir.path().join("project");
-    std::fs::create_dir(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("README.md"), "hello\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-q", "-m", "first"]);
+    let (_repo_dir, repo) = project_repo();
 
     let provider = ScriptedProvider::start(scenario("agent_touch"))
         .await

@@ -9,19 +9,13 @@ use std::path::Path;
 
 use support::Home;
 use support::agent::scenario;
-use support::exec::{assert_ok, exec_in, git, stdout};
+use support::exec::{assert_ok, exec_in, git, project_repo, stdout};
 use switchboard::model::scripted::ScriptedProvider;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fork_at_turn_one_checks_out_turn_ones_files() {
     let home = Home::new();
-    let repo_dir = tempfile::tempdir().unwrap();
-    let repo = repo_dir.path().join("project");
-    std::fs::create_dir(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("README.md"), "hello\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-q", "-m", "first"]);
+    let (_repo_dir, repo) = project_repo();
     let provider = ScriptedProvider::start(scenario("agent_two_turns_files"))
         .await
         .unwrap();

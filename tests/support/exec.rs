@@ -112,6 +112,19 @@ pub fn spawn_exec(home: &Home, provider: &ScriptedProvider, prompt: &str) -> tok
     command.spawn().unwrap()
 }
 
+/// A git repository `project/` in a fresh temp dir with one commit (a README); returns the
+/// temp dir (keep it alive) and the repository's path.
+pub fn project_repo() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("project");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("README.md"), "hello\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "first"]);
+    (dir, repo)
+}
+
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let output = std::process::Command::new("git")
         .arg("-C")
