@@ -158,7 +158,7 @@ pub fn restored(state: &mut AppState, slot: SlotId, restored: RestoredPane) {
 pub fn changed(state: &mut AppState) {
     let visible = layout::visible_slots(state);
     let mut redraw = follow_exits(state);
-    let mut state_focus_dirty = false;
+    let mut focus_changed = false;
     let focused = state.focused;
     for slot in &mut state.slots {
         let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
@@ -171,15 +171,14 @@ pub fn changed(state: &mut AppState) {
             redraw = true;
         }
         if focused == Some(slot.id) {
-            state_focus_dirty = true;
-        }
-        if focused != Some(slot.id) {
+            focus_changed = true;
+        } else {
             slot.unread = true;
             redraw = true;
         }
     }
     state.dirty = redraw;
-    state.focus_dirty |= state_focus_dirty;
+    state.focus_dirty |= focus_changed;
 }
 
 /// Badges of panes whose program ended; keys come back to the workstation when it was the

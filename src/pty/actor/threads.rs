@@ -124,8 +124,8 @@ impl Threads {
     }
 }
 
-/// Keeps a capped pane's intake at its rate: after taking `bytes`, sleeps until that much
-/// output is due. The window restarts after a pause, so a quiet pane is never penalised.
+/// Keeps a capped pane's intake at its rate. The window restarts after a pause, so a quiet
+/// pane is never penalised.
 #[derive(Debug, Default)]
 struct Pace {
     since: Option<Instant>,
@@ -133,23 +133,25 @@ struct Pace {
 }
 
 impl Pace {
-    fn wait(&mut self, bytes: usize, rate: u64) {
+    /// Before taking `bytes` at `now`: how long to wait until the output taken so far in this
+    /// window is due at `rate` bytes a second (0 = no limit). The first batch of a window is
+    /// free; a flood is held to the rate from the second on.
+    fn delay(&mut self, now: Instant, bytes: usize, rate: u64) -> Option<Duration> {
         if rate == 0 {
             self.since = None;
-            return;
+            return None;
         }
-        let now = Instant::now();
         let since = *self.since.get_or_insert(now);
-        self.bytes += bytes as u64;
         let due = Duration::from_secs_f64(self.bytes as f64 / rate as f64);
         let elapsed = now.duration_since(since);
-        if due > elapsed {
-            std::thread::sleep(due - elapsed);
-        } else if elapsed > due + Duration::from_secs(1) {
-            // Below the rate for a while: start a new window.
+        if elapsed > due + Duration::from_secs(1) {
+            // Below the rate for a while: this batch opens a new window.
             self.since = Some(now);
-            self.bytes = 0;
+            self.bytes = bytes as u64;
+            return None;
         }
+        self.bytes += bytes as u64;
+        due.checked_sub(elapsed).filter(|wait| !wait.is_zero())
     }
 }
 
@@ -173,7 +175,10 @@ impl Parser {
             if !inbox.take(&mut batch) {
                 break;
             }
-            pace.wait(batch.len(), self.shared.parse_rate.load(Ordering::Acquire));
+            let rate = self.shared.parse_rate.load(Ordering::Acquire);
+            if let Some(wait) = pace.delay(Instant::now(), batch.len(), rate) {
+                std::thread::sleep(wait);
+            }
             for piece in batch.chunks(PARSE_SLICE_BYTES) {
                 self.parse(piece);
             }
@@ -271,5 +276,54 @@ pub(super) fn signal_group(pid: u32, signal: Signal) {
     let pid = Pid::from_raw(raw);
     if nix::sys::signal::killpg(pid, signal).is_err() {
         let _ = nix::sys::signal::kill(pid, signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn no_rate_never_waits() {
+        let mut pace = Pace::default();
+        let now = Instant::now();
+        assert_eq!(pace.delay(now, 64 * 1024 * 1024, 0), None);
+    }
+
+    #[test]
+    fn a_flood_is_held_to_the_rate() {
+        let mut pace = Pace::default();
+        let start = Instant::now();
+        assert_eq!(pace.delay(start, MIB as usize, MIB), None);
+        // Half a second later the next batch waits until the first MiB is due (1 s).
+        let later = start + Duration::from_millis(500);
+        assert_eq!(
+            pace.delay(later, (MIB / 2) as usize, MIB),
+            Some(Duration::from_millis(500))
+        );
+        // Right after that wait, the next one waits for the half MiB too.
+        let after = start + Duration::from_secs(1);
+        assert_eq!(
+            pace.delay(after, 1024, MIB),
+            Some(Duration::from_millis(500))
+        );
+    }
+
+    #[test]
+    fn a_quiet_pane_is_not_delayed_and_a_pause_opens_a_new_window() {
+        let mut pace = Pace::default();
+        let start = Instant::now();
+        assert_eq!(pace.delay(start, 1024, MIB), None);
+        // Long after: well below the rate, no wait, and the old bytes are forgotten.
+        let later = start + Duration::from_secs(10);
+        assert_eq!(pace.delay(later, MIB as usize, MIB), None);
+        // The window restarted at `later` with that MiB: a batch right after waits ~1 s.
+        let burst = later + Duration::from_millis(1);
+        assert_eq!(
+            pace.delay(burst, 1024, MIB),
+            Some(Duration::from_millis(999))
+        );
     }
 }
