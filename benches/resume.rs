@@ -89,16 +89,16 @@ fn resume_to_slot() {
             let slot = add_slot(&mut state, SlotKind::Agent, None);
             focus(&mut state, slot);
             let loaded =
-                switchboard::tui::core::transcript_tail(&store, session, TRANSCRIPT_TAIL).unwrap();
+                switchboard::server::reads::transcript_tail(&store, session, TRANSCRIPT_TAIL)
+                    .unwrap();
             update(
                 &mut state,
-                Msg::TranscriptLoaded {
+                Msg::Server(switchboard::protocol::Notification::TranscriptLoaded {
                     slot,
-                    session,
                     title: loaded.title,
                     from: loaded.from,
                     events: loaded.events,
-                },
+                }),
             );
             term.draw(|f| render(&state, f)).unwrap();
         })

@@ -20,7 +20,6 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 use stats::{Samples, ms};
-use switchboard::ids::SessionId;
 use switchboard::tui::app::{AppState, Msg, Size};
 use switchboard::tui::render::render;
 use switchboard::tui::slots::{SlotKind, SlotStatus};
@@ -44,7 +43,7 @@ fn busy_state(size: Size) -> AppState {
     let first = state.slots[0].id;
     focus(&mut state, first);
     let slot = state.slot_mut(first).unwrap();
-    slot.session = Some(SessionId(1));
+    slot.stored = true;
     for i in 0..400 {
         slot.transcript.push(
             EntryKind::User,
@@ -178,6 +177,14 @@ fn store_with_sessions(dir: &std::path::Path, count: usize) -> switchboard::stor
     store
 }
 
+fn picker_rows(store: &switchboard::store::Store) -> Vec<switchboard::tui::picker::PickerRow> {
+    switchboard::server::reads::summaries(store)
+        .unwrap()
+        .iter()
+        .map(switchboard::tui::picker::PickerRow::from_summary)
+        .collect()
+}
+
 fn picker() {
     use switchboard::tui::picker::{Picker, PickerPurpose};
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
@@ -198,14 +205,14 @@ fn picker() {
     let open = Samples::collect(20, || {
         let mut state = AppState::new(size, Theme::default());
         let mut picker = Picker::new(PickerPurpose::Resume, None);
-        picker.set_rows(switchboard::tui::core::picker_rows(&store).unwrap());
+        picker.set_rows(picker_rows(&store));
         state.mode = switchboard::tui::app::Mode::Picker(Box::new(picker));
         terminal.draw(|f| render(&state, f)).unwrap();
     });
     // Typing a query: each keystroke re-ranks 10,000 rows and draws.
     let mut state = AppState::new(size, Theme::default());
     let mut picker = Picker::new(PickerPurpose::Resume, None);
-    picker.set_rows(switchboard::tui::core::picker_rows(&store).unwrap());
+    picker.set_rows(picker_rows(&store));
     state.mode = switchboard::tui::app::Mode::Picker(Box::new(picker));
     let query = "flaky project3 42";
     let mut typed = 0;

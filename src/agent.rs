@@ -152,7 +152,19 @@ impl Agent {
         worktree: Option<&Worktree>,
         title: Option<String>,
     ) -> Result<Self, AgentError> {
-        let session = SessionId::new();
+        Self::create_as(store, SessionId::new(), config, cwd, worktree, title).await
+    }
+
+    /// [`Self::create`] with the session's id chosen by the caller (a slot named before its
+    /// first prompt).
+    pub async fn create_as(
+        store: Store,
+        session: SessionId,
+        config: AgentConfig,
+        cwd: &Path,
+        worktree: Option<&Worktree>,
+        title: Option<String>,
+    ) -> Result<Self, AgentError> {
         let mut kinds = vec![EventKind::SessionCreated(SessionCreated {
             kind: SessionKind::Agent,
             title,

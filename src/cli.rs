@@ -5,8 +5,9 @@ mod debug;
 mod exec;
 mod model_debug;
 mod render;
-mod sessions;
-mod workstation;
+mod server_cmd;
+pub(crate) mod sessions;
+pub mod workstation;
 
 use std::process::ExitCode;
 
@@ -63,6 +64,36 @@ pub enum Command {
     },
     /// Run one native agent turn without the workstation and print the answer
     Exec(exec::ExecArgs),
+    /// Attach a workstation to the store's server (started when none runs), here or over ssh
+    Attach {
+        /// Speak the protocol over stdin/stdout (what `--remote` runs on the other machine)
+        #[arg(long, conflicts_with = "remote")]
+        stdio: bool,
+        /// Attach to the server on `[user@]host` through the system `ssh`
+        #[arg(long, value_name = "HOST")]
+        remote: Option<String>,
+        /// The switchboard binary on the remote host
+        #[arg(
+            long,
+            value_name = "PATH",
+            default_value = "switchboard",
+            requires = "remote"
+        )]
+        remote_bin: String,
+        /// Extra arguments for ssh (after `--`)
+        #[arg(last = true, requires = "remote")]
+        ssh_args: Vec<String>,
+    },
+    /// Detach the windows showing this pane (type it inside a switchboard pane)
+    Detach,
+    /// Run the store's server in the foreground, or ask the running one
+    Server {
+        #[command(subcommand)]
+        command: Option<server_cmd::ServerCommand>,
+        /// Started by a client: detach, report readiness on stdout, leave when idle
+        #[arg(long, hide = true)]
+        detached: bool,
+    },
     /// List, inspect, export and fork stored sessions
     Sessions {
         #[command(subcommand)]
@@ -131,6 +162,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    use workstation::Transport::Local;
     let context = Context::from_env()?;
     match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
@@ -139,16 +171,50 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Render { size, session }) => render::run(&context, size, session),
         Some(Command::Resume { id, last }) => {
             let opening = workstation::Opening::Resume { id, last };
-            workstation::run(&context, opening, workstation::Flags::from(&cli))
+            workstation::run(&context, opening, workstation::Flags::from(&cli), Local)
         }
         Some(Command::Fork { id, turn, at }) => {
             let opening = workstation::Opening::Fork { id, turn, at };
-            workstation::run(&context, opening, workstation::Flags::from(&cli))
+            workstation::run(&context, opening, workstation::Flags::from(&cli), Local)
         }
+        Some(Command::Attach { stdio: true, .. }) => server_cmd::stdio(&context),
+        Some(Command::Attach {
+            remote,
+            remote_bin,
+            ssh_args,
+            ..
+        }) => {
+            let transport = match remote {
+                Some(host) => workstation::Transport::Remote(crate::client::stdio::Remote {
+                    host,
+                    ssh_args,
+                    remote_bin,
+                }),
+                None => Local,
+            };
+            let flags = workstation::Flags::from(&cli);
+            workstation::run(&context, workstation::Opening::Plain, flags, transport)
+        }
+        Some(Command::Detach) => server_cmd::detach(&context),
+        Some(Command::Server {
+            command: Some(command),
+            ..
+        }) => server_cmd::run(&context, command),
+        Some(Command::Server {
+            command: None,
+            detached,
+        }) => crate::server::run(
+            &context,
+            crate::server::ServeOptions {
+                detached,
+                idle_exit: detached.then_some(crate::server::IDLE_EXIT),
+            },
+        ),
         None => workstation::run(
             &context,
             workstation::Opening::Plain,
             workstation::Flags::from(&cli),
+            Local,
         ),
     }
 }

@@ -15,12 +15,17 @@
 //! | [`pty`] | PTY panes: the slot actor, its vt100 screen, replies, rendering, input encoding, recording and replay |
 //! | [`paths`], [`config`], [`logging`] | where things live, `config.toml`, the log file |
 //! | [`fixture`] | synthetic event streams for fixtures, benches and tests |
-//! | [`tui`] | the workstation: state, update, views, driver, headless render |
+//! | [`protocol`] | the typed, versioned messages between clients and the server; framing |
+//! | [`server`] | the long-lived server owning every slot, the store writer and clients |
+//! | [`client`] | finding or starting the server, the hello, `attach --stdio` / `--remote` |
+//! | [`tui`] | the workstation (a client): state, update, views, driver, headless render |
+//! | [`text`] | width, wrapping, truncation, terminal output to plain text |
 //! | [`workspace`] | git worktrees per slot, per-turn snapshot commits, diffs |
 //! | [`cli`] | command-line parsing and the headless commands |
 
 pub mod agent;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod event;
 pub mod fixture;
@@ -29,8 +34,11 @@ pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod process;
+pub mod protocol;
 pub mod pty;
+pub mod server;
 pub mod session;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod workspace;

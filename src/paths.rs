@@ -1,5 +1,5 @@
 //! Where switchboard keeps things. `SWITCHBOARD_HOME`, when set, holds everything; otherwise
-//! the XDG base directories (config, data, state) are used.
+//! the XDG base directories (config, data, state, runtime) are used.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,8 @@ pub struct Paths {
     pub log_dir: PathBuf,
     /// Default parent of slot worktrees.
     pub worktrees_dir: PathBuf,
+    /// Where the server's socket, lock and pid files live (a private directory).
+    pub run_dir: PathBuf,
 }
 
 impl Paths {
@@ -21,6 +23,7 @@ impl Paths {
             store_file: home.join("store.redb"),
             log_dir: home.join("logs"),
             worktrees_dir: home.join("worktrees"),
+            run_dir: home.join("run"),
         }
     }
 
@@ -46,11 +49,19 @@ impl Paths {
         let config = base("XDG_CONFIG_HOME", ".config")?;
         let data = base("XDG_DATA_HOME", ".local/share")?;
         let state = base("XDG_STATE_HOME", ".local/state")?;
+        let run_dir = var("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .map(|p| p.join("switchboard"))
+            .unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("switchboard-{}", nix::unistd::getuid()))
+            });
         Ok(Self {
             config_file: config.join("config.toml"),
             store_file: data.join("store.redb"),
             log_dir: state.join("logs"),
             worktrees_dir: data.join("worktrees"),
+            run_dir,
         })
     }
 }

@@ -21,6 +21,7 @@ mod render;
 mod replay;
 mod replies;
 mod screen;
+mod snapshot;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -43,6 +44,7 @@ pub use screen::{
     DEFAULT_SCROLLBACK_LINES, FollowOutput, MAX_SCROLLBACK_LINES, MouseEncoding, MouseMode,
     PaneModes, PaneScreen, ScreenCheckpoint,
 };
+pub use snapshot::ViewRows;
 
 /// Locks a mutex, taking the data even if a thread panicked while holding it: a pane's
 /// screen or status is still worth showing, and a poisoned lock must not cascade panics.

@@ -25,7 +25,7 @@ use redb::{
 };
 use tokio::sync::oneshot;
 
-pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
+pub use codec::{DecodeError, EVENT_CODEC, EncodeError, decode_event, encode_event};
 pub use error::StoreError;
 pub use indexes::TurnRecord;
 pub use meta::{ParentRef, SessionMeta};
@@ -212,12 +212,23 @@ impl Store {
 
     /// Creates a session owned by this process (unless `created` names another owner) and
     /// waits until it is durable.
-    pub fn create_session(&self, mut created: SessionCreated) -> Result<SessionId, StoreError> {
-        created.owner.get_or_insert_with(ProcessOwner::current);
+    pub fn create_session(&self, created: SessionCreated) -> Result<SessionId, StoreError> {
         let id = SessionId::new();
+        self.create_session_as(id, created)?;
+        Ok(id)
+    }
+
+    /// [`Self::create_session`] with an id chosen by the caller (a slot named before its
+    /// session is stored).
+    pub fn create_session_as(
+        &self,
+        id: SessionId,
+        mut created: SessionCreated,
+    ) -> Result<(), StoreError> {
+        created.owner.get_or_insert_with(ProcessOwner::current);
         self.append(id, vec![EventKind::SessionCreated(created)])?
             .wait()?;
-        Ok(id)
+        Ok(())
     }
 
     /// Queues events for `session` (blocking only while the queue is full). The returned
@@ -388,6 +399,20 @@ impl Store {
     /// gone is marked interrupted (one `session.interrupted` event). Sessions owned by a live
     /// process, this one included, are left alone. Returns the sessions marked.
     pub fn reconcile(&self) -> Result<Vec<SessionId>, StoreError> {
+        self.reconcile_with(|owner| {
+            format!(
+                "owner process {} ended while the session was running",
+                owner.pid
+            )
+        })
+    }
+
+    /// [`Self::reconcile`] with the reason recorded for each dead owner (the server names
+    /// its own previous run "server ended").
+    pub fn reconcile_with(
+        &self,
+        reason: impl Fn(ProcessOwner) -> String,
+    ) -> Result<Vec<SessionId>, StoreError> {
         let path = &self.inner.path;
         let fail = |e: redb::Error| StoreError::storage(path, e);
         let claimed: Vec<(SessionId, ProcessOwner)> = {
@@ -411,10 +436,7 @@ impl Store {
             if owner == me || owner.is_alive() {
                 continue;
             }
-            let reason = format!(
-                "owner process {} ended while the session was running",
-                owner.pid
-            );
+            let reason = reason(owner);
             let committed = self
                 .request(Op::Interrupt {
                     session,

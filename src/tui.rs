@@ -1,8 +1,31 @@
-//! The workstation: a full-screen terminal UI over the store.
+//! The workstation: a full-screen client of the server. It owns its terminal and nothing
+//! else — slots, programs, agents and the store live in the server.
 //!
-//! Input → keymap → `Action`/command → pure `update(&mut AppState, Msg) -> Vec<Effect>` →
-//! effects run by a thin driver (`driver.rs`, `core.rs`) → results come back as `Msg`s.
-//! `render(&AppState, &mut Frame)` is pure and runs only when something changed.
+//! ```text
+//! terminal input ─▶ Msg ─▶ update(&mut AppState, Msg) -> Vec<Effect> ─▶ driver: commands to
+//! server notifications ─▶ Msg::Server ─┘        │ dirty                    the server, clipboard,
+//!                                                ▼                          suspend, leave
+//!                                    render(&AppState, frame)  (≤ 60 fps, only when dirty)
+//! ```
+//!
+//! | module | owns |
+//! |---|---|
+//! | `app.rs` | `AppState` (ids and view data only), `Msg`, `Effect`, modes |
+//! | `update.rs` | the pure transition function and the registry commands |
+//! | `server_ui.rs` | notifications from the server folded into the state |
+//! | `commands.rs` | the command registry: keymap, palette, help and `docs/KEYS.md` |
+//! | `agent_ui.rs`, `panes_ui.rs`, `slots_ui.rs` | agent slots, pane slots, opening stored sessions |
+//! | `slots.rs` | a slot as this window sees it |
+//! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
+//! | `composer.rs`, `history.rs`, `palette.rs`, `picker.rs`, `diff_view.rs` | the composer, prompt history, palette, pickers, diff view |
+//! | `content.rs`, `selection.rs` | a slot's content as rows: selection and copying |
+//! | `transcript.rs` | an agent's transcript folded from its events |
+//! | `layout.rs` | where everything goes, shared by rendering and hit-testing |
+//! | `render.rs`, `views/` | pure rendering, one file per view |
+//! | `driver.rs` | the loop: terminal input, the server link, effects, paced drawing |
+//! | `startup.rs` | what `resume`, `fork` and `--slot` do right after attaching |
+//! | `terminal.rs`, `theme.rs` | terminal setup and restore; colours |
+//! | `headless.rs` | rendering without a terminal (`switchboard render`, snapshots) |
 
 pub mod agent_ui;
 pub mod app;
@@ -10,7 +33,6 @@ pub mod commands;
 pub mod composer;
 pub mod content;
 mod copy_mode;
-pub mod core;
 pub mod diff_view;
 pub mod driver;
 pub mod headless;
@@ -24,10 +46,12 @@ pub mod picker;
 mod picker_keys;
 pub mod render;
 pub mod selection;
+pub mod server_ui;
 pub mod slots;
+pub mod slots_ui;
 pub mod startup;
 pub mod terminal;
-pub mod text;
+pub use crate::text;
 pub mod theme;
 pub mod transcript;
 pub mod update;

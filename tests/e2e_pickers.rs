@@ -65,9 +65,10 @@ fn fork_by_turn_from_the_command_line_and_from_the_palette() {
         .expect("a fork of alpha");
     assert!(fork["parent"]["seq"].as_u64().unwrap() > 0);
 
-    // From inside: palette → Fork session… → choose bravo → choose turn 1.
+    // From inside: palette → Fork session… → choose bravo → choose turn 1. The first fork is
+    // still open: the server kept it when the first window went away.
     let tui = Tui::start(home.path(), &[], 120, 32);
-    tui.wait_for("Many agent sessions");
+    tui.wait_for("fork of alpha fixture");
     tui.ctrl('p');
     tui.type_text("fork sess");
     tui.wait_for("Fork session…");

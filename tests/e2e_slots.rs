@@ -26,7 +26,7 @@ fn wait_for_prompt(tui: &Tui, what: &str) {
 }
 
 #[test]
-fn panes_side_by_side_exit_status_and_restore_after_restart() {
+fn panes_side_by_side_exit_status_and_reattach() {
     let home = Home::new();
     let mut tui = Tui::start_with(home.path(), &["--slot", BASH], 120, 36, &env());
     tui.wait_for("⌨ keys here");
@@ -60,12 +60,12 @@ fn panes_side_by_side_exit_status_and_restore_after_restart() {
     tui.type_text("exit 3\r");
     tui.wait_for("exited 3");
     tui.ctrl('q');
-    tui.wait_for("Quit switchboard?");
-    tui.type_text("y");
+    tui.wait_for("Leave switchboard?");
+    tui.type_text("d");
     assert!(tui.wait_exit());
     tui.terminal_restored().unwrap();
 
-    // A new workstation on the same home shows what each slot last showed.
+    // A new workstation attaches to the same slots: what each shows now.
     let tui = Tui::start_with(home.path(), &[], 120, 36, &env());
     tui.wait_until("recorded screens restored", TIMEOUT, |s| {
         s.contains("exited 3") && s.contains("second pane")

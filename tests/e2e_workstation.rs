@@ -14,9 +14,13 @@ fn snapshot(name: &str, text: &str) {
     settings.bind(|| insta::assert_snapshot!(name, text));
 }
 
+/// A workstation that has attached and heard the server's welcome (the model label comes
+/// with it), so what follows never races the attach.
 fn started(home: &Home) -> Tui {
     let tui = Tui::start(home.path(), &[], 100, 30);
-    tui.wait_for("Many agent sessions");
+    tui.wait_until("attached: the welcome is in", TIMEOUT, |s| {
+        s.contains("Many agent sessions") && s.contains("demo provider")
+    });
     tui
 }
 
@@ -24,7 +28,7 @@ fn started(home: &Home) -> Tui {
 fn starts_empty_and_quits_restoring_the_terminal() {
     let home = Home::new();
     let mut tui = started(&home);
-    tui.wait_for("0 slots · 0 live · store ok");
+    tui.wait_for("0 slots · 0 live · ok");
     snapshot("e2e_empty_100x30", &tui.screen());
     tui.ctrl('q');
     assert!(tui.wait_exit(), "exit status");
@@ -87,7 +91,7 @@ fn resize_redraws_and_tiny_sizes_show_a_notice() {
     tui.wait_until("status line at the new width", TIMEOUT, |s| {
         s.lines()
             .nth(39)
-            .is_some_and(|l| l.len() > 120 && l.ends_with("Ctrl+Q quit"))
+            .is_some_and(|l| l.len() > 120 && l.ends_with("Ctrl+Q leave"))
     });
     tui.resize(30, 6);
     tui.wait_for("Terminal too small");
@@ -104,15 +108,17 @@ fn history_survives_a_restart() {
     tui.type_text("remember this prompt");
     tui.enter();
     tui.wait_for("› remember this prompt");
-    // The demo agent now waits for an approval: quitting asks first.
+    // The demo agent now waits for an approval: leaving asks whether to detach.
     tui.wait_for("Run this command?");
     tui.ctrl('q');
-    tui.wait_for("Quit switchboard?");
-    tui.type_text("y");
+    tui.wait_for("Leave switchboard?");
+    tui.type_text("d");
     assert!(tui.wait_exit());
-    // The restarted workstation reopens the slot (its session is restored from the store).
+    // The next workstation attaches to the same slot, still waiting for the approval.
     let tui = Tui::start(home.path(), &[], 100, 30);
-    tui.wait_for("remember this prompt · ");
+    tui.wait_for("Run this command?");
+    tui.esc();
+    tui.wait_for("agent 1 · waiting");
     tui.send(b"\x1b[A");
     tui.wait_until("recalled prompt in the composer", TIMEOUT, |s| {
         s.lines().any(|l| l.contains("│remember this prompt"))
@@ -261,7 +267,7 @@ fn keyboard_copy_mode_copies_a_line() {
 fn an_idle_workstation_draws_nothing() {
     let home = Home::new();
     let tui = started(&home);
-    tui.wait_for("store ok");
+    tui.wait_for("0 live · ok");
     // Let start-up work (history, sessions) settle, then watch for two seconds.
     let settled = tui.output_len();
     std::thread::sleep(std::time::Duration::from_millis(300));

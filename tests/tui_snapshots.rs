@@ -7,8 +7,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use switchboard::event::SessionKind;
 use switchboard::ids::{SessionId, Timestamp};
+use switchboard::protocol::Notification;
 use switchboard::tui::app::{AppState, Msg, RecentSession, Size};
 use switchboard::tui::headless::render_text;
+use switchboard::tui::history::History;
 use switchboard::tui::slots::{SlotKind, SlotStatus};
 use switchboard::tui::theme::Theme;
 use switchboard::tui::transcript::EntryKind;
@@ -69,7 +71,7 @@ fn busy(size: Size) -> AppState {
     let first = state.slots[0].id;
     focus(&mut state, first);
     let slot = state.slot_mut(first).unwrap();
-    slot.session = Some(SessionId(1));
+    slot.stored = true;
     slot.transcript.push(EntryKind::User, "Split the store writer into smaller files and keep the group commit behaviour exactly as it is.");
     slot.transcript
         .push(EntryKind::Notice, "history above is from the store");
@@ -96,7 +98,7 @@ fn with_recent(mut state: AppState) -> AppState {
             updated_at: Timestamp(NOW.0 - (i as i64 + 1) * 3_600_000_000),
         })
         .collect();
-    update(&mut state, Msg::SessionsLoaded(recent));
+    state.recent = recent;
     state.dirty = false;
     state
 }
@@ -163,14 +165,11 @@ fn composer_with_lines_and_a_paste_placeholder() {
 fn history_search() {
     snapshot("history_search", |size| {
         let mut state = base(size);
-        update(
-            &mut state,
-            Msg::HistoryLoaded(vec![
-                "cargo test --test crash".into(),
-                "explain the writer".into(),
-                "cargo bench".into(),
-            ]),
-        );
+        state.history = History::from_entries(vec![
+            "cargo test --test crash".into(),
+            "explain the writer".into(),
+            "cargo bench".into(),
+        ]);
         key(&mut state, KeyCode::Char('r'), KeyModifiers::CONTROL);
         type_text(&mut state, "cargo");
         state
@@ -216,10 +215,10 @@ fn tiny_and_odd_sizes_never_panic() {
 mod pickers {
     use super::*;
     use switchboard::ids::Seq;
+    use switchboard::protocol::SessionSummary;
     use switchboard::session::SessionStatus;
     use switchboard::store::{SessionMeta, TurnRecord};
     use switchboard::tui::app::Mode;
-    use switchboard::tui::picker::{PickerRow, PickerStatus, TurnChoice};
 
     fn meta(i: u64, title: &str, kind: SessionKind, status: SessionStatus) -> SessionMeta {
         SessionMeta {
@@ -248,7 +247,7 @@ mod pickers {
         }
     }
 
-    fn rows() -> Vec<PickerRow> {
+    fn rows() -> Vec<SessionSummary> {
         let titles = [
             "fix the flaky crash test",
             "port the SSE decoder",
@@ -275,17 +274,16 @@ mod pickers {
                 } else {
                     SessionKind::Agent
                 };
-                let m = meta(
+                let mut meta = meta(
                     i,
                     titles[i as usize % titles.len()],
                     kind,
                     statuses[i as usize % statuses.len()],
                 );
-                let live = i == 0;
-                let branch = i
+                meta.branch = i
                     .is_multiple_of(2)
                     .then(|| format!("switchboard/agent-{i}"));
-                PickerRow::new(&m, PickerStatus::of(&m, live), branch)
+                SessionSummary { meta, live: i == 0 }
             })
             .collect()
     }
@@ -325,7 +323,10 @@ mod pickers {
             "$ cargo test --test crash".to_owned(),
             "  exit 0".to_owned(),
         ];
-        update(&mut state, Msg::PreviewLoaded { session: id, lines });
+        update(
+            &mut state,
+            Msg::Server(Notification::PreviewLoaded { session: id, lines }),
+        );
         state
     }
 
@@ -333,7 +334,10 @@ mod pickers {
     fn resume_picker_empty() {
         snapshot("picker_empty", |size| {
             let mut state = open(size, CommandKey::Resume);
-            update(&mut state, Msg::PickerLoaded(Vec::new()));
+            update(
+                &mut state,
+                Msg::Server(Notification::PickerLoaded(Vec::new())),
+            );
             state
         });
     }
@@ -342,7 +346,7 @@ mod pickers {
     fn resume_picker_many_sessions_with_preview() {
         snapshot("picker_many", |size| {
             let mut state = open(size, CommandKey::Resume);
-            update(&mut state, Msg::PickerLoaded(rows()));
+            update(&mut state, Msg::Server(Notification::PickerLoaded(rows())));
             with_preview(state)
         });
     }
@@ -351,7 +355,7 @@ mod pickers {
     fn resume_picker_query_and_filters() {
         snapshot("picker_query", |size| {
             let mut state = open(size, CommandKey::Resume);
-            update(&mut state, Msg::PickerLoaded(rows()));
+            update(&mut state, Msg::Server(Notification::PickerLoaded(rows())));
             key(&mut state, KeyCode::Tab, KeyModifiers::NONE);
             key(&mut state, KeyCode::Char('x'), KeyModifiers::CONTROL);
             type_text(&mut state, "flaky");
@@ -363,7 +367,7 @@ mod pickers {
     fn fork_picker_turns() {
         snapshot("picker_fork_turns", |size| {
             let mut state = open(size, CommandKey::Fork);
-            update(&mut state, Msg::PickerLoaded(rows()));
+            update(&mut state, Msg::Server(Notification::PickerLoaded(rows())));
             let turn = |n: u64, prompt: &str, ended: bool, commit: Option<&str>| TurnRecord {
                 user_seq: Seq(n * 10),
                 prompt: prompt.into(),
@@ -373,7 +377,7 @@ mod pickers {
             };
             update(
                 &mut state,
-                Msg::TurnsLoaded(TurnChoice {
+                Msg::Server(Notification::TurnsLoaded {
                     session: SessionId(0x0193_0000_0000_7000_8000_0000_0000_0000),
                     title: "fix the flaky crash test".into(),
                     turns: vec![
@@ -391,9 +395,13 @@ mod pickers {
                         ),
                         turn(3, "run it 200 times", false, None),
                     ],
-                    selected: 1,
                 }),
             );
+            if let Mode::Picker(picker) = &mut state.mode
+                && let Some(choice) = &mut picker.turn_choice
+            {
+                choice.selected = 1;
+            }
             state
         });
     }

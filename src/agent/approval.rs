@@ -15,7 +15,7 @@ use crate::model::ShellArgs;
 use safe::SafeList;
 
 /// When the agent asks before running a command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ApprovalPolicy {
     /// Ask for anything not on the read-only known-safe list.
     Untrusted,
@@ -68,7 +68,7 @@ pub enum Verdict {
 }
 
 /// The owner's answer to an approval request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ApprovalDecision {
     /// Run this call.
     ApproveOnce,

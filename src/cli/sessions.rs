@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::Context;
 use crate::ids::{Seq, Timestamp};
+use crate::session::Cut;
 use crate::store::{SessionMeta, Store};
 
 #[derive(Debug, Subcommand)]
@@ -230,55 +231,6 @@ fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
             Some(io) => anyhow::Error::from(io),
             None => err.into(),
         })
-}
-
-/// Where a fork cuts its parent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cut {
-    /// After the parent's last event.
-    End,
-    At(Seq),
-    /// After turn N ends.
-    Turn(u32),
-}
-
-impl Cut {
-    pub fn from_args(at: Option<u64>, turn: Option<u32>) -> Self {
-        match (at, turn) {
-            (Some(at), _) => Self::At(Seq(at)),
-            (None, Some(turn)) => Self::Turn(turn),
-            (None, None) => Self::End,
-        }
-    }
-
-    /// The seq to cut after, checked against the session.
-    pub fn resolve(
-        self,
-        store: &Store,
-        session: crate::ids::SessionId,
-    ) -> anyhow::Result<Option<Seq>> {
-        match self {
-            Self::End => Ok(None),
-            Self::At(seq) => Ok(Some(seq)),
-            Self::Turn(n) => {
-                let turns = store.turns(session)?;
-                let Some(record) = (n as usize).checked_sub(1).and_then(|i| turns.get(i)) else {
-                    anyhow::bail!(
-                        "session {session} has no turn {n} (it has {} turn{})",
-                        turns.len(),
-                        if turns.len() == 1 { "" } else { "s" }
-                    );
-                };
-                match record.ended_seq {
-                    Some(end) => Ok(Some(end)),
-                    None => anyhow::bail!(
-                        "turn {n} of session {session} has not ended; fork with --at {} instead",
-                        record.user_seq
-                    ),
-                }
-            }
-        }
-    }
 }
 
 fn fork(

@@ -17,7 +17,7 @@ pub const MAX_PANE_ROWS: u16 = 1000;
 pub const MAX_PANE_COLS: u16 = 1000;
 
 /// A pane's size in character cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PaneSize {
     pub rows: u16,
     pub cols: u16,

@@ -34,7 +34,7 @@ pub enum FollowOutput {
 }
 
 /// Which mouse events the program asked for (xterm modes 9, 1000, 1002, 1003).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MouseMode {
     #[default]
     None,
@@ -49,7 +49,7 @@ pub enum MouseMode {
 }
 
 /// How mouse events are encoded (default, 1005, 1006).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MouseEncoding {
     /// `CSI M` with one byte per value; coordinates past 223 cannot be sent.
     #[default]
@@ -62,7 +62,7 @@ pub enum MouseEncoding {
 
 /// The terminal modes a program set that change how keys, pastes and the mouse are encoded,
 /// and how the pane is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PaneModes {
     /// DECCKM: arrows and Home/End send `ESC O x` instead of `ESC [ x`.
     pub application_cursor: bool,
@@ -336,6 +336,13 @@ impl PaneScreen {
             self.generation += 1;
         }
         ScrollOffset(after)
+    }
+
+    /// Moves the view without counting a change: for reading another view's rows and putting
+    /// the view back (the server serves each client its own scroll position).
+    pub(super) fn peek_scroll(&mut self, offset: ScrollOffset) -> ScrollOffset {
+        self.parser.screen_mut().set_scrollback(offset.0);
+        ScrollOffset(self.parser.screen().scrollback())
     }
 
     /// Scrolls the view by `lines` (positive: back into history).

@@ -1,94 +1,27 @@
-//! Native agent slots on the UI side: folding the agent's events into the transcript, badges,
-//! token use, the approval prompt and interrupts.
+//! Native agent slots on the UI side: opening one, the approval prompt, interrupts and start
+//! failures. (Events, badges and token use arrive from the server: `server_ui.rs`.)
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{AppState, Effect, Mode};
-use super::slots::{PendingApproval, SlotId, SlotKind, SlotStatus};
+use super::slots::{SlotId, SlotKind, SlotStatus};
 use super::transcript::EntryKind;
 use crate::agent::ApprovalDecision;
-use crate::event::{Event, EventKind, TurnOutcome};
-use crate::ids::SessionId;
+use crate::protocol::Command;
 
-pub fn started(
-    state: &mut AppState,
-    slot: SlotId,
-    session: SessionId,
-    label: String,
-    worktree: Option<crate::event::SessionWorktree>,
-    note: Option<String>,
-) -> Vec<Effect> {
-    state.model = Some(label);
-    if let Some(note) = note {
-        state.notify(note);
-    }
-    if let Some(target) = state.slot_mut(slot) {
-        target.session = Some(session);
-        if let Some(worktree) = &worktree {
-            target.cwd = worktree.path.clone();
-        }
-        target.worktree = worktree;
-    }
-    vec![super::panes_ui::open_slots_effect(state)]
-}
-
-pub fn event(state: &mut AppState, slot: SlotId, event: &Event) {
-    let focused = state.focused == Some(slot);
-    let Some(target) = state.slot_mut(slot) else {
-        state.dirty = false;
-        return;
-    };
-    target.transcript.apply(event, false);
-    match &event.kind {
-        EventKind::TurnStarted(_) | EventKind::ResponseStarted(_) => {
-            target.status = SlotStatus::Running
-        }
-        EventKind::ResponseCompleted(completed) => target.usage.add(&completed.usage),
-        _ => {}
-    }
-    target.unread |= !focused;
-    state.focus_dirty |= focused;
-    // The visible transcript follows new output unless the user scrolled up.
-}
-
-pub fn approval_needed(state: &mut AppState, slot: SlotId, approval: PendingApproval) {
-    let focused = state.focused == Some(slot);
-    let Some(target) = state.slot_mut(slot) else {
-        return;
-    };
-    let name = target.name.clone();
-    target.approval = Some(approval);
-    target.status = SlotStatus::Waiting;
-    if focused {
-        if matches!(state.mode, Mode::Normal) {
-            state.mode = Mode::Approval;
-        }
-    } else if let Some(target) = state.slot_mut(slot) {
-        target.unread = true;
-        state.notify(format!("{name} waits for your approval"));
-    }
-}
-
-pub fn turn_finished(
-    state: &mut AppState,
-    slot: SlotId,
-    outcome: TurnOutcome,
-    error: Option<String>,
-) {
-    let focused = state.focused == Some(slot);
-    if let Some(target) = state.slot_mut(slot) {
-        target.approval = None;
-        target.status = match outcome {
-            TurnOutcome::Completed | TurnOutcome::Other => SlotStatus::Idle,
-            TurnOutcome::Interrupted => SlotStatus::Idle,
-            TurnOutcome::Failed => {
-                SlotStatus::Error(error.unwrap_or_else(|| "the turn failed".into()))
-            }
-        };
-    }
-    if focused && matches!(state.mode, Mode::Approval | Mode::DenyReason(_)) {
-        state.mode = Mode::Normal;
-    }
+/// Opens a new agent slot (its session is stored with the first prompt) and focuses it.
+pub fn open(state: &mut AppState, worktree: bool) -> (SlotId, Vec<Effect>) {
+    let id = super::update::add_slot(state, SlotKind::Agent, None);
+    let name = state.slot(id).map(|s| s.name.clone());
+    super::update::focus(state, id);
+    (
+        id,
+        vec![Effect::Send(Command::OpenAgent {
+            slot: id,
+            name,
+            worktree,
+        })],
+    )
 }
 
 pub fn failed(state: &mut AppState, slot: SlotId, error: String, text: Option<String>) {
@@ -123,7 +56,7 @@ pub fn interrupt(state: &mut AppState) -> Vec<Effect> {
     match turn_running(state) {
         Some(slot) => {
             state.notify("interrupting…");
-            vec![Effect::Interrupt(slot)]
+            vec![Effect::Send(Command::Interrupt { slot })]
         }
         None => {
             state.dirty = false;
@@ -141,11 +74,11 @@ fn decide(state: &mut AppState, decision: ApprovalDecision) -> Vec<Effect> {
         return Vec::new();
     };
     slot.status = SlotStatus::Running;
-    vec![Effect::Decide {
+    vec![Effect::Send(Command::Decide {
         slot: slot.id,
         call_id: approval.call_id,
         decision,
-    }]
+    })]
 }
 
 /// Keys of the approval prompt.

@@ -9,9 +9,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use super::composer::Composer;
 use super::history::{History, HistorySearch};
 use super::palette::Palette;
-use super::picker::{Picker, PickerRow, TurnChoice};
+use super::picker::Picker;
 use super::selection::{ClickTracker, CopyCursor, Selection};
-use super::slots::{PaneHandle, Slot, SlotId};
+use super::slots::{Slot, SlotId};
 use super::theme::Theme;
 use crate::event::SessionKind;
 use crate::ids::{SessionId, Timestamp};
@@ -106,14 +106,6 @@ pub struct RecentSession {
     pub updated_at: Timestamp,
 }
 
-/// Whether the store accepted the last write.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum StoreHealth {
-    #[default]
-    Ok,
-    Failed(String),
-}
-
 /// A one-line message in the status line until the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -133,19 +125,28 @@ pub struct AppState {
     pub layout: LayoutMode,
     /// The chord that takes keys back from a pane (configurable, `Ctrl+G` by default).
     pub leader: super::commands::Chord,
+    /// The leader was just pressed in a pane: `d` next detaches (tmux's prefix, then `d`).
+    pub leader_armed: bool,
     /// When a pane counts as waiting or idle.
     pub activity: crate::pty::ActivityPolicy,
     /// What agents talk to, for the status line (e.g. "gpt-5", "demo provider (no key)").
     pub model: Option<String>,
     /// The workstation runs inside a git repository, so slots can get worktrees.
     pub in_repo: bool,
-    pub next_slot: u32,
     pub mode: Mode,
     pub composer: Composer,
     pub history: History,
     pub recent: Vec<RecentSession>,
-    pub store: StoreHealth,
+    /// Parts that failed and have not recovered, with what went wrong (shown in the status
+    /// line until the server says the part works again).
+    pub failures: Vec<(crate::protocol::Scope, String)>,
     pub notice: Option<Notice>,
+    /// A slot to focus as soon as the server opens it (a resumed or forked session).
+    pub pending_focus: Option<SlotId>,
+    /// A copy waiting for pane rows the server sends.
+    pub pending_copy: Option<Selection>,
+    /// Why the workstation is leaving (shown after the terminal is restored).
+    pub farewell: Option<String>,
     pub selection: Option<Selection>,
     pub clicks: ClickTracker,
     /// "Now" for ages shown on screen; set by the driver, fixed in tests.
@@ -172,16 +173,19 @@ impl AppState {
             focus: Focus::Workstation,
             layout: LayoutMode::Zoom,
             leader: super::commands::DEFAULT_LEADER,
+            leader_armed: false,
             activity: crate::pty::ActivityPolicy::default(),
             model: None,
             in_repo: false,
-            next_slot: 1,
             mode: Mode::Normal,
             composer: Composer::default(),
             history: History::default(),
             recent: Vec::new(),
-            store: StoreHealth::Ok,
+            failures: Vec::new(),
             notice: None,
+            pending_focus: None,
+            pending_copy: None,
+            farewell: None,
             selection: None,
             clicks: ClickTracker::default(),
             now: Timestamp::now(),
@@ -209,7 +213,20 @@ impl AppState {
         self.slot_mut(id)
     }
 
-    /// Slots whose work quitting would stop.
+    /// Records a failure of `scope` (replacing an older one of the same part).
+    pub fn fail(&mut self, scope: crate::protocol::Scope, text: impl Into<String>) {
+        let text = text.into();
+        self.failures.retain(|(s, _)| *s != scope);
+        self.failures.push((scope, text.clone()));
+        self.notify_error(text);
+    }
+
+    /// The part works again.
+    pub fn recover(&mut self, scope: crate::protocol::Scope) {
+        self.failures.retain(|(s, _)| *s != scope);
+    }
+
+    /// Slots whose work keeps running after a detach.
     pub fn live_slots(&self) -> usize {
         self.slots.iter().filter(|s| s.is_live()).count()
     }
@@ -238,194 +255,23 @@ pub enum Msg {
     Resize(Size),
     FocusGained,
     FocusLost,
-    /// Prompts from the store, oldest first.
-    HistoryLoaded(Vec<String>),
-    /// Recent sessions from the store, newest first.
-    SessionsLoaded(Vec<RecentSession>),
-    /// A session's stored messages, for a slot that opened it.
-    TranscriptLoaded {
-        slot: SlotId,
-        session: SessionId,
-        title: String,
-        /// First seq loaded; earlier history is loaded when scrolled to.
-        from: crate::ids::Seq,
-        /// `(event, inherited)` in order.
-        events: Vec<(crate::event::Event, bool)>,
-    },
-    /// A store write failed; `text` is the message that was not stored.
-    StoreFailed {
-        slot: Option<SlotId>,
-        text: Option<String>,
-        error: String,
-    },
-    /// Every session, for the open picker.
-    PickerLoaded(Vec<PickerRow>),
-    /// Preview lines of one session.
-    PreviewLoaded {
-        session: SessionId,
-        lines: Vec<String>,
-    },
-    /// The turns of a session chosen in the fork picker.
-    TurnsLoaded(TurnChoice),
-    /// A fork was made; open it.
-    Forked {
-        child: SessionId,
-        title: String,
-        /// The fork's own worktree, at the code of the cut.
-        worktree: Option<String>,
-    },
-    /// A PTY slot's program started (or failed to) and recording began.
-    PaneSpawned {
-        slot: SlotId,
-        session: SessionId,
-        pane: PaneHandle,
-        /// Where the program runs (its worktree, when it got one).
-        cwd: String,
-        worktree: Option<crate::event::SessionWorktree>,
-        /// Why a requested worktree was not made.
-        note: Option<String>,
-    },
-    /// A PTY slot's screen rebuilt from the store (restored slot, exited program).
-    PaneRestored {
-        slot: SlotId,
-        restored: super::slots::RestoredPane,
-    },
-    /// An agent is ready in `slot` (created or resumed) and records into `session`.
-    AgentStarted {
-        slot: SlotId,
-        session: SessionId,
-        label: String,
-        worktree: Option<crate::event::SessionWorktree>,
-        /// Why a requested worktree was not made.
-        note: Option<String>,
-    },
-    /// An agent's event, exactly as stored.
-    AgentEvent {
-        slot: SlotId,
-        event: crate::event::Event,
-    },
-    ApprovalNeeded {
-        slot: SlotId,
-        approval: super::slots::PendingApproval,
-    },
-    TurnFinished {
-        slot: SlotId,
-        outcome: crate::event::TurnOutcome,
-        error: Option<String>,
-    },
-    /// An agent could not be started; `text` is the prompt that was not sent.
-    AgentFailed {
-        slot: SlotId,
-        error: String,
-        text: Option<String>,
-    },
-    /// A diff for the open diff view.
-    DiffLoaded {
-        source: usize,
-        sources: Vec<String>,
-        files: Result<Vec<crate::workspace::FileDiff>, String>,
-    },
-    /// What removing a slot's worktree would lose.
-    WorktreeChecked {
-        slot: SlotId,
-        check: Result<crate::workspace::RemoveCheck, String>,
-    },
-    /// A line for the status line (errors in red).
-    Notice {
-        text: String,
-        error: bool,
-    },
-    /// Some pane's screen or status changed (coalesced).
-    PanesChanged,
-    /// Periodic while PTY slots exist: idle / waiting detection.
-    Tick(Instant),
-    /// SIGTERM, SIGHUP or SIGINT: leave now, restoring the terminal.
+    /// The server said something.
+    Server(crate::protocol::Notification),
+    /// The connection to the server ended.
+    ServerGone,
+    /// SIGTERM, SIGHUP or SIGINT: leave now (the server keeps everything running).
     Terminate,
 }
 
 /// Everything the workstation asks the outside world to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Send a prompt to the slot's agent (creating it, or resuming `session`).
-    StartTurn {
-        slot: SlotId,
-        session: Option<SessionId>,
-        text: String,
-        /// A new session works in its own git worktree.
-        worktree: bool,
-    },
-    /// Answer the slot's pending approval.
-    Decide {
-        slot: SlotId,
-        call_id: String,
-        decision: crate::agent::ApprovalDecision,
-    },
-    /// Esc: stop the slot's running turn.
-    Interrupt(SlotId),
-    /// Read a stored session's messages into `slot`.
-    LoadTranscript {
-        slot: SlotId,
-        session: SessionId,
-        /// Events wanted from the end of the session (resume reads the tail, not the log).
-        tail: u64,
-    },
-    /// Reload recent sessions (for the palette).
-    LoadSessions,
-    /// Read every session for the picker.
-    LoadPicker,
-    /// Read a session's preview.
-    LoadPreview(SessionId),
-    /// Read a session's turns for the fork picker.
-    LoadTurns(SessionId),
-    /// Fork `session` after `at` (its end when `None`) and open the fork.
-    Fork {
-        session: SessionId,
-        at: Option<crate::ids::Seq>,
-    },
-    /// Start a PTY slot: `command` through the user's shell (`None`: the shell itself).
-    SpawnPane {
-        slot: SlotId,
-        /// Record into this session (a restart); `None` creates one.
-        session: Option<SessionId>,
-        command: Option<String>,
-        cwd: String,
-        size: crate::pty::PaneSize,
-        /// Shown above the new run (a restarted slot's recorded screen).
-        preamble: Vec<u8>,
-        /// Give a new slot its own git worktree.
-        worktree: bool,
-    },
-    /// Bytes to a PTY slot's program.
-    WritePane { slot: SlotId, bytes: Vec<u8> },
-    /// Rebuild a PTY session's last screen for `slot` from the store.
-    RestorePane { slot: SlotId, session: SessionId },
-    /// Stop a PTY slot's program.
-    KillPane(SlotId),
-    /// The user closed a slot: record `session.closed`.
-    CloseSession(SessionId),
-    /// Read a diff of a slot's worktree: `source` 0 is the whole branch, n is turn n.
-    LoadDiff {
-        slot: SlotId,
-        session: SessionId,
-        worktree: crate::event::SessionWorktree,
-        source: usize,
-    },
-    /// Find out what removing a worktree would lose.
-    CheckWorktree {
-        slot: SlotId,
-        worktree: crate::event::SessionWorktree,
-    },
-    /// Remove a closed slot's worktree and branch (`force`: even if work would be lost).
-    RemoveWorktree {
-        worktree: crate::event::SessionWorktree,
-        force: bool,
-    },
-    /// Remember which sessions are open in slots, for the next start.
-    SaveOpenSlots(Vec<SessionId>),
+    /// A command for the server.
+    Send(crate::protocol::Command),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Stop the process (Ctrl+Z) and redraw fully on resume.
     Suspend,
-    /// Leave the workstation.
+    /// Leave the workstation: a detach, everything keeps running in the server.
     Quit,
 }

@@ -10,6 +10,8 @@ pub enum CommandId {
     OpenPalette,
     ToggleHelp,
     Quit,
+    Detach,
+    StopServer,
     Suspend,
     NewAgentSlot,
     NewShellSlot,
@@ -280,8 +282,28 @@ pub const COMMANDS: &[Command] = &[
         Quit,
         "app.quit",
         "Quit",
-        "Leave switchboard (asks first while slots are live)",
+        "Leave the window; asks whether to detach or stop",
         [Chord::ctrl('q')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        Detach,
+        "app.detach",
+        "Detach",
+        "Leave; every slot keeps running in the server",
+        [],
+        Global,
+        Always,
+        true
+    ),
+    command!(
+        StopServer,
+        "server.stop",
+        "Stop the server",
+        "End every slot (sessions closed) and the server",
+        [],
         Global,
         Always,
         true
@@ -700,6 +722,10 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
                 "Ctrl+G (configurable: [keys] leader)",
                 "keys back to the workstation; again to return",
             ),
+            (
+                "Ctrl+G, then d",
+                "detach: leave the window, everything keeps running",
+            ),
             ("Shift+PgUp / Shift+PgDn", "scroll the pane's history"),
             (
                 "Shift+drag",
@@ -752,6 +778,20 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
             ),
             ("R", "remove even though work would be lost"),
             ("Esc", "do not close"),
+        ],
+    ),
+    (
+        "Leaving (Ctrl+Q while something runs)",
+        &[
+            (
+                "d or Enter",
+                "detach: everything keeps running in the server",
+            ),
+            (
+                "s",
+                "stop the server and every slot (sessions recorded as closed)",
+            ),
+            ("Esc or n", "stay"),
         ],
     ),
     (
@@ -855,6 +895,8 @@ mod tests {
             OpenPalette,
             ToggleHelp,
             Quit,
+            Detach,
+            StopServer,
             Suspend,
             NewAgentSlot,
             NewShellSlot,
@@ -897,11 +939,11 @@ mod tests {
         ];
         for id in &ids {
             match id {
-                OpenPalette | ToggleHelp | Quit | Suspend | NewAgentSlot | NewShellSlot
-                | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit | LayoutGrid
-                | ToggleReasoning | ShowDiff | ResumeSession | ForkSession | NextSlot
-                | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop | ScrollBottom
-                | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
+                OpenPalette | ToggleHelp | Quit | Detach | StopServer | Suspend | NewAgentSlot
+                | NewShellSlot | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit
+                | LayoutGrid | ToggleReasoning | ShowDiff | ResumeSession | ForkSession
+                | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop
+                | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
                 | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
                 | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
                 | KillToEnd | KillToStart | KillWord | Yank => {}

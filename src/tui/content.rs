@@ -1,69 +1,51 @@
 //! A slot's content as rows of text, whatever the slot holds — an agent's transcript or a
 //! pane's screen and history — so selection, copy mode and scrolling work the same over both.
 //! Rows are counted from the first row of the content: for a transcript its first wrapped row,
-//! for a pane the oldest line of its scrollback.
+//! for a pane the oldest line of its history. A pane's rows live in the server; this window
+//! holds the ones on screen, and copying past them asks the server for the rest.
 
 use ratatui::layout::Rect;
 
+use super::app::{AppState, Effect};
 use super::selection::{SelectableRow, Selection, extract};
-use super::slots::{PaneHandle, Slot};
+use super::slots::{Slot, SlotId};
 use super::theme::Theme;
-use crate::pty::{PaneScreen, ScrollOffset};
+use crate::protocol::{Command, ScreenCopy, TextRow};
 
-/// Rows of a pane from `start` (oldest scrollback line = 0), read by scrolling the view over
-/// them and back.
-fn pane_rows(pane: &PaneHandle, start: usize, count: usize) -> Vec<SelectableRow> {
-    pane.with_screen_mut(|screen| {
-        let saved = screen.scroll_offset();
-        let history = screen.scrollback_len();
-        let size = screen.size();
-        let mut out = Vec::with_capacity(count);
-        let mut line = start;
-        while out.len() < count && line < history + size.rows as usize {
-            // Put `line` at the top of the view (or as high as the history allows).
-            let offset = history.saturating_sub(line);
-            screen.set_scroll_offset(ScrollOffset(offset));
-            let top = history - screen.scroll_offset().0;
-            let skip = line - top;
-            for row in skip..size.rows as usize {
-                if out.len() == count {
-                    break;
-                }
-                out.push(screen_row(screen, row as u16));
-                line += 1;
-            }
-        }
-        screen.set_scroll_offset(saved);
-        out
-    })
-}
-
-fn screen_row(screen: &PaneScreen, row: u16) -> SelectableRow {
-    SelectableRow {
-        text: screen.row_text(row, 0..screen.size().cols),
-        gutter: 0,
-        continues: screen.is_wrapped(row),
-    }
+/// Rows of a pane from `start`: the ones on screen from the copy, the others blank (not here).
+fn pane_rows(copy: &ScreenCopy, start: usize, count: usize) -> Vec<SelectableRow> {
+    let first = copy.first_visible();
+    (start..start + count)
+        .take_while(|row| *row < copy.total_rows())
+        .map(
+            |row| match row.checked_sub(first).and_then(|i| copy.rows.get(i)) {
+                Some(data) => SelectableRow {
+                    text: data.text_between(0, data.width()),
+                    gutter: 0,
+                    continues: data.wrapped,
+                },
+                None => SelectableRow {
+                    text: String::new(),
+                    gutter: 0,
+                    continues: false,
+                },
+            },
+        )
+        .collect()
 }
 
 /// Content row of the top of the view.
 pub fn first_visible(slot: &Slot, content: Rect, theme: &Theme) -> usize {
     match &slot.pane {
-        Some(pane) => pane.with_screen(first_visible_row),
+        Some(copy) => copy.first_visible(),
         None => super::layout::transcript_window(slot, content, theme).0,
     }
-}
-
-/// Content row of the top of a pane's view (its history first, then the screen).
-pub fn first_visible_row(screen: &PaneScreen) -> usize {
-    let history = screen.scrollback_len();
-    history - screen.scroll_offset().0.min(history)
 }
 
 /// Every row the content has.
 pub fn total_rows(slot: &Slot, content: Rect, theme: &Theme) -> usize {
     match &slot.pane {
-        Some(pane) => pane.with_screen(|s| s.scrollback_len() + s.size().rows as usize),
+        Some(copy) => copy.total_rows(),
         None => slot.transcript.height(content.width, theme),
     }
 }
@@ -77,7 +59,7 @@ pub fn rows(
     count: usize,
 ) -> Vec<SelectableRow> {
     match &slot.pane {
-        Some(pane) => pane_rows(pane, start, count),
+        Some(copy) => pane_rows(copy, start, count),
         None => slot
             .transcript
             .window(content.width, theme, start, count)
@@ -96,33 +78,89 @@ pub fn visible_rows(slot: &Slot, content: Rect, theme: &Theme) -> (usize, Vec<Se
     )
 }
 
-/// The text a selection covers (soft-wrapped rows joined, gutters skipped).
-pub fn selected_text(slot: &Slot, content: Rect, theme: &Theme, selection: &Selection) -> String {
+/// Copies what a selection covers (soft-wrapped rows joined, gutters skipped): at once when
+/// this window holds every row, else after the server sends the pane's rows.
+pub fn copy(state: &mut AppState, content: Rect, selection: Selection) -> Vec<Effect> {
+    let theme = state.theme;
+    let Some(slot) = state.slot(selection.slot) else {
+        return Vec::new();
+    };
     let (start, end) = selection.ordered();
-    let rows = rows(slot, content, theme, start.row, end.row - start.row + 1);
-    extract(&rows, start.row, selection)
+    if let Some(copy) = &slot.pane {
+        let first = copy.first_visible();
+        let shown = first..first + copy.rows.len();
+        if !(shown.contains(&start.row) && shown.contains(&end.row)) {
+            state.pending_copy = Some(selection);
+            state.notify("copying…");
+            return vec![Effect::Send(Command::LoadPaneText {
+                slot: selection.slot,
+                start: start.row,
+                count: end.row - start.row + 1,
+            })];
+        }
+    }
+    let rows = rows(slot, content, &theme, start.row, end.row - start.row + 1);
+    finish_copy(state, extract(&rows, start.row, &selection))
+}
+
+/// The server sent a pane's rows for a waiting copy.
+pub fn copy_fetched(
+    state: &mut AppState,
+    slot: SlotId,
+    start: usize,
+    rows: &[TextRow],
+) -> Vec<Effect> {
+    let Some(selection) = state.pending_copy.filter(|s| s.slot == slot) else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    state.pending_copy = None;
+    let rows: Vec<SelectableRow> = rows
+        .iter()
+        .map(|row| SelectableRow {
+            text: row.text.clone(),
+            gutter: 0,
+            continues: row.wrapped,
+        })
+        .collect();
+    finish_copy(state, extract(&rows, start, &selection))
+}
+
+fn finish_copy(state: &mut AppState, text: String) -> Vec<Effect> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    state.notify(format!("copied {} characters", text.chars().count()));
+    vec![Effect::Copy(text)]
 }
 
 /// Scrolls by `rows` (positive: up into history), clamped.
-pub fn scroll_by(slot: &mut Slot, content: Rect, theme: &Theme, rows: isize) {
-    match &slot.pane {
-        Some(pane) => {
-            pane.with_screen_mut(|s| s.scroll_by(rows));
-        }
-        None => {
-            let max = super::layout::max_scroll(slot, content, theme) as isize;
-            slot.scroll = (slot.scroll as isize + rows).clamp(0, max) as usize;
-        }
+pub fn scroll_by(state: &mut AppState, id: SlotId, content: Rect, rows: isize) -> Vec<Effect> {
+    let theme = state.theme;
+    let Some(slot) = state.slot_mut(id) else {
+        return Vec::new();
+    };
+    if slot.pane.is_some() {
+        return super::panes_ui::scroll(state, id, rows);
     }
+    let max = super::layout::max_scroll(slot, content, &theme) as isize;
+    slot.scroll = (slot.scroll as isize + rows).clamp(0, max) as usize;
+    Vec::new()
 }
 
 /// Scrolls so that content row `row` is visible.
-pub fn reveal(slot: &mut Slot, content: Rect, theme: &Theme, row: usize) {
-    let first = first_visible(slot, content, theme);
+pub fn reveal(state: &mut AppState, id: SlotId, content: Rect, row: usize) -> Vec<Effect> {
+    let theme = state.theme;
+    let Some(slot) = state.slot(id) else {
+        return Vec::new();
+    };
+    let first = first_visible(slot, content, &theme);
     let view = content.height as usize;
     if row < first {
-        scroll_by(slot, content, theme, (first - row) as isize);
+        scroll_by(state, id, content, (first - row) as isize)
     } else if row >= first + view {
-        scroll_by(slot, content, theme, -((row + 1 - first - view) as isize));
+        scroll_by(state, id, content, -((row + 1 - first - view) as isize))
+    } else {
+        Vec::new()
     }
 }

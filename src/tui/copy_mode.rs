@@ -59,18 +59,14 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.mode = Mode::CopyMode(copy);
                 return Vec::new();
             };
-            let text = content::selected_text(slot, content, &theme, &selection);
-            state.notify(format!("copied {} characters", text.chars().count()));
-            return vec![Effect::Copy(text)];
+            return content::copy(state, content, selection);
         }
         _ => state.dirty = false,
     }
     // Keep the cursor visible.
     let row = copy.cursor.row;
-    if let Some(slot) = state.slot_mut(copy.slot) {
-        content::reveal(slot, area, &theme, row);
-    }
+    let effects = content::reveal(state, copy.slot, area, row);
     state.selection = copy.selection();
     state.mode = Mode::CopyMode(copy);
-    Vec::new()
+    effects
 }

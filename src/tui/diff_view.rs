@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::app::{AppState, Effect, Mode};
 use super::slots::SlotId;
 use crate::event::SessionWorktree;
+use crate::protocol::Command;
 use crate::workspace::{FileDiff, RemoveCheck};
 
 /// Rows PgUp/PgDn scroll the hunks.
@@ -41,7 +42,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     let (id, title) = (slot.id, slot.name.clone());
-    let (Some(session), Some(worktree)) = (slot.session, slot.worktree.clone()) else {
+    let (true, Some(_)) = (slot.stored, slot.worktree.as_ref()) else {
         state.notify("this slot has no worktree of its own, so there is no diff to show");
         return Vec::new();
     };
@@ -57,12 +58,10 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         error: None,
     };
     state.mode = Mode::Diff(Box::new(view));
-    vec![Effect::LoadDiff {
+    vec![Effect::Send(Command::LoadDiff {
         slot: id,
-        session,
-        worktree,
         source: 0,
-    }]
+    })]
 }
 
 pub fn loaded(
@@ -93,8 +92,6 @@ pub fn loaded(
 }
 
 pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let worktree = state.focused_slot().and_then(|s| s.worktree.clone());
-    let session = state.focused_slot().and_then(|s| s.session);
     let Mode::Diff(view) = &mut state.mode else {
         return Vec::new();
     };
@@ -119,14 +116,10 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 (view.source + 1) % count
             };
             view.loading = true;
-            if let (Some(session), Some(worktree)) = (session, worktree) {
-                return vec![Effect::LoadDiff {
-                    slot: view.slot,
-                    session,
-                    worktree,
-                    source: next,
-                }];
-            }
+            return vec![Effect::Send(Command::LoadDiff {
+                slot: view.slot,
+                source: next,
+            })];
         }
         _ => state.dirty = false,
     }
@@ -163,10 +156,10 @@ pub fn close_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             }
             state.mode = Mode::Normal;
             let mut effects = super::update::close_slot(state, dialog.slot);
-            effects.push(Effect::RemoveWorktree {
+            effects.push(Effect::Send(Command::RemoveWorktree {
                 worktree: dialog.worktree,
                 force,
-            });
+            }));
             effects
         }
         _ => {

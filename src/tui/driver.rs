@@ -1,7 +1,8 @@
-//! The thin driver around the pure core: reads terminal input on its own thread, runs effects
-//! (store reads and writes, clipboard, suspend), feeds results back as messages, and draws —
-//! only when something changed, at most once per frame interval, after draining every queued
-//! message, inside synchronized output.
+//! The thin driver around the pure core: reads terminal input on its own thread and the
+//! server's notifications from the link, runs effects (commands to the server, clipboard,
+//! suspend, leave), tells the server what this window shows, and draws — only when something
+//! changed, at most once per frame interval, after draining every queued message, inside
+//! synchronized output.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -11,11 +12,13 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::sync::mpsc;
 
 use super::app::{AppState, Effect, Msg, Size};
-use super::core::Core;
 use super::render::render;
+use super::slots::SlotKind;
 use super::terminal::{self, Tty};
 use super::theme::Theme;
 use super::update::update;
+use crate::client::Link;
+use crate::protocol::{Command, ViewLayout, Viewport};
 
 /// At most one frame per this interval (~60 fps) for background changes (output, streams,
 /// store acks): a flood of them cannot turn into a flood of draws. Input from the person at
@@ -133,35 +136,57 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
     Ok(())
 }
 
-/// Runs the workstation until the user quits or a signal arrives.
 /// What the workstation is set up with.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub leader: super::commands::Chord,
-    pub activity: crate::pty::ActivityPolicy,
     pub startup: Vec<super::startup::Startup>,
+    /// The directory the client runs in.
+    pub cwd: String,
 }
 
-/// How often pane activity (idle, waiting) is re-checked while PTY slots exist: fine enough for
-/// a badge, coarse enough to cost nothing.
-const ACTIVITY_TICK: Duration = Duration::from_millis(500);
-
-/// Forwards activity ticks into the message queue. ("Some pane changed" is awaited by the
-/// loop itself: one thread wake-up fewer between a program's echo and its frame.)
-fn spawn_activity_ticks(tx: mpsc::Sender<Msg>) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(ACTIVITY_TICK);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            interval.tick().await;
-            if tx.send(Msg::Tick(Instant::now())).await.is_err() {
-                break;
-            }
-        }
-    });
+/// How the workstation ended.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub stats: DriverStats,
+    /// What to tell the user once the terminal is restored (detached, the server stopped…).
+    pub farewell: Option<String>,
 }
 
-pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
+/// What this window shows, as the server needs to know it.
+fn viewport_of(state: &AppState) -> Viewport {
+    let panes = super::layout::areas(state)
+        .map(|areas| {
+            areas
+                .cells
+                .iter()
+                .filter(|(id, _)| state.slot(*id).is_some_and(|s| s.kind == SlotKind::Pty))
+                .map(|(id, rect)| {
+                    let content = super::layout::inner(*rect);
+                    (
+                        *id,
+                        crate::pty::PaneSize::new(content.height, content.width),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Viewport {
+        panes,
+        focused: state.focused,
+        typing: state.focus == super::app::Focus::Pane,
+    }
+}
+
+/// Runs the workstation on an open link until the user leaves, the server goes away or a
+/// signal arrives.
+pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
+    let Link {
+        commands,
+        mut notifications,
+        writer,
+        ..
+    } = link;
     let (mut terminal, _guard) = terminal::enter()?;
     let area = terminal.size()?;
     let mut state = AppState::new(
@@ -171,27 +196,32 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
         },
         Theme::from_env(),
     );
-    state.cwd = core.cwd().to_owned();
+    state.cwd = options.cwd.clone();
     state.leader = options.leader;
-    state.model = core.model_label();
-    state.in_repo = core.in_repo();
-    state.activity = options.activity;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());
-    spawn_activity_ticks(tx.clone());
-    let wakeups = core.wakeups();
-    // False once every waker is gone (cannot happen while `core` lives; then stop asking).
-    let mut panes_open = true;
-    for msg in core.preload() {
-        for effect in update(&mut state, msg) {
-            core.run(effect, &tx);
-        }
+    {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(notification) = notifications.recv().await {
+                if tx.send(Msg::Server(notification)).await.is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send(Msg::ServerGone).await;
+        });
     }
+    let mut outbox: Vec<Command> = Vec::new();
     for action in options.startup {
         for effect in super::startup::apply(&mut state, action) {
-            core.run(effect, &tx);
+            if let Effect::Send(command) = effect {
+                outbox.push(command);
+            }
         }
+    }
+    for command in outbox.drain(..) {
+        send(&commands, command).await;
     }
     let mut stats = DriverStats::default();
     draw(&mut terminal, &state, &mut stats)?;
@@ -200,18 +230,13 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
         last_draw: Instant::now(),
         last_input: None,
     };
-    let mut applied: std::collections::HashMap<super::slots::SlotId, crate::pty::PaneSize> =
-        std::collections::HashMap::new();
-    let mut paced: (Option<super::slots::SlotId>, usize) = (None, 0);
+    let mut sent_viewport: Option<Viewport> = None;
+    let mut sent_layout: Option<ViewLayout> = None;
     loop {
         let next_frame = pacer.next_frame(state.focus_dirty);
         let frame_due = tokio::time::sleep_until(next_frame.into());
         let received = tokio::select! {
             msg = rx.recv() => msg,
-            open = wakeups.wait(), if panes_open => {
-                panes_open = open;
-                Some(Msg::PanesChanged)
-            }
             () = frame_due, if state.dirty => {
                 draw(&mut terminal, &state, &mut stats)?;
                 state.dirty = false;
@@ -227,6 +252,7 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
         }
         let mut any_dirty = state.dirty;
         let mut input = false;
+        state.now = crate::ids::Timestamp::now();
         for msg in pending {
             stats.messages += 1;
             input |= matches!(
@@ -240,6 +266,7 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
             any_dirty |= state.dirty;
             for effect in effects {
                 match effect {
+                    Effect::Send(command) => outbox.push(command),
                     Effect::Quit => state.quit = true,
                     Effect::Suspend if terminal::can_suspend() => {
                         terminal::suspend(&mut terminal)?;
@@ -256,31 +283,26 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
                             tracing::warn!(error = %err, "clipboard write failed");
                         }
                     }
-                    other => core.run(other, &tx),
                 }
             }
         }
         state.dirty = any_dirty;
+        // Keystrokes first, then what this window shows: one resize per pane per batch.
+        for command in outbox.drain(..) {
+            send(&commands, command).await;
+        }
+        let viewport = viewport_of(&state);
+        if sent_viewport.as_ref() != Some(&viewport) {
+            send(&commands, Command::Viewport(viewport.clone())).await;
+            sent_viewport = Some(viewport);
+        }
+        let layout = super::server_ui::layout_of(&state);
+        if sent_layout.as_ref() != Some(&layout) {
+            send(&commands, Command::SaveLayout(layout.clone())).await;
+            sent_layout = Some(layout);
+        }
         if state.quit {
             break;
-        }
-        // One resize per pane whose cell changed, after the whole batch (a program gets one
-        // SIGWINCH however many layout changes the batch held).
-        let sizes = super::layout::pane_sizes(&state);
-        let changed: Vec<_> = sizes
-            .iter()
-            .filter(|(slot, size)| applied.get(slot) != Some(size))
-            .copied()
-            .collect();
-        if !changed.is_empty() {
-            core.resize_panes(&changed);
-            applied.extend(changed);
-        }
-        // A new pane or a focus change: the focused pane parses at full speed.
-        let panes = state.slots.iter().filter(|s| s.pane.is_some()).count();
-        if (state.focused, panes) != paced {
-            paced = (state.focused, panes);
-            core.focus_panes(state.focused);
         }
         let now = Instant::now();
         if input {
@@ -293,10 +315,21 @@ pub async fn run(core: Core, options: Options) -> anyhow::Result<DriverStats> {
             pacer.last_draw = Instant::now();
         }
     }
+    // Let the writer send what is queued (the layout) before the process ends.
+    drop(commands);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
     tracing::info!(
         draws = stats.draws,
         messages = stats.messages,
         "workstation closed"
     );
-    Ok(stats)
+    Ok(Outcome {
+        stats,
+        farewell: state.farewell.take(),
+    })
+}
+
+/// Queues a command for the server; a gone server is noticed by the notification stream.
+async fn send(commands: &mpsc::Sender<Command>, command: Command) {
+    let _ = commands.send(command).await;
 }

@@ -6,12 +6,13 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::app::{AppState, Msg, Size};
-use super::core::{recent_sessions, transcript_tail};
 use super::render::render;
-use super::slots::SlotKind;
+use super::slots::{Slot, SlotKind};
 use super::theme::Theme;
-use super::update::{add_slot, focus, update};
+use super::update::{focus, update};
 use crate::ids::SessionId;
+use crate::protocol::Notification;
+use crate::server::reads::{recent_sessions, transcript_tail};
 use crate::store::Store;
 
 /// The frame as text, one line per row, trailing spaces trimmed.
@@ -46,31 +47,41 @@ pub fn buffer_text(buffer: &ratatui::buffer::Buffer) -> String {
     out
 }
 
-/// The workstation as it opens on `store`, optionally with `session` opened in a slot.
+/// The workstation as it opens on `store`, optionally with `session` opened in a slot: an
+/// agent's transcript, or a pane's last recorded screen.
 pub fn state_from_store(
     store: &Store,
     size: Size,
     session: Option<SessionId>,
 ) -> Result<AppState, crate::store::StoreError> {
     let mut state = AppState::new(size, Theme { no_color: true });
-    update(&mut state, Msg::SessionsLoaded(recent_sessions(store)?));
-    update(&mut state, Msg::HistoryLoaded(store.recent_prompts(500)?));
+    update(
+        &mut state,
+        Msg::Server(Notification::SessionsLoaded(recent_sessions(store)?)),
+    );
+    state.history = super::history::History::from_entries(store.recent_prompts(500)?);
     if let Some(session) = session {
-        let meta = store.meta(session)?;
-        let name = crate::tui::text::truncate(&meta.title, 24);
-        let slot = add_slot(&mut state, SlotKind::Agent, Some(name));
-        focus(&mut state, slot);
-        let loaded = transcript_tail(store, session, super::slots::TRANSCRIPT_TAIL)?;
-        update(
-            &mut state,
-            Msg::TranscriptLoaded {
-                slot,
-                session,
-                title: loaded.title,
-                from: loaded.from,
-                events: loaded.events,
-            },
-        );
+        let entry = crate::server::reads::restore(store, session)?;
+        let info = entry.info.clone();
+        let mut slot = Slot::from_info(&info);
+        if let crate::server::reads::RestoredView::Pane(copy) = crate::server::reads::view_of(entry)
+        {
+            slot.pane = Some(copy);
+        }
+        state.slots.push(slot);
+        focus(&mut state, session);
+        if info.kind == SlotKind::Agent {
+            let loaded = transcript_tail(store, session, super::slots::TRANSCRIPT_TAIL)?;
+            update(
+                &mut state,
+                Msg::Server(Notification::TranscriptLoaded {
+                    slot: session,
+                    title: loaded.title,
+                    from: loaded.from,
+                    events: loaded.events,
+                }),
+            );
+        }
     }
     Ok(state)
 }

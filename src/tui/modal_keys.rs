@@ -59,12 +59,13 @@ pub(super) fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Keys of the leave dialog: detach (the default), stop the server, or stay.
 pub(super) fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
-            state.quit = true;
-            vec![Effect::Quit]
+        KeyCode::Char('d') | KeyCode::Char('D') | KeyCode::Char('y') | KeyCode::Enter => {
+            super::update::detach(state)
         }
+        KeyCode::Char('s') | KeyCode::Char('S') => super::update::stop_server(state),
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             state.mode = Mode::Normal;
             Vec::new()
@@ -179,17 +180,13 @@ fn open_slot(state: &mut AppState, dialog: NewSlotDialog) -> Vec<Effect> {
             super::panes_ui::open(state, (!command.is_empty()).then_some(command), worktree)
         }
         SlotKind::Agent => {
-            let id = super::update::add_slot(state, SlotKind::Agent, None);
-            if let Some(slot) = state.slot_mut(id) {
-                slot.wants_worktree = worktree;
-            }
-            super::update::focus(state, id);
+            let (_, effects) = super::agent_ui::open(state, worktree);
             state.notify(if worktree {
                 "new agent slot with its own worktree: type a prompt and press Enter"
             } else {
                 "new agent slot: type a prompt and press Enter"
             });
-            Vec::new()
+            effects
         }
     }
 }

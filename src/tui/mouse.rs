@@ -50,18 +50,13 @@ pub fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant) -> Vec<Eff
             state.selection = None;
             Vec::new()
         }
-        MouseEventKind::Drag(MouseButton::Left) => {
-            drag(state, content, pos);
-            Vec::new()
-        }
+        MouseEventKind::Drag(MouseButton::Left) => drag(state, content, pos),
         MouseEventKind::Up(MouseButton::Left) => release(state, content),
         MouseEventKind::ScrollUp if areas.main.contains(pos) => {
-            scroll(state, content, WHEEL_ROWS as isize);
-            Vec::new()
+            scroll(state, content, WHEEL_ROWS as isize)
         }
         MouseEventKind::ScrollDown if areas.main.contains(pos) => {
-            scroll(state, content, -(WHEEL_ROWS as isize));
-            Vec::new()
+            scroll(state, content, -(WHEEL_ROWS as isize))
         }
         _ => {
             state.dirty = false;
@@ -132,23 +127,25 @@ fn press(state: &mut AppState, content: Rect, pos: Position, at: Instant) -> Vec
     Vec::new()
 }
 
-fn drag(state: &mut AppState, content: Rect, pos: Position) {
+fn drag(state: &mut AppState, content: Rect, pos: Position) -> Vec<Effect> {
     if state.selection.is_none() {
         state.dirty = false;
-        return;
+        return Vec::new();
     }
     // Dragging past the top or bottom edge scrolls, so selections can span more than a screen.
-    if pos.y < content.y {
-        scroll(state, content, 1);
+    let effects = if pos.y < content.y {
+        scroll(state, content, 1)
     } else if pos.y >= content.bottom() {
-        scroll(state, content, -1);
-    }
-    let Some(point) = point(state, content, pos) else {
-        return;
+        scroll(state, content, -1)
+    } else {
+        Vec::new()
     };
-    if let Some(selection) = &mut state.selection {
+    if let Some(point) = point(state, content, pos)
+        && let Some(selection) = &mut state.selection
+    {
         selection.head = point;
     }
+    effects
 }
 
 fn release(state: &mut AppState, content: Rect) -> Vec<Effect> {
@@ -165,20 +162,12 @@ fn copy_selection(state: &mut AppState, content: Rect) -> Vec<Effect> {
     let Some(selection) = state.selection else {
         return Vec::new();
     };
-    let Some(slot) = state.slot(selection.slot) else {
-        return Vec::new();
-    };
-    let text = super::content::selected_text(slot, content, &state.theme, &selection);
-    if text.is_empty() {
-        return Vec::new();
-    }
-    state.notify(format!("copied {} characters", text.chars().count()));
-    vec![Effect::Copy(text)]
+    super::content::copy(state, content, selection)
 }
 
-fn scroll(state: &mut AppState, content: Rect, rows: isize) {
-    let theme = state.theme;
-    if let Some(slot) = state.focused_slot_mut() {
-        super::content::scroll_by(slot, content, &theme, rows);
+fn scroll(state: &mut AppState, content: Rect, rows: isize) -> Vec<Effect> {
+    match state.focused {
+        Some(id) => super::content::scroll_by(state, id, content, rows),
+        None => Vec::new(),
     }
 }

@@ -1,37 +1,19 @@
-//! PTY slots on the UI side: opening and restarting them, routing keys, pastes and mouse to the
-//! program while a pane has focus, and turning pane changes into badges and redraws.
-
-use std::time::Instant;
+//! PTY slots on the UI side: opening and restarting them, and routing keys, pastes, mouse and
+//! scrolling to the program while a pane has focus. The program runs in the server; this
+//! window holds a copy of its screen and sends what the user does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::app::{AppState, Effect, Focus};
 use super::layout;
-use super::slots::{PaneHandle, RestoredPane, SlotId, SlotKind, SlotStatus};
+use super::slots::{SlotId, SlotKind, SlotStatus};
 use super::update::{add_slot, focus};
-use crate::ids::SessionId;
-use crate::pty::{
-    Activity, ActivityPolicy, CellPos, PaneSize, encode_key, encode_mouse, encode_paste,
-};
-
-/// A started pane as the UI receives it.
-#[derive(Debug, Clone)]
-pub struct Spawned {
-    pub session: SessionId,
-    pub pane: PaneHandle,
-    pub cwd: String,
-    pub worktree: Option<crate::event::SessionWorktree>,
-    pub note: Option<String>,
-}
+use crate::protocol::Command;
+use crate::pty::{CellPos, PaneSize, encode_key, encode_mouse, encode_paste};
 
 /// Rows Shift+PgUp/PgDn and one wheel notch scroll a pane's history.
 const PAGE_ROWS: isize = 10;
 const WHEEL_ROWS: isize = 3;
-
-/// The sessions open in slots, in order: remembered for the next start.
-pub fn open_slots_effect(state: &AppState) -> Effect {
-    Effect::SaveOpenSlots(state.slots.iter().filter_map(|s| s.session).collect())
-}
 
 /// The size a new pane in the focused cell will have.
 fn focused_size(state: &AppState) -> PaneSize {
@@ -43,34 +25,34 @@ fn focused_size(state: &AppState) -> PaneSize {
         .unwrap_or_default()
 }
 
+/// The user's shell's name, for a pane's title.
+fn shell_label() -> String {
+    let shell = std::env::var("SHELL").unwrap_or_else(|_| crate::pty::FALLBACK_SHELL.to_owned());
+    shell.rsplit('/').next().unwrap_or("shell").to_owned()
+}
+
 /// Opens a PTY slot running `command` (the user's shell when `None`), in its own worktree when
 /// `worktree`, and gives it the keys.
 pub fn open(state: &mut AppState, command: Option<String>, worktree: bool) -> Vec<Effect> {
     let name = command
         .as_deref()
         .map(|c| super::text::truncate(c, 24))
-        .unwrap_or_else(|| {
-            let shell = super::core::shell_name();
-            shell.rsplit('/').next().unwrap_or("shell").to_owned()
-        });
+        .unwrap_or_else(shell_label);
     let id = add_slot(state, SlotKind::Pty, Some(name));
     let cwd = state.cwd.clone();
     if let Some(slot) = state.slot_mut(id) {
         slot.command = command.clone();
-        slot.cwd = cwd.clone();
-        slot.status = SlotStatus::Running;
+        slot.cwd = cwd;
+        slot.status = SlotStatus::Starting;
     }
     focus(state, id);
     state.focus = Focus::Pane;
-    vec![Effect::SpawnPane {
+    vec![Effect::Send(Command::OpenPane {
         slot: id,
-        session: None,
         command,
-        cwd,
         size: focused_size(state),
-        preamble: Vec::new(),
         worktree,
-    }]
+    })]
 }
 
 /// Restarts the focused PTY slot's program in its directory, recording into the same session;
@@ -80,159 +62,34 @@ pub fn restart(state: &mut AppState) -> Vec<Effect> {
     let Some(slot) = state.focused_slot_mut() else {
         return Vec::new();
     };
-    if slot.kind != SlotKind::Pty || slot.status == SlotStatus::Running {
+    if slot.kind != SlotKind::Pty || !slot.restartable {
         state.notify("only a PTY slot whose program ended can be restarted");
         return Vec::new();
     }
-    let what = slot.command.clone().unwrap_or_else(super::core::shell_name);
-    let mut preamble = slot
-        .pane
-        .as_ref()
-        .map(|pane| pane.with_screen(|s| s.vt().contents_formatted()))
-        .unwrap_or_default()
-        .into_bytes();
-    preamble.extend_from_slice(
-        format!(
-            "\r\n\x1b[0;2m── restarted `{what}` in {} ──\x1b[0m\r\n",
-            slot.cwd
-        )
-        .as_bytes(),
-    );
-    slot.status = SlotStatus::Running;
-    let effect = Effect::SpawnPane {
-        slot: slot.id,
-        session: slot.session,
-        command: slot.command.clone(),
-        cwd: slot.cwd.clone(),
-        size,
-        preamble,
-        worktree: false,
-    };
+    slot.status = SlotStatus::Starting;
+    let id = slot.id;
+    let what = slot.command.clone().unwrap_or_else(shell_label);
     state.focus = Focus::Pane;
     state.notify(format!("restarted {what}"));
-    vec![effect]
+    vec![Effect::Send(Command::RestartPane { slot: id, size })]
 }
 
-pub fn spawned(state: &mut AppState, slot: SlotId, spawned: Spawned) -> Vec<Effect> {
-    let Spawned {
-        session,
-        pane,
-        cwd,
-        worktree,
-        note,
-    } = spawned;
-    if let Some(note) = note {
-        state.notify(note);
-    }
-    let Some(target) = state.slot_mut(slot) else {
-        // The slot was closed while its program started.
-        return vec![Effect::KillPane(slot)];
+/// Scrolls this window's view of a pane by `rows` (positive: back into history).
+pub fn scroll(state: &mut AppState, id: SlotId, rows: isize) -> Vec<Effect> {
+    let Some(copy) = state.slot_mut(id).and_then(|s| s.pane.as_mut()) else {
+        return Vec::new();
     };
-    target.session = Some(session);
-    target.cwd = cwd;
-    if worktree.is_some() {
-        target.worktree = worktree;
+    let offset = copy
+        .scroll
+        .offset
+        .saturating_add_signed(rows)
+        .min(copy.scroll.history);
+    if offset == copy.scroll.offset {
+        state.dirty = false;
+        return Vec::new();
     }
-    if let Some(live) = pane.live() {
-        target.status = super::core::status_of(&live.status());
-    }
-    target.pane = Some(pane);
-    vec![open_slots_effect(state)]
-}
-
-/// A restored slot: the recorded screen, the program's last status.
-pub fn restored(state: &mut AppState, slot: SlotId, restored: RestoredPane) {
-    if let Some(target) = state.slot_mut(slot) {
-        let shown = restored.command.as_deref().unwrap_or(&restored.title);
-        target.name = super::text::truncate(shown, 24);
-        target.session = Some(restored.session);
-        target.command = restored.command;
-        target.cwd = restored.cwd;
-        target.pane = Some(restored.pane);
-        target.status = restored.status;
-    }
-}
-
-/// Looks at every live pane after a wake-up: follow exits, redraw the visible ones that
-/// changed, mark hidden ones unread.
-pub fn changed(state: &mut AppState) {
-    let visible = layout::visible_slots(state);
-    let mut redraw = follow_exits(state);
-    let mut focus_changed = false;
-    let focused = state.focused;
-    for slot in &mut state.slots {
-        let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
-            continue;
-        };
-        if !live.take_changed() {
-            continue;
-        }
-        if visible.contains(&slot.id) {
-            redraw = true;
-        }
-        if focused == Some(slot.id) {
-            focus_changed = true;
-        } else {
-            slot.unread = true;
-            redraw = true;
-        }
-    }
-    state.dirty = redraw;
-    state.focus_dirty |= focus_changed;
-}
-
-/// Badges of panes whose program ended; keys come back to the workstation when it was the
-/// focused pane's. Returns whether anything changed.
-fn follow_exits(state: &mut AppState) -> bool {
-    let mut changed = false;
-    for slot in &mut state.slots {
-        let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
-            continue;
-        };
-        let status = live.status();
-        if status.is_running() {
-            continue;
-        }
-        let badge = super::core::status_of(&status);
-        if slot.status != badge {
-            slot.status = badge;
-            changed = true;
-        }
-    }
-    let focused_ended = state.focused_slot().is_some_and(|s| {
-        s.pane
-            .as_ref()
-            .and_then(PaneHandle::live)
-            .is_some_and(|p| !p.is_running())
-    });
-    if state.focus == Focus::Pane && focused_ended {
-        state.focus = Focus::Workstation;
-        changed = true;
-    }
-    changed
-}
-
-/// Re-badges running panes by activity (running / waiting for input / idle).
-pub fn tick(state: &mut AppState, now: Instant, policy: &ActivityPolicy) {
-    let mut changed = follow_exits(state);
-    for slot in &mut state.slots {
-        let Some(live) = slot.pane.as_ref().and_then(PaneHandle::live) else {
-            continue;
-        };
-        if !live.is_running() {
-            continue;
-        }
-        let status = match live.activity(now, policy) {
-            Activity::Busy => SlotStatus::Running,
-            Activity::WaitingForInput => SlotStatus::Waiting,
-            Activity::Idle => SlotStatus::Idle,
-        };
-        if slot.status != status {
-            slot.status = status;
-            changed = true;
-        }
-    }
-    state.dirty = changed;
+    copy.scroll.offset = offset;
+    vec![Effect::Send(Command::ScrollPane { slot: id, offset })]
 }
 
 /// A key while a pane has focus: the leader takes focus back, Shift+PgUp/PgDn scroll the
@@ -240,35 +97,39 @@ pub fn tick(state: &mut AppState, now: Instant, policy: &ActivityPolicy) {
 pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if state.leader.matches(key.code, key.modifiers) {
         state.focus = Focus::Workstation;
-        state.notify("keys go to the workstation; Ctrl+G gives them back to the pane");
+        state.leader_armed = true;
+        state.notify(format!(
+            "keys go to the workstation ({} gives them back, d detaches)",
+            state.leader.label()
+        ));
         return Vec::new();
     }
     let Some(slot) = state.focused_slot() else {
         state.focus = Focus::Workstation;
         return Vec::new();
     };
-    let Some(pane) = slot.pane.clone() else {
+    let id = slot.id;
+    let Some(copy) = &slot.pane else {
+        state.dirty = false;
         return Vec::new();
     };
-    let id = slot.id;
+    let modes = copy.modes;
+    let scrolled = copy.scroll.offset > 0;
     let shift = key.modifiers.contains(KeyModifiers::SHIFT);
     match key.code {
-        KeyCode::PageUp if shift => {
-            pane.with_screen_mut(|s| s.scroll_by(PAGE_ROWS));
-            return Vec::new();
-        }
-        KeyCode::PageDown if shift => {
-            pane.with_screen_mut(|s| s.scroll_by(-PAGE_ROWS));
-            return Vec::new();
-        }
+        KeyCode::PageUp if shift => return scroll(state, id, PAGE_ROWS),
+        KeyCode::PageDown if shift => return scroll(state, id, -PAGE_ROWS),
         _ => {}
     }
-    let modes = pane.with_screen(|s| s.modes());
     match encode_key(&key, &modes) {
         Some(bytes) => {
-            pane.with_screen_mut(|s| s.scroll_to_bottom());
             state.selection = None;
-            vec![Effect::WritePane { slot: id, bytes }]
+            let mut effects = Vec::new();
+            if scrolled {
+                effects.extend(scroll(state, id, isize::MIN / 2));
+            }
+            effects.push(Effect::Send(Command::WritePane { slot: id, bytes }));
+            effects
         }
         None => {
             state.dirty = false;
@@ -281,14 +142,14 @@ pub fn paste(state: &mut AppState, text: &str) -> Vec<Effect> {
     let Some(slot) = state.focused_slot() else {
         return Vec::new();
     };
-    let Some(pane) = &slot.pane else {
+    let Some(copy) = &slot.pane else {
         return Vec::new();
     };
-    let bytes = encode_paste(text, &pane.with_screen(|s| s.modes()));
-    vec![Effect::WritePane {
+    let bytes = encode_paste(text, &copy.modes);
+    vec![Effect::Send(Command::WritePane {
         slot: slot.id,
         bytes,
-    }]
+    })]
 }
 
 /// A mouse event over a pane: forwarded to a program that asked for mouse reporting (unless
@@ -303,8 +164,7 @@ pub fn mouse(state: &mut AppState, event: &MouseEvent) -> Option<Vec<Effect>> {
         .copied()?;
     let content = layout::inner(cell);
     let slot = state.slot(slot_id)?;
-    let pane = slot.pane.clone()?;
-    let modes = pane.with_screen(|s| s.modes());
+    let modes = slot.pane.as_ref()?.modes;
     let forward = state.focus == Focus::Pane
         && state.focused == Some(slot_id)
         && modes.mouse_mode != crate::pty::MouseMode::None
@@ -313,22 +173,16 @@ pub fn mouse(state: &mut AppState, event: &MouseEvent) -> Option<Vec<Effect>> {
         let origin = CellPos::new(content.y, content.x);
         let size = PaneSize::new(content.height, content.width);
         return Some(match encode_mouse(event, origin, size, &modes) {
-            Some(bytes) => vec![Effect::WritePane {
+            Some(bytes) => vec![Effect::Send(Command::WritePane {
                 slot: slot_id,
                 bytes,
-            }],
+            })],
             None => Vec::new(),
         });
     }
     match event.kind {
-        MouseEventKind::ScrollUp => {
-            pane.with_screen_mut(|s| s.scroll_by(WHEEL_ROWS));
-            Some(Vec::new())
-        }
-        MouseEventKind::ScrollDown => {
-            pane.with_screen_mut(|s| s.scroll_by(-WHEEL_ROWS));
-            Some(Vec::new())
-        }
+        MouseEventKind::ScrollUp => Some(scroll(state, slot_id, WHEEL_ROWS)),
+        MouseEventKind::ScrollDown => Some(scroll(state, slot_id, -WHEEL_ROWS)),
         _ => None,
     }
 }

@@ -86,6 +86,16 @@ pub struct PickerRow {
 }
 
 impl PickerRow {
+    /// A row for a session the server listed.
+    pub fn from_summary(summary: &crate::protocol::SessionSummary) -> Self {
+        let meta = &summary.meta;
+        Self::new(
+            meta,
+            PickerStatus::of(meta, summary.live),
+            meta.branch.clone(),
+        )
+    }
+
     pub fn new(meta: &SessionMeta, status: PickerStatus, branch: Option<String>) -> Self {
         let haystack = format!(
             "{} {} {} {} {}",

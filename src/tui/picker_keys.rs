@@ -4,16 +4,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::{AppState, Effect, Mode};
 use super::picker::{Picker, PickerPurpose, PickerRow};
-use super::slots::SlotKind;
-use super::update::{add_slot, focus, is_text};
+use super::update::is_text;
+use crate::protocol::Command;
 
 /// Rows a PgUp/PgDn moves.
 const PAGE: isize = 10;
 
 /// Opens the picker; its rows arrive as `Msg::PickerLoaded`.
-pub(super) fn open(state: &mut AppState, purpose: PickerPurpose) -> Vec<Effect> {
+pub(crate) fn open(state: &mut AppState, purpose: PickerPurpose) -> Vec<Effect> {
     state.mode = Mode::Picker(Box::new(Picker::new(purpose, None)));
-    vec![Effect::LoadPicker]
+    vec![Effect::Send(Command::LoadPicker)]
 }
 
 /// Rows arrived: show them and ask for the first preview.
@@ -29,7 +29,7 @@ pub(super) fn loaded(state: &mut AppState, rows: Vec<PickerRow>) -> Vec<Effect> 
 fn preview_effect(picker: &Picker) -> Vec<Effect> {
     match picker.selected_row() {
         Some(row) if picker.preview.as_ref().map(|(id, _)| *id) != Some(row.id) => {
-            vec![Effect::LoadPreview(row.id)]
+            vec![Effect::Send(Command::LoadPreview { session: row.id })]
         }
         _ => Vec::new(),
     }
@@ -88,33 +88,12 @@ fn choose(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     };
     match picker.purpose {
-        PickerPurpose::Fork => vec![Effect::LoadTurns(row.id)],
+        PickerPurpose::Fork => vec![Effect::Send(Command::LoadTurns { session: row.id })],
         PickerPurpose::Resume => {
             state.mode = Mode::Normal;
-            resume(state, &row)
+            super::slots_ui::open_session(state, row.id)
         }
     }
-}
-
-/// Opens a stored session in a slot (focusing it if a slot already shows it).
-fn resume(state: &mut AppState, row: &PickerRow) -> Vec<Effect> {
-    if let Some(id) = state
-        .slots
-        .iter()
-        .find(|s| s.session == Some(row.id))
-        .map(|s| s.id)
-    {
-        focus(state, id);
-        return Vec::new();
-    }
-    let name = super::text::truncate(&row.title, 24);
-    let id = add_slot(state, SlotKind::Agent, Some(name));
-    focus(state, id);
-    vec![Effect::LoadTranscript {
-        slot: id,
-        session: row.id,
-        tail: super::slots::TRANSCRIPT_TAIL,
-    }]
 }
 
 /// Keys of the fork picker's second stage: which turn to cut after.
@@ -138,10 +117,7 @@ fn turn_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 .get(choice.selected)
                 .map(|turn| turn.ended_seq.unwrap_or(turn.user_seq));
             state.mode = Mode::Normal;
-            return vec![Effect::Fork {
-                session: choice.session,
-                at,
-            }];
+            return super::slots_ui::fork(state, choice.session, at);
         }
         _ => state.dirty = false,
     }

@@ -193,7 +193,7 @@ mod tests {
 
     fn sel(a: (usize, u16), b: (usize, u16)) -> Selection {
         Selection {
-            slot: SlotId(1),
+            slot: crate::ids::SessionId(1),
             anchor: Point { row: a.0, col: a.1 },
             head: Point { row: b.0, col: b.1 },
         }

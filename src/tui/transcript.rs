@@ -12,10 +12,10 @@ use ratatui::text::Line;
 
 pub use entry::{Body, Entry, EntryKind, TOOL_PREVIEW_LINES, ToolCell, ToolStatus};
 
-use super::core::strip_ansi;
 use super::selection::{SelectableRow, Selection};
 use super::theme::Theme;
 use crate::event::{DeltaChannel, Event, EventKind, OutputItem, TurnOutcome};
+use crate::text::strip_ansi;
 
 /// One visual row: styled for display, plain for copying.
 #[derive(Debug, Clone, PartialEq)]

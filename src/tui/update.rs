@@ -3,15 +3,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, NewSlotDialog, StoreHealth};
+use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, NewSlotDialog};
 use super::commands::{COMMANDS, CommandId, Scope, When};
 use super::history::HistorySearch;
 use super::layout;
 use super::palette::{Palette, PaletteItem, PaletteTarget};
 use super::picker::PickerPurpose;
-use super::slots::{PaneHandle, Slot, SlotId, SlotKind, SlotStatus};
-use super::transcript::EntryKind;
+use super::slots::{Slot, SlotId, SlotKind, SlotStatus};
 use super::{copy_mode, modal_keys, mouse};
+use crate::protocol::Command;
 
 /// Applies one message. Sets `state.dirty` when something visible may have changed.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -24,6 +24,15 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => {
             state.notice = None;
             state.focus_dirty = true;
+            if std::mem::take(&mut state.leader_armed)
+                && matches!(state.mode, Mode::Normal)
+                && key.code == KeyCode::Char('d')
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            {
+                return detach(state);
+            }
             on_key(state, key)
         }
         Msg::Paste(text) => modal_keys::on_paste(state, &text),
@@ -37,199 +46,21 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.dirty = false;
             Vec::new()
         }
-        Msg::HistoryLoaded(entries) => {
-            let mut merged = super::history::History::from_entries(entries);
-            for i in 0..state.history.len() {
-                if let Some(entry) = state.history.get(i) {
-                    merged.push(entry.to_owned());
-                }
+        Msg::Server(notification) => super::server_ui::apply(state, notification),
+        Msg::ServerGone => {
+            if state.farewell.is_none() {
+                state.farewell = Some(
+                    "the server closed the connection; run `switchboard` to start it again".into(),
+                );
             }
-            state.history = merged;
-            Vec::new()
-        }
-        Msg::SessionsLoaded(recent) => {
-            state.recent = recent;
-            if let Mode::Palette(palette) = &state.mode {
-                let query = palette.query.clone();
-                let mut fresh = Palette::new(palette_items(state));
-                fresh.set_query(query);
-                state.mode = Mode::Palette(fresh);
-            }
-            Vec::new()
-        }
-        Msg::AgentStarted {
-            slot,
-            session,
-            label,
-            worktree,
-            note,
-        } => super::agent_ui::started(state, slot, session, label, worktree, note),
-        Msg::AgentEvent { slot, event } => {
-            super::agent_ui::event(state, slot, &event);
-            Vec::new()
-        }
-        Msg::ApprovalNeeded { slot, approval } => {
-            super::agent_ui::approval_needed(state, slot, approval);
-            Vec::new()
-        }
-        Msg::TurnFinished {
-            slot,
-            outcome,
-            error,
-        } => {
-            super::agent_ui::turn_finished(state, slot, outcome, error);
-            Vec::new()
-        }
-        Msg::AgentFailed { slot, error, text } => {
-            super::agent_ui::failed(state, slot, error, text);
-            Vec::new()
-        }
-        Msg::TranscriptLoaded {
-            slot,
-            session,
-            title,
-            from,
-            events,
-        } => {
-            if let Some(slot) = state.slot_mut(slot) {
-                load_transcript(slot, session, &title, from, &events);
-            }
-            Vec::new()
-        }
-        Msg::StoreFailed { slot, text, error } => {
-            state.store = StoreHealth::Failed(error.clone());
-            state.notify_error(format!("not saved: {error}"));
-            if let Some(slot) = slot.and_then(|id| state.slot_mut(id)) {
-                slot.transcript
-                    .push(EntryKind::Error, format!("not saved: {error}"));
-            }
-            if let Some(text) = text
-                && state.composer.is_empty()
-            {
-                state.composer.set_text(&text);
-            }
-            Vec::new()
-        }
-        Msg::PickerLoaded(rows) => super::picker_keys::loaded(state, rows),
-        Msg::PreviewLoaded { session, lines } => {
-            if let Mode::Picker(picker) = &mut state.mode {
-                picker.preview = Some((session, lines));
-            }
-            Vec::new()
-        }
-        Msg::TurnsLoaded(choice) => {
-            if let Mode::Picker(picker) = &mut state.mode {
-                picker.turn_choice = Some(choice);
-            }
-            Vec::new()
-        }
-        Msg::Forked {
-            child,
-            title,
-            worktree,
-        } => {
-            let name = super::text::truncate(&format!("fork of {title}"), 24);
-            let id = add_slot(state, SlotKind::Agent, Some(name));
-            focus(state, id);
-            match worktree {
-                Some(path) => state.notify(format!("forked with its code in {path}")),
-                None => state.notify("forked: the history above the marker is inherited"),
-            }
-            vec![Effect::LoadTranscript {
-                slot: id,
-                session: child,
-                tail: super::slots::TRANSCRIPT_TAIL,
-            }]
-        }
-        Msg::PaneSpawned {
-            slot,
-            session,
-            pane,
-            cwd,
-            worktree,
-            note,
-        } => super::panes_ui::spawned(
-            state,
-            slot,
-            super::panes_ui::Spawned {
-                session,
-                pane,
-                cwd,
-                worktree,
-                note,
-            },
-        ),
-        Msg::PaneRestored { slot, restored } => {
-            super::panes_ui::restored(state, slot, restored);
-            Vec::new()
-        }
-        Msg::PanesChanged => {
-            super::panes_ui::changed(state);
-            Vec::new()
-        }
-        Msg::Tick(now) => {
-            let policy = state.activity;
-            super::panes_ui::tick(state, now, &policy);
-            Vec::new()
-        }
-        Msg::DiffLoaded {
-            source,
-            sources,
-            files,
-        } => {
-            super::diff_view::loaded(state, source, sources, files);
-            Vec::new()
-        }
-        Msg::WorktreeChecked { slot, check } => {
-            match &mut state.mode {
-                Mode::CloseSlot(dialog) if dialog.slot == slot => dialog.check = Some(check),
-                _ => state.dirty = false,
-            }
-            Vec::new()
-        }
-        Msg::Notice { text, error } => {
-            if error {
-                state.notify_error(text);
-            } else {
-                state.notify(text);
-            }
-            Vec::new()
+            state.quit = true;
+            vec![Effect::Quit]
         }
         Msg::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
         }
     }
-}
-
-/// Rebuilds a slot's transcript from loaded events (the same fold as live updates).
-fn load_transcript(
-    slot: &mut super::slots::Slot,
-    session: crate::ids::SessionId,
-    title: &str,
-    from: crate::ids::Seq,
-    events: &[(crate::event::Event, bool)],
-) {
-    slot.session = Some(session);
-    if slot.name.starts_with("agent ") {
-        slot.name = super::text::truncate(title, 24);
-    }
-    let mut transcript = super::transcript::Transcript::default();
-    transcript.reasoning_expanded = slot.transcript.reasoning_expanded;
-    if from.0 > 1 {
-        transcript.push(
-            EntryKind::Notice,
-            format!(
-                "⋯ {} earlier events: scroll to the top to load them",
-                from.0 - 1
-            ),
-        );
-    }
-    for (event, inherited) in events {
-        transcript.apply(event, *inherited);
-    }
-    slot.transcript = transcript;
-    slot.loaded_from = from;
 }
 
 /// Whether a command can run now.
@@ -274,15 +105,13 @@ pub(super) fn is_text(key: &KeyEvent) -> Option<char> {
 
 fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if state.leader.matches(key.code, key.modifiers)
-        && state.focused_slot().is_some_and(|s| {
-            s.pane
-                .as_ref()
-                .and_then(PaneHandle::live)
-                .is_some_and(|p| p.is_running())
-        })
+        && state.focused_slot().is_some_and(Slot::pane_running)
     {
         state.focus = Focus::Pane;
-        state.notify("keys go to the program; Ctrl+G returns to the workstation");
+        state.notify(format!(
+            "keys go to the program; {} returns to the workstation",
+            state.leader.label()
+        ));
         return Vec::new();
     }
     let command = COMMANDS.iter().find(|c| {
@@ -310,10 +139,12 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
     match id {
         CommandId::OpenPalette => {
             state.mode = Mode::Palette(Palette::new(palette_items(state)));
-            return vec![Effect::LoadSessions];
+            return vec![Effect::Send(Command::LoadSessions)];
         }
         CommandId::ToggleHelp => state.mode = Mode::Help { scroll: 0 },
         CommandId::Quit => return request_quit(state),
+        CommandId::Detach => return detach(state),
+        CommandId::StopServer => return stop_server(state),
         CommandId::Suspend => return vec![Effect::Suspend],
         CommandId::ResumeSession => return super::picker_keys::open(state, PickerPurpose::Resume),
         CommandId::ForkSession => return super::picker_keys::open(state, PickerPurpose::Fork),
@@ -390,21 +221,45 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Ctrl+Q: with something still running, ask whether to detach (the default: it keeps
+/// running) or stop the server; otherwise leave at once (a detach).
 fn request_quit(state: &mut AppState) -> Vec<Effect> {
     if state.live_slots() > 0 {
         state.mode = Mode::ConfirmQuit;
         Vec::new()
     } else {
-        state.quit = true;
-        vec![Effect::Quit]
+        detach(state)
     }
 }
 
-/// Adds a slot and returns its id; `name` defaults to "<kind> N".
+/// Leaves the workstation; everything keeps running in the server.
+pub fn detach(state: &mut AppState) -> Vec<Effect> {
+    state.quit = true;
+    state.farewell = Some(match state.live_slots() {
+        0 => "detached".to_owned(),
+        n => format!(
+            "detached: {n} slot{} keep{} running; `switchboard` attaches again",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ),
+    });
+    vec![Effect::Quit]
+}
+
+/// Stops every slot (each session recorded as closed) and the server; the workstation
+/// leaves when the server says it stopped.
+pub fn stop_server(state: &mut AppState) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    state.notify("stopping the server and every slot…");
+    vec![Effect::Send(Command::StopServer)]
+}
+
+/// Adds a slot with a fresh id (its session, once stored, has that id); `name` defaults to
+/// "<kind> N".
 pub fn add_slot(state: &mut AppState, kind: SlotKind, name: Option<String>) -> SlotId {
-    let id = SlotId(state.next_slot);
-    state.next_slot += 1;
-    let name = name.unwrap_or_else(|| format!("{} {}", kind.label(), id.0));
+    let id = crate::ids::SessionId::new();
+    let number = state.slots.iter().filter(|s| s.kind == kind).count() + 1;
+    let name = name.unwrap_or_else(|| format!("{} {number}", kind.label()));
     state.slots.push(Slot::new(id, name, kind));
     id
 }
@@ -451,38 +306,51 @@ fn close_focused(state: &mut AppState) -> Vec<Effect> {
                 worktree: worktree.clone(),
                 check: None,
             });
-            vec![Effect::CheckWorktree { slot: id, worktree }]
+            vec![Effect::Send(Command::CheckWorktree { slot: id })]
         }
         None => close_slot(state, id),
     }
 }
 
-/// Closes `id` (its session stays in the store; a pane's program is stopped).
+/// Closes `id` for every client (its session stays in the store; a pane's program is
+/// stopped).
 pub fn close_slot(state: &mut AppState, id: SlotId) -> Vec<Effect> {
-    let Some(index) = state.slots.iter().position(|s| s.id == id) else {
+    let Some(name) = state.slot(id).map(|s| s.name.clone()) else {
         return Vec::new();
     };
-    let slot = state.slots.remove(index);
+    forget_slot(state, id);
+    state.notify(format!("closed {name} (its session stays in the store)"));
+    vec![Effect::Send(Command::CloseSlot { slot: id })]
+}
+
+/// Removes a slot from this window (closed here or by another client).
+pub fn forget_slot(state: &mut AppState, id: SlotId) {
+    let Some(index) = state.slots.iter().position(|s| s.id == id) else {
+        return;
+    };
+    state.slots.remove(index);
     state.mru.retain(|s| *s != id);
-    state.focused = None;
-    state.focus = Focus::Workstation;
-    if !state.slots.is_empty() {
-        let next = state.slots[index.min(state.slots.len() - 1)].id;
-        focus(state, next);
+    if state.selection.is_some_and(|s| s.slot == id) {
+        state.selection = None;
     }
-    state.notify(format!(
-        "closed {} (its session stays in the store)",
-        slot.name
-    ));
-    let mut effects = Vec::new();
-    if slot.pane.as_ref().and_then(PaneHandle::live).is_some() {
-        effects.push(Effect::KillPane(slot.id));
+    if state.focused == Some(id) {
+        state.focused = None;
+        state.focus = Focus::Workstation;
+        if matches!(
+            state.mode,
+            Mode::Approval | Mode::DenyReason(_) | Mode::CopyMode(_)
+        ) {
+            state.mode = Mode::Normal;
+        }
+        if let Some(next) = state.mru.first().copied().or_else(|| {
+            state
+                .slots
+                .get(index.min(state.slots.len().saturating_sub(1)))
+                .map(|s| s.id)
+        }) {
+            focus(state, next);
+        }
     }
-    if let Some(session) = slot.session {
-        effects.push(Effect::CloseSession(session));
-    }
-    effects.push(super::panes_ui::open_slots_effect(state));
-    effects
 }
 
 fn scroll_page(state: &mut AppState, direction: isize) -> Vec<Effect> {
@@ -490,6 +358,13 @@ fn scroll_page(state: &mut AppState, direction: isize) -> Vec<Effect> {
         return Vec::new();
     };
     let page = areas.content().height.saturating_sub(1).max(1) as isize;
+    if let Some(id) = state
+        .focused_slot()
+        .filter(|s| s.pane.is_some())
+        .map(|s| s.id)
+    {
+        return super::panes_ui::scroll(state, id, direction * page);
+    }
     let current = state.focused_slot().map_or(0, |s| s.scroll) as isize;
     scroll_to(state, (current + direction * page).max(0) as usize)
 }
@@ -502,22 +377,27 @@ fn scroll_to(state: &mut AppState, offset: usize) -> Vec<Effect> {
     };
     let content = areas.content();
     let theme = state.theme;
+    if let Some((id, current)) = state
+        .focused_slot()
+        .and_then(|s| s.pane.as_ref().map(|p| (s.id, p.scroll.offset)))
+    {
+        let target = offset.min(isize::MAX as usize) as isize;
+        return super::panes_ui::scroll(state, id, target - current as isize);
+    }
     let Some(slot) = state.focused_slot_mut() else {
         return Vec::new();
     };
     let max = layout::max_scroll(slot, content, &theme);
     slot.scroll = offset.min(max);
-    match slot.session {
-        Some(session) if offset >= max && slot.loaded_from.0 > 1 => {
-            slot.tail = slot.tail.saturating_mul(4);
-            vec![Effect::LoadTranscript {
-                slot: slot.id,
-                session,
-                tail: slot.tail,
-            }]
-        }
-        _ => Vec::new(),
+    if slot.stored && offset >= max && slot.loaded_from.0 > 1 && slot.loading.is_none() {
+        slot.tail = slot.tail.saturating_mul(4);
+        slot.loading = Some(Vec::new());
+        return vec![Effect::Send(Command::LoadTranscript {
+            slot: slot.id,
+            tail: slot.tail,
+        })];
     }
+    Vec::new()
 }
 
 fn submit(state: &mut AppState) -> Vec<Effect> {
@@ -528,17 +408,15 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
     state.history.push(text.clone());
     state.selection = None;
     // A focused pane gets the line typed into its program, as if typed there.
-    if let Some(slot) = state
-        .focused_slot()
-        .filter(|s| s.pane.as_ref().and_then(PaneHandle::live).is_some())
-    {
+    if let Some(slot) = state.focused_slot().filter(|s| s.pane_running()) {
         let mut bytes = text.replace('\n', "\r").into_bytes();
         bytes.push(b'\r');
-        return vec![Effect::WritePane {
+        return vec![Effect::Send(Command::WritePane {
             slot: slot.id,
             bytes,
-        }];
+        })];
     }
+    let mut effects = Vec::new();
     let target = state
         .focused_slot()
         .filter(|slot| slot.kind == SlotKind::Agent)
@@ -546,27 +424,18 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
     let slot = match target {
         Some(id) => id,
         None => {
-            let id = add_slot(state, SlotKind::Agent, None);
             let worktree = state.in_repo;
-            if let Some(slot) = state.slot_mut(id) {
-                slot.wants_worktree = worktree;
-            }
-            focus(state, id);
+            let (id, open) = super::agent_ui::open(state, worktree);
+            effects.extend(open);
             id
         }
     };
-    let session = state.slot(slot).and_then(|s| s.session);
     if let Some(target) = state.slot_mut(slot) {
         target.status = SlotStatus::Running;
         target.scroll = 0;
     }
-    let worktree = state.slot(slot).is_some_and(|s| s.wants_worktree);
-    vec![Effect::StartTurn {
-        slot,
-        session,
-        text,
-        worktree,
-    }]
+    effects.push(Effect::Send(Command::Submit { slot, text }));
+    effects
 }
 
 /// Everything the palette offers right now: enabled commands, open slots, recent sessions.
@@ -608,24 +477,6 @@ pub(super) fn run_palette_target(state: &mut AppState, target: PaletteTarget) ->
             focus(state, id);
             Vec::new()
         }
-        PaletteTarget::Session(session) => {
-            if let Some(slot) = state.slots.iter().find(|s| s.session == Some(session)) {
-                let id = slot.id;
-                focus(state, id);
-                return Vec::new();
-            }
-            let title = state
-                .recent
-                .iter()
-                .find(|r| r.id == session)
-                .map(|r| super::text::truncate(&r.title, 24));
-            let id = add_slot(state, SlotKind::Agent, title);
-            focus(state, id);
-            vec![Effect::LoadTranscript {
-                slot: id,
-                session,
-                tail: super::slots::TRANSCRIPT_TAIL,
-            }]
-        }
+        PaletteTarget::Session(session) => super::slots_ui::open_session(state, session),
     }
 }

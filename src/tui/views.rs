@@ -5,6 +5,7 @@ pub mod composer;
 pub mod diff;
 pub mod main_area;
 pub mod overlays;
+pub mod pane;
 pub mod picker;
 pub mod slot_list;
 pub mod status_line;

@@ -1,7 +1,7 @@
 //! Unified diffs parsed into files, hunks and lines, for the diff view.
 
 /// What happened to a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DiffFile {
     Added,
     Deleted,
@@ -10,7 +10,7 @@ pub enum DiffFile {
     Binary,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DiffLineKind {
     /// `@@ -a,b +c,d @@` and the section heading after it.
     HunkHeader,
@@ -21,13 +21,13 @@ pub enum DiffLineKind {
     Note,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DiffLine {
     pub kind: DiffLineKind,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileDiff {
     pub path: String,
     pub old_path: Option<String>,

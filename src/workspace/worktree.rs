@@ -170,7 +170,7 @@ pub fn diff_between(repo: &Path, from: &str, to: &str) -> Result<String, GitErro
 }
 
 /// What removing a worktree would lose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemoveCheck {
     /// Files with uncommitted changes (untracked included).
     pub uncommitted: usize,

@@ -15,7 +15,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) -> Option<Position
     let theme = &state.theme;
     let target = match state.focused_slot() {
         Some(slot) if slot.kind == crate::tui::slots::SlotKind::Agent => slot.name.clone(),
-        Some(slot) if slot.pane.as_ref().and_then(|p| p.live()).is_some() => {
+        Some(slot) if slot.pane_running() => {
             format!("{} (typed into the program)", slot.name)
         }
         _ => "new agent session".to_owned(),

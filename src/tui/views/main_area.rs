@@ -8,9 +8,8 @@ use ratatui::widgets::{Block, Widget};
 
 use super::put_line;
 use ratatui::layout::Position;
-use ratatui::widgets::{BorderType, StatefulWidget};
+use ratatui::widgets::BorderType;
 
-use crate::pty::{ColorMode, PaneRenderState, PaneView};
 use crate::tui::app::{AppState, Focus, Mode};
 use crate::tui::layout::{inner, transcript_window};
 use crate::tui::slots::Slot;
@@ -93,11 +92,11 @@ fn render_slot(
     let status = format!(" · {} ", slot.status.label());
     let kind = format!("· {} ", slot.kind.label());
     let marker = if typing_here {
-        " ⌨ keys here · Ctrl+G back "
+        format!(" ⌨ keys here · {} back ", state.leader.label())
     } else {
-        ""
+        String::new()
     };
-    let fixed = crate::tui::text::width(&status) + crate::tui::text::width(marker) + 4;
+    let fixed = crate::tui::text::width(&status) + crate::tui::text::width(&marker) + 4;
     let room = (area.width as usize).saturating_sub(fixed);
     let kind = if room > crate::tui::text::width(&kind) + 8 {
         kind
@@ -129,35 +128,29 @@ fn render_slot(
             BorderType::Plain
         })
         .border_style(border);
-    if let Some(pane) = &slot.pane {
+    if let Some(copy) = &slot.pane {
         let content = inner(area);
-        let colors = if theme.no_color {
-            ColorMode::NoColor
-        } else {
-            ColorMode::Full
-        };
-        let mut render_state = PaneRenderState::default();
-        // One hold of the screen lock per pane per frame: a flooding parser hands the lock
-        // over between slices, and every extra hold is another wait behind it.
-        let first = pane.with_screen(|screen| {
-            let offset = screen.scroll_offset().0;
-            if offset > 0 {
-                block = block.title_bottom(Line::styled(
-                    format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
-                    theme.warn(),
-                ));
-            }
-            block.render(area, buf);
-            StatefulWidget::render(
-                PaneView::new(screen).color_mode(colors),
-                content,
-                buf,
-                &mut render_state,
-            );
-            crate::tui::content::first_visible_row(screen)
-        });
-        draw_selection(state, slot, content, first, buf);
-        return render_state.cursor;
+        let offset = copy.scroll.offset;
+        if offset > 0 {
+            block = block.title_bottom(Line::styled(
+                format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
+                theme.warn(),
+            ));
+        } else if let Some(error) = &slot.recording_error {
+            block = block.title_bottom(Line::styled(
+                format!(" ⚠ not recorded: {error} "),
+                theme.error(),
+            ));
+        } else if copy.size.cols < content.width || copy.size.rows < content.height {
+            block = block.title_bottom(Line::styled(
+                format!(" sized {} by a smaller window ", copy.size),
+                theme.dim(),
+            ));
+        }
+        block.render(area, buf);
+        let cursor = super::pane::draw(copy, content, theme.no_color, buf);
+        draw_selection(state, slot, content, copy.first_visible(), buf);
+        return cursor;
     }
     if slot.scroll > 0 {
         block = block.title_bottom(Line::styled(
@@ -168,7 +161,13 @@ fn render_slot(
     block.render(area, buf);
     let content = inner(area);
     if slot.kind == crate::tui::slots::SlotKind::Pty {
-        let hint = Line::styled("starting…", theme.dim());
+        let hint = Line::styled(
+            match &slot.status {
+                crate::tui::slots::SlotStatus::Error(error) => format!("could not start: {error}"),
+                _ => "starting…".to_owned(),
+            },
+            theme.dim(),
+        );
         put_line(
             buf,
             content.x + 1,

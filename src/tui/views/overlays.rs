@@ -168,28 +168,29 @@ pub fn help(state: &AppState, scroll: u16, area: Rect, buf: &mut Buffer) {
 pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
     let live = state.live_slots();
-    let rect = centered(area, 40, 6);
+    let rect = centered(area, 46, 8);
     Clear.render(rect, buf);
     let block = Block::bordered()
-        .title(Line::styled(" Quit switchboard? ", theme.title()))
+        .title(Line::styled(" Leave switchboard? ", theme.title()))
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     block.render(rect, buf);
     let lines = [
         Line::raw(format!(
-            "{live} slot{} still live.",
+            "{live} slot{} still running.",
             if live == 1 { " is" } else { "s are" }
         )),
-        Line::raw(if live == 1 {
-            "Its session stays in the store."
-        } else {
-            "Their sessions stay in the store."
-        }),
         Line::default(),
         Line::from(vec![
-            Span::styled("y", theme.hint_key()),
-            Span::raw(" quit   "),
-            Span::styled("n", theme.hint_key()),
+            Span::styled("d", theme.hint_key()),
+            Span::raw(" detach: everything keeps running"),
+        ]),
+        Line::from(vec![
+            Span::styled("s", theme.hint_key()),
+            Span::raw(" stop the server and every slot"),
+        ]),
+        Line::from(vec![
+            Span::styled("Esc", theme.hint_key()),
             Span::raw(" stay"),
         ]),
     ];

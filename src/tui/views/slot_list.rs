@@ -16,7 +16,7 @@ pub fn badge_style(theme: &Theme, status: &SlotStatus) -> Style {
     match status {
         SlotStatus::Running => theme.ok(),
         SlotStatus::Waiting => theme.warn(),
-        SlotStatus::Idle => theme.dim(),
+        SlotStatus::Idle | SlotStatus::Starting => theme.dim(),
         SlotStatus::Exited(Some(0)) | SlotStatus::Exited(None) => theme.fg(Color::Blue),
         SlotStatus::Exited(Some(_)) | SlotStatus::Error(_) => theme.error(),
     }

@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{put_line, put_right};
-use crate::tui::app::{AppState, StoreHealth};
+use crate::tui::app::AppState;
 
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
@@ -46,9 +46,11 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             ),
             None => {
                 let slots = state.slots.len();
-                let store = match &state.store {
-                    StoreHealth::Ok => Span::styled("store ok", theme.ok()),
-                    StoreHealth::Failed(_) => Span::styled("store error", theme.error()),
+                let health = match state.failures.first() {
+                    None => Span::styled("ok", theme.ok()),
+                    Some((scope, _)) => {
+                        Span::styled(format!("{} error", scope.label()), theme.error())
+                    }
                 };
                 Line::from(vec![
                     Span::raw(format!(
@@ -56,7 +58,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
                         if slots == 1 { "" } else { "s" },
                         state.live_slots()
                     )),
-                    store,
+                    health,
                     Span::styled(format!(" · {}", state.layout.label()), theme.dim()),
                 ])
             }
@@ -64,7 +66,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     };
     // What the right side shows, most first, whatever fits beside the left side: the model
     // (and whether it is the demo) matters more than key hints the welcome screen repeats.
-    let hints = "Ctrl+P palette · F1 help · Ctrl+Q quit";
+    let hints = "Ctrl+P palette · F1 help · Ctrl+Q leave";
     let candidates: Vec<String> = match &model {
         Some(model) => vec![
             format!("{model} · {hints} "),

@@ -1,5 +1,6 @@
-//! Width-aware text helpers shared by views, selection and copy: display width of strings and
-//! wrapping into visual rows that remember whether they were soft-wrapped.
+//! Text helpers shared by the views, selection, copy and the server: display width of strings,
+//! wrapping into visual rows that remember whether they were soft-wrapped, truncation, and
+//! turning terminal output into plain text.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -127,6 +128,50 @@ pub fn truncate(text: &str, max: usize) -> String {
         used += w;
     }
     out.push('…');
+    out
+}
+
+/// Removes terminal escape sequences and control characters other than newlines.
+pub fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' || (c == '\x1b' && chars.peek() == Some(&'\\')) {
+                            if c == '\x1b' {
+                                chars.next();
+                            }
+                            break;
+                        }
+                    }
+                }
+                _ => {}
+            },
+            '\r' => {
+                // A carriage return without a newline redraws the line: keep what follows.
+                if chars.peek() != Some(&'\n') {
+                    if let Some(start) = out.rfind('\n') {
+                        out.truncate(start + 1);
+                    } else {
+                        out.clear();
+                    }
+                }
+            }
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
     out
 }
 

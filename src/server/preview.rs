@@ -4,55 +4,12 @@
 use crate::event::{EventKind, OutputItem, TurnOutcome};
 use crate::ids::{Seq, SessionId, Timestamp};
 use crate::store::{Store, StoreError};
+use crate::text::strip_ansi;
 
 /// Events read for a preview: enough for the last few turns or screens of output.
 const PREVIEW_EVENTS: u64 = 400;
 /// Lines kept.
 const PREVIEW_LINES: usize = 60;
-
-/// Removes terminal escape sequences and control characters other than newlines.
-pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => match chars.next() {
-                Some('[') => {
-                    for c in chars.by_ref() {
-                        if ('@'..='~').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\x07' || (c == '\x1b' && chars.peek() == Some(&'\\')) {
-                            if c == '\x1b' {
-                                chars.next();
-                            }
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            '\r' => {
-                // A carriage return without a newline redraws the line: keep what follows.
-                if chars.peek() != Some(&'\n') {
-                    if let Some(start) = out.rfind('\n') {
-                        out.truncate(start + 1);
-                    } else {
-                        out.clear();
-                    }
-                }
-            }
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 pub fn preview_lines(store: &Store, id: SessionId) -> Result<Vec<String>, StoreError> {
     let meta = store.meta(id)?;

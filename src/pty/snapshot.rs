@@ -1,0 +1,171 @@
+//! A screen's rows for the wire ([`crate::protocol::ScreenRow`]): what the server sends a
+//! client instead of the program's bytes, so clients never parse output twice. Reading a view
+//! scrolled into history does not move the screen's own view nor count as a change.
+
+use super::geometry::ScrollOffset;
+use super::screen::PaneScreen;
+use crate::protocol::screen::{CellAttrs, CellColor, CellStyle, ScreenRow, TextRow};
+
+/// The rows of one view of a screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewRows {
+    pub rows: Vec<ScreenRow>,
+    /// The cursor's cell in this view; `None` when hidden or scrolled away.
+    pub cursor: Option<(u16, u16)>,
+    /// The offset in effect (clamped to the history kept).
+    pub offset: usize,
+    /// Lines of history kept.
+    pub history: usize,
+}
+
+impl PaneScreen {
+    /// The rows `offset` lines above the live screen.
+    pub fn view_rows(&mut self, offset: usize) -> ViewRows {
+        let saved = self.scroll_offset();
+        let offset = self.peek_scroll(ScrollOffset(offset)).0;
+        let size = self.size();
+        let rows = (0..size.rows).map(|row| self.row_snapshot(row)).collect();
+        let modes = self.modes();
+        let cursor = (offset == 0 && !modes.hide_cursor).then(|| {
+            let at = self.cursor();
+            (at.row, at.col)
+        });
+        let history = self.scrollback_len();
+        self.peek_scroll(saved);
+        ViewRows {
+            rows,
+            cursor,
+            offset,
+            history,
+        }
+    }
+
+    /// One visible row (at the current view) as it crosses the wire.
+    pub fn row_snapshot(&self, row: u16) -> ScreenRow {
+        let vt = self.vt();
+        let cols = self.size().cols;
+        let mut builder = ScreenRow::builder(cols);
+        for col in 0..cols {
+            match vt.cell(row, col) {
+                Some(cell) => {
+                    let text = if cell.is_wide_continuation() {
+                        ""
+                    } else {
+                        cell.contents()
+                    };
+                    builder.push(text, cell.is_wide(), style_of(cell));
+                }
+                None => builder.push("", false, CellStyle::default()),
+            }
+        }
+        builder.wrapped(self.is_wrapped(row)).finish()
+    }
+
+    /// Content rows `start..start + count` as text, where row 0 is the oldest line of
+    /// history and the live screen follows it (copying a selection that reaches past the
+    /// rows a client holds).
+    pub fn content_rows(&mut self, start: usize, count: usize) -> Vec<TextRow> {
+        let saved = self.scroll_offset();
+        let history = self.scrollback_len();
+        let rows = usize::from(self.size().rows);
+        let cols = self.size().cols;
+        let mut out = Vec::with_capacity(count.min(history + rows));
+        let mut line = start;
+        while out.len() < count && line < history + rows {
+            // Put `line` at the top of the view (or as high as the history allows).
+            let top = history
+                - self
+                    .peek_scroll(ScrollOffset(history.saturating_sub(line)))
+                    .0;
+            for row in line - top..rows {
+                if out.len() == count {
+                    break;
+                }
+                out.push(TextRow {
+                    text: self.row_text(row as u16, 0..cols),
+                    wrapped: self.is_wrapped(row as u16),
+                });
+                line += 1;
+            }
+        }
+        self.peek_scroll(saved);
+        out
+    }
+}
+
+fn style_of(cell: &vt100::Cell) -> CellStyle {
+    let mut attrs = 0u8;
+    if cell.bold() {
+        attrs |= CellAttrs::BOLD;
+    }
+    if cell.dim() {
+        attrs |= CellAttrs::DIM;
+    }
+    if cell.italic() {
+        attrs |= CellAttrs::ITALIC;
+    }
+    if cell.underline() {
+        attrs |= CellAttrs::UNDERLINE;
+    }
+    if cell.inverse() {
+        attrs |= CellAttrs::INVERSE;
+    }
+    CellStyle {
+        fg: color(cell.fgcolor()),
+        bg: color(cell.bgcolor()),
+        attrs: CellAttrs(attrs),
+    }
+}
+
+fn color(color: vt100::Color) -> CellColor {
+    match color {
+        vt100::Color::Default => CellColor::DEFAULT,
+        vt100::Color::Idx(index) => CellColor::indexed(index),
+        vt100::Color::Rgb(r, g, b) => CellColor::rgb(r, g, b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::screen::ColorValue;
+    use crate::pty::PaneSize;
+
+    #[test]
+    fn rows_carry_text_styles_wide_cells_and_the_cursor() {
+        let mut screen = PaneScreen::new(PaneSize::new(3, 8), 10);
+        screen.feed("\x1b[1;31mR\x1b[0m日b".as_bytes());
+        let before = screen.generation();
+        let view = screen.view_rows(0);
+        assert_eq!(screen.generation(), before, "reading is not a change");
+        assert_eq!(view.rows.len(), 3);
+        let first = &view.rows[0];
+        assert_eq!(first.text(), "R日b");
+        let cells: Vec<_> = first.cells().collect();
+        assert_eq!(cells[0].style.fg.value(), ColorValue::Indexed(1));
+        assert!(cells[0].style.attrs.has(CellAttrs::BOLD));
+        assert!(cells[1].wide);
+        assert_eq!(cells[2].text, "");
+        assert_eq!(view.cursor, Some((0, 4)));
+    }
+
+    #[test]
+    fn history_views_and_text_rows_leave_the_screen_alone() {
+        let mut screen = PaneScreen::new(PaneSize::new(2, 10), 10);
+        screen.feed(b"one\r\ntwo\r\nthree\r\nfour");
+        let view = screen.view_rows(1);
+        assert_eq!(view.offset, 1);
+        assert_eq!(view.rows[0].text(), "two");
+        assert_eq!(view.cursor, None);
+        assert!(screen.scroll_offset().is_bottom());
+        let texts: Vec<String> = screen
+            .content_rows(0, 10)
+            .into_iter()
+            .map(|r| r.text)
+            .collect();
+        assert_eq!(texts, ["one", "two", "three", "four"]);
+        assert_eq!(screen.content_rows(3, 5).len(), 1);
+        // Clamped to the history kept.
+        assert_eq!(screen.view_rows(99).offset, 2);
+    }
+}

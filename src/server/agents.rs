@@ -1,0 +1,332 @@
+//! Native agent slots in the server. A slot's agent starts with its first prompt (its
+//! session created with the slot's id) or when a stored session gets a prompt (resumed);
+//! prompts that arrive while it starts wait in order, so two quick prompts never start two
+//! agents. Its updates are streamed to every workstation and kept briefly (`recent`) to fill
+//! the gap between a transcript read and the live stream.
+
+use std::path::PathBuf;
+
+use super::core::{ClientId, Core, Input, StartedAgent};
+use super::slots::{AgentState, Runtime, SlotEntry};
+use crate::agent::{Agent, AgentUpdate, ApprovalDecision};
+use crate::event::{EventKind, TurnOutcome};
+use crate::ids::SessionId;
+use crate::protocol::{Notification, PendingApproval, Scope, SlotKind, SlotStatus};
+
+impl Core {
+    /// The directory a client runs in (new slots start there).
+    pub fn client_cwd(&self, client: ClientId) -> String {
+        self.clients
+            .get(&client)
+            .map(|c| c.info.cwd.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn open_agent(
+        &mut self,
+        client: ClientId,
+        slot: SessionId,
+        name: Option<String>,
+        worktree: bool,
+    ) {
+        if self.slot(slot).is_some() {
+            return;
+        }
+        let number = self
+            .slots
+            .iter()
+            .filter(|s| s.info.kind == SlotKind::Agent)
+            .count()
+            + 1;
+        let name = name.unwrap_or_else(|| format!("agent {number}"));
+        let cwd = self.client_cwd(client);
+        let mut info = SlotEntry::info(slot, SlotKind::Agent, name, cwd);
+        info.status = SlotStatus::Idle;
+        let options = self
+            .clients
+            .get(&client)
+            .map(|c| c.info.agents.clone())
+            .unwrap_or_default();
+        info.model = Some(self.models.label(&options));
+        let mut entry = SlotEntry::new(info, Runtime::Agent(AgentState::Idle));
+        entry.agents = options;
+        entry.wants_worktree = worktree;
+        self.slots.push(entry);
+        self.publish(slot);
+    }
+
+    /// A prompt for a slot's agent.
+    pub fn submit(&mut self, client: ClientId, slot: SessionId, text: String) {
+        let Some(entry) = self.slot_mut(slot) else {
+            self.send(
+                client,
+                Notification::AgentFailed {
+                    slot,
+                    error: "no such slot".into(),
+                    text: Some(text),
+                },
+            );
+            return;
+        };
+        if entry.info.kind != SlotKind::Agent {
+            return;
+        }
+        entry.info.status = SlotStatus::Running;
+        match &mut entry.runtime {
+            Runtime::Agent(AgentState::Running { handle, .. }) => {
+                if handle.submit(text.clone()).is_ok() {
+                    self.publish(slot);
+                    return;
+                }
+                entry.runtime = Runtime::Agent(AgentState::Starting {
+                    queued: vec![(client, text)],
+                });
+            }
+            Runtime::Agent(AgentState::Starting { queued }) => {
+                queued.push((client, text));
+                return;
+            }
+            Runtime::Agent(AgentState::Idle) => {
+                entry.runtime = Runtime::Agent(AgentState::Starting {
+                    queued: vec![(client, text)],
+                });
+            }
+            Runtime::Pane(_) => return,
+        }
+        self.publish(slot);
+        self.start_agent(slot);
+    }
+
+    /// Creates or resumes the slot's agent off the task; [`Input::AgentReady`] follows.
+    fn start_agent(&mut self, slot: SessionId) {
+        let Some(entry) = self.slot(slot) else {
+            return;
+        };
+        let stored = entry.info.stored;
+        let options = entry.agents.clone();
+        let wants_worktree = entry.wants_worktree && !stored;
+        let cwd = entry.info.cwd.clone();
+        let store = self.store.clone();
+        let models = self.models.clone();
+        let inputs = self.inputs.clone();
+        let worktrees = self.settings.worktrees_dir.clone();
+        tokio::spawn(async move {
+            let mut note = None;
+            let result = async {
+                let (config, label) = models.agent_config(&options).await?;
+                let made = if wants_worktree {
+                    let dir = cwd.clone();
+                    match tokio::task::spawn_blocking(move || {
+                        super::worktree::create(&dir, &worktrees, "agent")
+                    })
+                    .await
+                    {
+                        Ok(Ok(made)) => Some(made),
+                        Ok(Err(why)) => {
+                            note = Some(format!("no worktree: {why}"));
+                            None
+                        }
+                        Err(_) => None,
+                    }
+                } else {
+                    None
+                };
+                let agent = if stored {
+                    Agent::resume(store, slot, config).await
+                } else {
+                    let dir = made
+                        .as_ref()
+                        .map_or_else(|| PathBuf::from(&cwd), |w| w.path.clone());
+                    Agent::create_as(store, slot, config, &dir, made.as_ref(), None).await
+                }
+                .map_err(|e| e.to_string())?;
+                let worktree = agent.state().worktree.clone();
+                Ok(StartedAgent {
+                    running: agent.spawn(),
+                    label,
+                    worktree,
+                })
+            }
+            .await;
+            let _ = inputs.send(Input::AgentReady { slot, result, note }).await;
+        });
+    }
+
+    pub fn agent_ready(
+        &mut self,
+        slot: SessionId,
+        result: Result<StartedAgent, String>,
+        note: Option<String>,
+    ) {
+        if let Some(note) = note {
+            self.broadcast(Notification::Notice {
+                text: note,
+                failure: Some(Scope::Git),
+            });
+        }
+        let inputs = self.inputs.clone();
+        let Some(entry) = self.slot_mut(slot) else {
+            // Closed while it started: dropping the handle stops the agent.
+            return;
+        };
+        let queued = match std::mem::replace(&mut entry.runtime, Runtime::Agent(AgentState::Idle)) {
+            Runtime::Agent(AgentState::Starting { queued }) => queued,
+            other => {
+                entry.runtime = other;
+                Vec::new()
+            }
+        };
+        match result {
+            Ok(started) => {
+                let StartedAgent {
+                    running,
+                    label,
+                    worktree,
+                } = started;
+                entry.info.stored = true;
+                entry.info.model = Some(label);
+                if let Some(worktree) = worktree {
+                    entry.info.cwd = worktree.path.clone();
+                    entry.info.worktree = Some(worktree);
+                }
+                let mut updates = running.updates;
+                let forward = tokio::spawn(async move {
+                    while let Some(update) = updates.recv().await {
+                        if inputs.send(Input::Agent { slot, update }).await.is_err() {
+                            return;
+                        }
+                    }
+                    let _ = inputs.send(Input::AgentStopped { slot }).await;
+                });
+                for (_, text) in queued {
+                    let _ = running.handle.submit(text);
+                }
+                entry.runtime = Runtime::Agent(AgentState::Running {
+                    handle: running.handle,
+                    forward,
+                });
+                self.publish(slot);
+                self.save_open_slots();
+            }
+            Err(error) => {
+                entry.info.status = SlotStatus::Error(error.clone());
+                self.publish(slot);
+                let mut first = true;
+                for (client, text) in queued {
+                    self.send(
+                        client,
+                        Notification::AgentFailed {
+                            slot,
+                            error: error.clone(),
+                            text: first.then_some(text),
+                        },
+                    );
+                    first = false;
+                }
+                self.broadcast_failure(Scope::Model, format!("agent: {error}"));
+            }
+        }
+    }
+
+    pub fn agent_update(&mut self, slot: SessionId, update: AgentUpdate) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        match update {
+            AgentUpdate::Event(event) => {
+                entry.remember(&event);
+                let mut changed = false;
+                match &event.kind {
+                    EventKind::TurnStarted(_) | EventKind::ResponseStarted(_) => {
+                        changed = entry.info.status != SlotStatus::Running;
+                        entry.info.status = SlotStatus::Running;
+                    }
+                    EventKind::ResponseCompleted(completed) => {
+                        entry.info.usage.add(&completed.usage);
+                        changed = true;
+                    }
+                    _ => {}
+                }
+                self.broadcast(Notification::AgentEvent { slot, event });
+                if changed {
+                    self.publish(slot);
+                }
+            }
+            AgentUpdate::ApprovalNeeded {
+                call_id,
+                command,
+                cwd,
+                reason,
+            } => {
+                entry.info.approval = Some(PendingApproval {
+                    call_id,
+                    command,
+                    cwd,
+                    reason,
+                });
+                entry.info.status = SlotStatus::Waiting;
+                self.publish(slot);
+            }
+            AgentUpdate::TurnFinished { outcome, error, .. } => {
+                entry.info.approval = None;
+                entry.info.status = match outcome {
+                    TurnOutcome::Completed | TurnOutcome::Other | TurnOutcome::Interrupted => {
+                        SlotStatus::Idle
+                    }
+                    TurnOutcome::Failed => {
+                        SlotStatus::Error(error.clone().unwrap_or_else(|| "the turn failed".into()))
+                    }
+                };
+                self.publish(slot);
+                self.broadcast(Notification::TurnFinished {
+                    slot,
+                    outcome,
+                    error,
+                });
+            }
+        }
+    }
+
+    pub fn agent_stopped(&mut self, slot: SessionId) {
+        if let Some(entry) = self.slot_mut(slot)
+            && matches!(entry.runtime, Runtime::Agent(AgentState::Running { .. }))
+        {
+            entry.runtime = Runtime::Agent(AgentState::Idle);
+            if entry.info.status == SlotStatus::Running {
+                entry.info.status = SlotStatus::Idle;
+            }
+            entry.info.approval = None;
+            self.publish(slot);
+        }
+    }
+
+    pub fn decide(&mut self, slot: SessionId, call_id: String, decision: ApprovalDecision) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        let Runtime::Agent(AgentState::Running { handle, .. }) = &entry.runtime else {
+            return;
+        };
+        if entry
+            .info
+            .approval
+            .as_ref()
+            .is_none_or(|a| a.call_id != call_id)
+        {
+            // Someone else answered first.
+            return;
+        }
+        let _ = handle.decide(call_id, decision);
+        entry.info.approval = None;
+        entry.info.status = SlotStatus::Running;
+        self.publish(slot);
+    }
+
+    pub fn interrupt(&mut self, slot: SessionId) {
+        if let Some(entry) = self.slot(slot)
+            && let Runtime::Agent(AgentState::Running { handle, .. }) = &entry.runtime
+        {
+            let _ = handle.interrupt();
+        }
+    }
+}
