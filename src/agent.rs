@@ -130,7 +130,9 @@ pub enum AgentError {
         session: SessionId,
         kind: &'static str,
     },
-    #[error("session {session} is running in process {pid}; interrupt it there first")]
+    #[error(
+        "session {session} is driven by another live process (pid {pid}); continue it there or stop that process first"
+    )]
     Busy { session: SessionId, pid: u32 },
 }
 
@@ -199,7 +201,7 @@ impl Agent {
 
     /// Continues a stored native session: its conversation, session rules and state are
     /// rebuilt from its events (calls left open by a crash are closed), and this process takes
-    /// ownership (`session.owned`). Refused while another live process runs a turn in it.
+    /// ownership (`session.owned`). Refused while another live process holds it.
     pub async fn resume(
         store: Store,
         session: SessionId,
@@ -222,9 +224,10 @@ impl Agent {
                 kind: state.kind.label(),
             });
         }
+        // The lease: a live process that took the session (`session.owned`) keeps it until it
+        // closes it or dies, turn or no turn, so two processes never interleave turns.
         let me = ProcessOwner::current();
         if let Some(owner) = state.owner
-            && state.status.is_active()
             && owner != me
             && owner.is_alive()
         {

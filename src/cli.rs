@@ -136,7 +136,8 @@ impl Context {
     /// are marked interrupted (every command does this, headless ones included).
     pub fn open_store(&self) -> anyhow::Result<Store> {
         let store = Store::open(&self.paths.store_file, self.config.store_options())?;
-        let interrupted = store.reconcile()?;
+        let files = crate::server::ServerFiles::new(&self.paths.run_dir, &self.paths.store_file);
+        let interrupted = crate::server::lifecycle::reconcile(&store, &files)?;
         if !interrupted.is_empty() {
             tracing::info!(
                 count = interrupted.len(),

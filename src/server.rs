@@ -14,6 +14,7 @@
 //! | `panes.rs` | pane slots: spawn, restart, size for clients, activity badges, close |
 //! | `frames.rs` | pane screens for clients: full, then changed rows, paced per client |
 //! | `reads.rs` | store reads for clients: transcripts, lists, previews, forks, restores |
+//! | `runs.rs` | headless turns (`exec`): in the slot showing the session, or a hidden one |
 //! | `models.rs` | what agents talk to, per client's options |
 //! | `worktree.rs`, `diffs.rs`, `preview.rs` | worktrees for slots, their diffs, session previews |
 
@@ -27,6 +28,7 @@ pub mod models;
 mod panes;
 pub mod preview;
 pub mod reads;
+pub mod runs;
 pub mod slots;
 pub mod socket;
 mod worktree;

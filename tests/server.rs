@@ -338,3 +338,77 @@ fn remote_attach_runs_ssh_to_the_stdio_bridge() {
         |s| s.contains("remote-42"),
     );
 }
+
+#[test]
+fn exec_on_a_session_shown_in_a_slot_streams_there() {
+    let home = Home::new();
+    let tui = Tui::start_with(home.path(), &["--demo"], 120, 40, &env());
+    tui.wait_for("demo provider");
+    tui.type_text("first question\r");
+    tui.wait_for("Run this command?");
+    tui.type_text("y");
+    tui.wait_until("the first turn ends", TIMEOUT, |s| {
+        s.contains("agent 1 · idle")
+    });
+    let listed: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    // A headless turn on that session goes through the server: the window shows it live.
+    let mut exec = home
+        .command()
+        .args(["exec", "--demo", "--session", &id, "second question"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tui.wait_for("› second question");
+    // The slot's own policy asks; the window answers for the headless turn.
+    tui.wait_for("Run this command?");
+    tui.type_text("y");
+    let status = exec.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut answer = String::new();
+    exec.stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut answer)
+        .unwrap();
+    assert!(!answer.trim().is_empty(), "the final answer is printed");
+    // One session, two turns: nothing interleaved, nothing forked.
+    let listed: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["turns"], 2, "{listed}");
+}
+
+#[test]
+fn without_a_server_a_second_writer_gets_the_lease_error() {
+    use std::io::BufRead;
+    let home = Home::new();
+    let mut holder = home
+        .command()
+        .args(["debug", "gen-fixture", "--events", "3", "--hold"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(holder.stdout.take().unwrap()).lines();
+    let id = lines.next().unwrap().unwrap();
+    for line in lines.by_ref() {
+        if line.unwrap() == "holding" {
+            break;
+        }
+    }
+    let message = home.fails(&["exec", "--demo", "--session", &id, "hello"]);
+    assert!(
+        message.contains(&format!("pid {}", holder.id())),
+        "{message}"
+    );
+    assert!(message.contains("another live process"), "{message}");
+    drop(holder.stdin.take());
+    holder.wait().unwrap();
+    // Once the holder is gone the session can be continued.
+    let output = home.run(&["exec", "--demo", "--session", &id, "hello"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("another live process"), "{stderr}");
+}

@@ -3,6 +3,7 @@
 //! approve, so a command that would need approval is denied unless `--approval never`.
 
 mod json;
+mod server;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -26,7 +27,7 @@ const EXIT_FAILED: u8 = 1;
 const EXIT_INTERRUPTED: u8 = 130;
 
 /// Added to the reason a command needed approval; the model reads it after `denied: `.
-const UNATTENDED: &str = "nobody can approve commands in `switchboard exec`; \
+pub(super) const UNATTENDED: &str = "nobody can approve commands in `switchboard exec`; \
                           rerun with --approval never to allow them";
 
 #[derive(Debug, Args)]
@@ -90,6 +91,11 @@ fn read_prompt(arg: &str) -> anyhow::Result<String> {
 }
 
 async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Result<ExitCode> {
+    // One process drives a session: with a server running, the turn runs there (and shows
+    // live in a window that has the session open).
+    if let Some(stream) = crate::client::connect_existing(context)? {
+        return server::exec(context, stream, &args, prompt).await;
+    }
     // The provider must outlive the turn; it stops when dropped at the end.
     let (settings, _provider) = if args.demo {
         let provider = ScriptedProvider::start(Scenario::demo()).await?;
@@ -112,15 +118,12 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
     let session = agent.session();
     let mut out = std::io::stdout().lock();
     if args.json {
-        let state = agent.state();
-        let line = serde_json::json!({
-            "type": "session",
-            "session": session.to_string(),
-            "cwd": agent.directory().display().to_string(),
-            "worktree": state.worktree.as_ref().map(|w| &w.path),
-            "branch": state.worktree.as_ref().map(|w| &w.branch),
-            "resumed": args.session.is_some() || args.last,
-        });
+        let line = session_line(
+            session,
+            &agent.directory().display().to_string(),
+            agent.state().worktree.as_ref(),
+            args.session.is_some() || args.last,
+        );
         writeln!(out, "{line}")?;
         out.flush()?;
     }
@@ -162,6 +165,17 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
     drop(running.handle);
     let _ = running.task.await;
     let (outcome, error, final_message) = finished;
+    finish(&args, session, outcome, error, final_message)
+}
+
+/// Writes the answer where it was asked for and turns the outcome into the exit status.
+fn finish(
+    args: &ExecArgs,
+    session: SessionId,
+    outcome: TurnOutcome,
+    error: Option<String>,
+    final_message: Option<String>,
+) -> anyhow::Result<ExitCode> {
     if let (Some(path), Some(message)) = (&args.output_last_message, &final_message) {
         std::fs::write(path, format!("{message}\n"))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
@@ -187,6 +201,23 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }
+}
+
+/// The first line of `--json`: which session, where.
+fn session_line(
+    session: SessionId,
+    cwd: &str,
+    worktree: Option<&crate::event::SessionWorktree>,
+    resumed: bool,
+) -> serde_json::Value {
+    serde_json::json!({
+        "type": "session",
+        "session": session.to_string(),
+        "cwd": cwd,
+        "worktree": worktree.map(|w| &w.path),
+        "branch": worktree.map(|w| &w.branch),
+        "resumed": resumed,
+    })
 }
 
 /// A new session (in a new worktree with `--worktree`) or the one to continue.
@@ -233,21 +264,21 @@ fn last_agent_session(store: &Store) -> anyhow::Result<SessionId> {
 }
 
 /// What `exec` prints while the turn runs.
-struct Printer {
+pub(super) struct Printer {
     json: Option<JsonLines>,
     /// Commands of requested calls, to name them when they are denied.
     commands: HashMap<String, String>,
 }
 
 impl Printer {
-    fn new(json: bool) -> Self {
+    pub(super) fn new(json: bool) -> Self {
         Self {
             json: json.then(JsonLines::default),
             commands: HashMap::new(),
         }
     }
 
-    fn event(&mut self, event: &Event) -> anyhow::Result<()> {
+    pub(super) fn event(&mut self, event: &Event) -> anyhow::Result<()> {
         match &event.kind {
             EventKind::ToolRequested(requested) => {
                 if let Ok(args) = ShellArgs::parse(&requested.arguments) {

@@ -54,8 +54,8 @@ pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCo
         SessionsCommand::Show { id, json } => show(&store, &id, json, &mut out),
         SessionsCommand::Export { id } => export(&store, &id, &mut out),
         SessionsCommand::Fork { id, at, turn, json } => fork(
+            context,
             &store,
-            &context.paths.worktrees_dir,
             &id,
             Cut::from_args(at, turn),
             json,
@@ -233,9 +233,52 @@ fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
         })
 }
 
+/// Asks the running server for the fork.
+fn fork_via_server(
+    stream: std::os::unix::net::UnixStream,
+    session: crate::ids::SessionId,
+    at: Option<Seq>,
+) -> anyhow::Result<(crate::ids::SessionId, Option<String>)> {
+    use crate::protocol::{ClientKind, Command, Notification};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let flags = super::workstation::Flags {
+            slots: Vec::new(),
+            demo: false,
+            model: None,
+            approval: Default::default(),
+        };
+        let info = super::workstation::client_info(&flags, ClientKind::Headless);
+        let mut link = crate::client::Link::over_socket(stream, info).await?;
+        let answer = link
+            .request(
+                Command::Fork {
+                    session,
+                    at,
+                    open: false,
+                },
+                |n| match n {
+                    Notification::Forked {
+                        child, worktree, ..
+                    } => Some(Ok((child, worktree))),
+                    Notification::Notice {
+                        text,
+                        failure: Some(_),
+                    } => Some(Err(anyhow::anyhow!(text))),
+                    _ => None,
+                },
+            )
+            .await?;
+        link.close().await;
+        answer
+    })
+}
+
 fn fork(
+    context: &Context,
     store: &Store,
-    worktrees_dir: &std::path::Path,
     id: &str,
     cut: Cut,
     json: bool,
@@ -243,9 +286,19 @@ fn fork(
 ) -> anyhow::Result<()> {
     let parent = store.resolve(id)?;
     let at = cut.resolve(store, parent)?;
-    let forked = crate::workspace::fork_with_code(store, parent, at, worktrees_dir)?;
-    let child = forked.id;
-    let worktree = forked.worktree.map(|w| w.path.display().to_string());
+    // With a server running the fork is made there: one process writes to the store's
+    // sessions while it runs.
+    let (child, worktree) = match crate::client::connect_existing(context)? {
+        Some(stream) => fork_via_server(stream, parent, at)?,
+        None => {
+            let forked =
+                crate::workspace::fork_with_code(store, parent, at, &context.paths.worktrees_dir)?;
+            (
+                forked.id,
+                forked.worktree.map(|w| w.path.display().to_string()),
+            )
+        }
+    };
     if json {
         let meta = store.meta(child)?;
         let value = json!({

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use super::Context;
 use crate::client::Link;
 use crate::protocol::{
-    AgentOptions, ClientInfo, ClientKind, Command, Lookup, Notification, Resolved,
+    AgentOptions, ClientInfo, ClientKind, Command, Lookup, Notification, Resolved, WireKey,
 };
 use crate::tui::startup::Startup;
 
@@ -56,6 +56,16 @@ pub enum Transport {
     Remote(crate::client::stdio::Remote),
 }
 
+/// The endpoint and key this process would use, for agents the server runs on its behalf.
+pub fn local_endpoint(context: &Context, model: Option<&str>) -> (Option<String>, Option<WireKey>) {
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = crate::model::resolve(env, &context.config.model, model);
+    (
+        Some(settings.base_url),
+        settings.api_key.as_ref().map(WireKey::new),
+    )
+}
+
 /// Who this client is, for the server.
 pub fn client_info(flags: &Flags, kind: ClientKind) -> ClientInfo {
     let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
@@ -79,6 +89,8 @@ pub fn client_info(flags: &Flags, kind: ClientKind) -> ClientInfo {
             demo: flags.demo,
             model: flags.model.clone(),
             approval: flags.approval,
+            base_url: None,
+            api_key: None,
         },
         kind,
     }
@@ -140,6 +152,7 @@ async fn startup(link: &mut Link, opening: Opening) -> anyhow::Result<Vec<Startu
                     last: false,
                     turn,
                     at,
+                    agents_only: false,
                 },
             )
             .await?;
@@ -161,7 +174,12 @@ pub fn run(
     if let Some(empty) = flags.slots.iter().find(|s| s.trim().is_empty()) {
         anyhow::bail!("--slot needs a command (got {empty:?})");
     }
-    let info = client_info(&flags, ClientKind::Workstation);
+    let mut info = client_info(&flags, ClientKind::Workstation);
+    if let Transport::Local = transport {
+        // A remote server uses its own machine's endpoint and key: ours never leaves here.
+        (info.agents.base_url, info.agents.api_key) =
+            local_endpoint(context, flags.model.as_deref());
+    }
     let cwd = info.cwd.clone();
     // Found (or started) before the runtime: a blocking connect and, at most, a server start.
     let local = match &transport {

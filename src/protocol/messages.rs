@@ -63,6 +63,33 @@ pub struct AgentOptions {
     pub demo: bool,
     pub model: Option<String>,
     pub approval: ApprovalPolicy,
+    /// The endpoint the client resolved from its own environment (`OPENAI_BASE_URL`, the
+    /// config); `None`: the server's.
+    pub base_url: Option<String>,
+    /// The key the client resolved from its own environment, so an agent it opens uses the
+    /// key the user has where they typed the command. Only sent over the local socket.
+    pub api_key: Option<WireKey>,
+}
+
+/// An API key crossing the private socket from a local client to its server: held in
+/// memory only (never stored, never logged: `Debug` prints `[redacted]`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireKey(String);
+
+impl WireKey {
+    pub fn new(key: &crate::model::ApiKey) -> Self {
+        Self(key.expose().to_owned())
+    }
+
+    pub fn key(&self) -> crate::model::ApiKey {
+        crate::model::ApiKey::new(self.0.clone())
+    }
+}
+
+impl std::fmt::Debug for WireKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// What a client asks the server to do.
@@ -144,11 +171,18 @@ pub enum Command {
     LoadTurns {
         session: SessionId,
     },
-    /// Fork `session` after `at` (its end when `None`), code included, and open the fork.
+    /// Fork `session` after `at` (its end when `None`), code included; `open` shows the fork
+    /// in a slot (the workstation), otherwise only [`Notification::Forked`] answers
+    /// (`sessions fork`).
     Fork {
         session: SessionId,
         at: Option<Seq>,
+        open: bool,
     },
+    /// One turn for a headless client (`switchboard exec`): in the slot showing the session
+    /// when one does (the turn streams live there), otherwise in an agent only this client
+    /// sees. Events, then [`Notification::TurnFinished`], come to this client.
+    RunTurn(TurnRequest),
     /// A diff of a slot's worktree: `source` 0 is the whole branch, n is turn n.
     LoadDiff {
         slot: SessionId,
@@ -176,6 +210,19 @@ pub enum Command {
     Resolve(Lookup),
 }
 
+/// What `switchboard exec` asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnRequest {
+    /// The session to continue; `None` starts a new one.
+    pub session: Option<Lookup>,
+    pub prompt: String,
+    /// A new session works in its own worktree.
+    pub worktree: bool,
+    pub agents: AgentOptions,
+    /// Nobody can approve: commands that need approval are denied with this reason.
+    pub unattended: Option<String>,
+}
+
 /// A session as the command line names it: an id prefix or the latest, and a cut.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Lookup {
@@ -186,6 +233,8 @@ pub struct Lookup {
     pub turn: Option<u32>,
     /// Cut after this event.
     pub at: Option<u64>,
+    /// `last` means the latest native agent session (not any session).
+    pub agents_only: bool,
 }
 
 /// What a [`Lookup`] found.
@@ -398,6 +447,23 @@ pub enum Notification {
         slot: SessionId,
         outcome: TurnOutcome,
         error: Option<String>,
+        /// The turn's last assistant message.
+        final_message: Option<String>,
+        /// Tokens of every response in the turn.
+        usage: Usage,
+    },
+    /// A headless client's turn began (see [`Command::RunTurn`]).
+    TurnStarted {
+        slot: SessionId,
+        /// Where its commands run.
+        cwd: String,
+        worktree: Option<SessionWorktree>,
+        /// It continues a stored session.
+        resumed: bool,
+    },
+    /// A headless client's turn could not start.
+    TurnRefused {
+        error: String,
     },
     /// An agent could not start; `text` is the prompt that was not sent.
     AgentFailed {

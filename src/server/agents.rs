@@ -104,6 +104,7 @@ impl Core {
         };
         let stored = entry.info.stored;
         let options = entry.agents.clone();
+        let unattended = entry.unattended.clone();
         let wants_worktree = entry.wants_worktree && !stored;
         let cwd = entry.info.cwd.clone();
         let store = self.store.clone();
@@ -113,7 +114,8 @@ impl Core {
         tokio::spawn(async move {
             let mut note = None;
             let result = async {
-                let (config, label) = models.agent_config(&options).await?;
+                let (mut config, label) = models.agent_config(&options).await?;
+                config.unattended = unattended;
                 let made = if wants_worktree {
                     let dir = cwd.clone();
                     match tokio::task::spawn_blocking(move || {
@@ -207,10 +209,16 @@ impl Core {
                 });
                 self.publish(slot);
                 self.save_open_slots();
+                self.announce_turn(slot);
             }
             Err(error) => {
                 entry.info.status = SlotStatus::Error(error.clone());
+                let hidden = entry.hidden;
                 self.publish(slot);
+                if hidden {
+                    self.end_run(slot, &format!("the agent could not start: {error}"));
+                    return;
+                }
                 let mut first = true;
                 for (client, text) in queued {
                     self.send(
@@ -247,7 +255,7 @@ impl Core {
                     }
                     _ => {}
                 }
-                self.broadcast(Notification::AgentEvent { slot, event });
+                self.emit(slot, Notification::AgentEvent { slot, event });
                 if changed {
                     self.publish(slot);
                 }
@@ -267,7 +275,13 @@ impl Core {
                 entry.info.status = SlotStatus::Waiting;
                 self.publish(slot);
             }
-            AgentUpdate::TurnFinished { outcome, error, .. } => {
+            AgentUpdate::TurnFinished {
+                outcome,
+                error,
+                final_message,
+                usage,
+                ..
+            } => {
                 entry.info.approval = None;
                 entry.info.status = match outcome {
                     TurnOutcome::Completed | TurnOutcome::Other | TurnOutcome::Interrupted => {
@@ -278,11 +292,17 @@ impl Core {
                     }
                 };
                 self.publish(slot);
-                self.broadcast(Notification::TurnFinished {
+                self.emit(
                     slot,
-                    outcome,
-                    error,
-                });
+                    Notification::TurnFinished {
+                        slot,
+                        outcome,
+                        error,
+                        final_message,
+                        usage,
+                    },
+                );
+                self.turn_done(slot);
             }
         }
     }

@@ -112,6 +112,12 @@ pub enum Input {
         /// Sent to `client` once the slot is in (a fork's news).
         forked: Option<Notification>,
     },
+    /// A headless turn's session was found (or will be new).
+    TurnTarget {
+        client: ClientId,
+        request: Box<crate::protocol::TurnRequest>,
+        target: Result<super::runs::Target, String>,
+    },
     /// A client's frames were written.
     Drained {
         client: ClientId,
@@ -165,6 +171,8 @@ pub struct Core {
     pub slots: Vec<SlotEntry>,
     pub clients: BTreeMap<ClientId, Client>,
     pub layouts: HashMap<String, ViewLayout>,
+    /// Headless clients following a slot's turn (`switchboard exec`), by slot.
+    pub subscribers: HashMap<SessionId, Vec<ClientId>>,
     pub last_layout: Option<ViewLayout>,
     pub inputs: mpsc::Sender<Input>,
     pub waker: PaneWaker,
@@ -205,6 +213,7 @@ impl Core {
             slots: Vec::new(),
             clients: BTreeMap::new(),
             layouts: HashMap::new(),
+            subscribers: HashMap::new(),
             last_layout: None,
             inputs,
             waker,
@@ -286,6 +295,11 @@ impl Core {
             Input::AgentReady { slot, result, note } => self.agent_ready(slot, result, note),
             Input::AgentStopped { slot } => self.agent_stopped(slot),
             Input::PaneReady { slot, result } => self.pane_ready(slot, result),
+            Input::TurnTarget {
+                client,
+                request,
+                target,
+            } => self.turn_target(client, *request, target),
             Input::Restored {
                 client,
                 entry,
@@ -343,7 +357,8 @@ impl Core {
             Command::LoadPicker => self.load_picker(client),
             Command::LoadPreview { session } => self.load_preview(client, session),
             Command::LoadTurns { session } => self.load_turns(client, session),
-            Command::Fork { session, at } => self.fork(client, session, at),
+            Command::Fork { session, at, open } => self.fork(client, session, at, open),
+            Command::RunTurn(request) => self.run_turn(client, request),
             Command::LoadDiff { slot, source } => self.load_diff(client, slot, source),
             Command::CheckWorktree { slot } => self.check_worktree(client, slot),
             Command::RemoveWorktree { worktree, force } => {
@@ -385,7 +400,12 @@ impl Core {
         if !workstation {
             return;
         }
-        let slots: Vec<SlotInfo> = self.slots.iter().map(|s| s.info.clone()).collect();
+        let slots: Vec<SlotInfo> = self
+            .slots
+            .iter()
+            .filter(|s| !s.hidden)
+            .map(|s| s.info.clone())
+            .collect();
         let notes = self.notes.clone();
         let store = self.store.clone();
         let inputs = self.inputs.clone();
@@ -400,6 +420,7 @@ impl Core {
     }
 
     fn detach(&mut self, client: ClientId) {
+        self.unsubscribe(client);
         if let Some(gone) = self.clients.remove(&client) {
             tracing::info!(client, pid = gone.info.pid, "client detached");
             if gone.is_workstation() {
@@ -452,10 +473,23 @@ impl Core {
         self.slots.iter_mut().find(|s| s.info.slot == id)
     }
 
-    /// Tells every workstation a slot's new state.
+    /// Tells every workstation a slot's new state (a headless run's slot is nobody's to see).
     pub fn publish(&mut self, id: SessionId) {
-        if let Some(info) = self.slot(id).map(|s| s.info.clone()) {
+        if let Some(info) = self.slot(id).filter(|s| !s.hidden).map(|s| s.info.clone()) {
             self.broadcast(Notification::Slot(Box::new(info)));
+        }
+    }
+
+    /// Sends a slot's news to whoever follows it: every workstation (unless the slot is a
+    /// headless run's) and the headless clients subscribed to it.
+    pub fn emit(&mut self, id: SessionId, notification: Notification) {
+        let hidden = self.slot(id).is_some_and(|s| s.hidden);
+        let followers = self.subscribers.get(&id).cloned().unwrap_or_default();
+        if !hidden {
+            self.broadcast(notification.clone());
+        }
+        for client in followers {
+            self.send(client, notification.clone());
         }
     }
 
@@ -478,7 +512,7 @@ impl Core {
         let ids: Vec<SessionId> = self
             .slots
             .iter()
-            .filter(|s| s.info.stored)
+            .filter(|s| s.info.stored && !s.hidden)
             .map(|s| s.info.slot)
             .collect();
         let store = self.store.clone();

@@ -160,6 +160,27 @@ fn start(context: &Context, _options: &ServeOptions) -> anyhow::Result<Started> 
     Ok((files, lock, store, listener))
 }
 
+/// Startup reconciliation: sessions whose owner died while they ran become interrupted; the
+/// reason names a dead server as such ("server ended"), whoever opens the store first.
+pub fn reconcile(
+    store: &Store,
+    files: &ServerFiles,
+) -> Result<Vec<crate::ids::SessionId>, crate::store::StoreError> {
+    let previous: Option<u32> = std::fs::read_to_string(&files.pid)
+        .ok()
+        .and_then(|p| p.trim().parse().ok());
+    store.reconcile_with(|owner| {
+        if Some(owner.pid) == previous {
+            format!("server ended (pid {})", owner.pid)
+        } else {
+            format!(
+                "owner process {} ended while the session was running",
+                owner.pid
+            )
+        }
+    })
+}
+
 /// Sends stdout and stderr to the log file (a detached server has no terminal).
 fn redirect_stdio(log_dir: &Path) {
     let Ok(file) = std::fs::OpenOptions::new()

@@ -38,9 +38,18 @@ impl Models {
         }
     }
 
+    /// The server's settings, with the endpoint and key the client resolved in its own
+    /// environment taking precedence.
     fn settings(&self, options: &AgentOptions) -> ModelSettings {
         let env = |name: &str| std::env::var(name).ok();
-        crate::model::resolve(env, &self.inner.config, options.model.as_deref())
+        let mut settings = crate::model::resolve(env, &self.inner.config, options.model.as_deref());
+        if let Some(base_url) = &options.base_url {
+            settings.base_url = base_url.trim_end_matches('/').to_owned();
+        }
+        if let Some(key) = &options.api_key {
+            settings.api_key = Some(key.key());
+        }
+        settings
     }
 
     /// What agents opened with `options` talk to, for the status line.

@@ -211,13 +211,21 @@ impl Core {
 
     /// Forks a session with its code and opens the fork in a slot for every client; the
     /// client that asked focuses it.
-    pub fn fork(&mut self, client: ClientId, session: SessionId, at: Option<Seq>) {
+    pub fn fork(&mut self, client: ClientId, session: SessionId, at: Option<Seq>, open: bool) {
         let dir = self.settings.worktrees_dir.clone();
         let store = self.store.clone();
         let inputs = self.inputs.clone();
         tokio::task::spawn_blocking(move || {
             let forked = crate::workspace::fork_with_code(&store, session, at, &dir);
             let input = match forked {
+                Ok(forked) if !open => Input::Reply {
+                    client,
+                    notification: Notification::Forked {
+                        child: forked.id,
+                        title: store.meta(session).map(|m| m.title).unwrap_or_default(),
+                        worktree: forked.worktree.map(|w| w.path.display().to_string()),
+                    },
+                },
                 Ok(forked) => match restore(&store, forked.id) {
                     Ok(mut entry) => {
                         let parent = store.meta(session).map(|m| m.title).unwrap_or_default();

@@ -53,6 +53,11 @@ pub struct SlotEntry {
     pub recent: VecDeque<Event>,
     /// A pane's program's terminal size.
     pub size: Option<PaneSize>,
+    /// A headless client's run (`switchboard exec`): not shown to workstations, not restored,
+    /// gone when its turn ends.
+    pub hidden: bool,
+    /// Nobody can approve: commands needing approval are denied with this reason.
+    pub unattended: Option<String>,
 }
 
 impl std::fmt::Debug for SlotEntry {
@@ -72,6 +77,8 @@ impl SlotEntry {
             wants_worktree: false,
             recent: VecDeque::new(),
             size: None,
+            hidden: false,
+            unattended: None,
         }
     }
 

@@ -143,7 +143,10 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
             state.quit = true;
             vec![Effect::Quit]
         }
-        Notification::Status(_) | Notification::Resolved(_) => {
+        Notification::Status(_)
+        | Notification::Resolved(_)
+        | Notification::TurnStarted { .. }
+        | Notification::TurnRefused { .. } => {
             state.dirty = false;
             Vec::new()
         }

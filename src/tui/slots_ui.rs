@@ -20,5 +20,9 @@ pub fn open_session(state: &mut AppState, session: SessionId) -> Vec<Effect> {
 /// Forks a session (its code included) after `at`; the fork opens in a slot and takes focus.
 pub fn fork(state: &mut AppState, session: SessionId, at: Option<Seq>) -> Vec<Effect> {
     state.notify("forking…");
-    vec![Effect::Send(Command::Fork { session, at })]
+    vec![Effect::Send(Command::Fork {
+        session,
+        at,
+        open: true,
+    })]
 }
