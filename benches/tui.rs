@@ -116,7 +116,9 @@ fn frame_render() {
 fn idle_and_latency() {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let tui = support::e2e::Tui::start(home.path(), &[], 120, 40);
-    tui.wait_for("store ok");
+    tui.wait_until("attached", support::e2e::TIMEOUT, |s| {
+        s.contains("0 live · ok") && s.contains("demo provider")
+    });
     std::thread::sleep(Duration::from_millis(500));
     let before = tui.output_len();
     let start = Instant::now();
@@ -135,6 +137,8 @@ fn idle_and_latency() {
     println!("| p50 | p99 | max |");
     println!("|---:|---:|---:|");
     println!("| {} | {} | {} |\n", ms(p50), ms(p99), ms(max));
+    drop(tui);
+    support::procs::kill_servers(home.path());
     if std::env::var_os("SWITCHBOARD_BENCH_KEEP").is_some() {
         eprintln!("kept {}", home.keep().display());
     }
@@ -320,6 +324,8 @@ fn pane_keystrokes(others: &str) -> Vec<Duration> {
         samples.push(took);
         std::thread::sleep(Duration::from_millis(8));
     }
+    drop(tui);
+    support::procs::kill_servers(&home_path);
     samples
 }
 

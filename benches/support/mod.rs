@@ -6,3 +6,6 @@ pub fn bin() -> std::path::PathBuf {
 
 #[path = "../../tests/support/e2e.rs"]
 pub mod e2e;
+
+#[path = "../../tests/support/procs.rs"]
+pub mod procs;
