@@ -24,7 +24,11 @@ const FLOOD: &str = "yes 'flooding the pane with output, line after line, as fas
 const BASH: &str = "PS1='$ ' bash --norc --noprofile";
 
 fn env() -> Vec<(&'static str, &'static str)> {
-    vec![("PS1", "$ "), ("SHELL", "/bin/bash"), ("HISTFILE", "/dev/null")]
+    vec![
+        ("PS1", "$ "),
+        ("SHELL", "/bin/bash"),
+        ("HISTFILE", "/dev/null"),
+    ]
 }
 
 /// Kills the home's server when dropped (a bench must not leave one running).
@@ -79,8 +83,14 @@ fn cpu_and_switches(pid: u32) -> (u64, u64) {
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     // utime and stime are fields 14 and 15, i.e. the 12th and 13th after the state.
-    let ticks = fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
     let mut switches = 0;
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for task in tasks.filter_map(Result::ok) {
@@ -133,7 +143,9 @@ fn attach() {
         drop(tui);
     }
     let (p50, p99) = percentiles(samples.clone());
-    println!("## Attach: starting `switchboard` to the first complete frame (8 slots, 3 flooding, 160×48)\n");
+    println!(
+        "## Attach: starting `switchboard` to the first complete frame (8 slots, 3 flooding, 160×48)\n"
+    );
     println!("| runs | median | p99 | max |");
     println!("|---:|---:|---:|---:|");
     println!(
@@ -184,7 +196,10 @@ fn idle() {
 fn cycles() {
     let home = Home::new();
     let mut args = slots(0, 2);
-    args.extend(["--slot", "i=0; while :; do i=$((i+1)); echo tick $i; sleep 1; done"]);
+    args.extend([
+        "--slot",
+        "i=0; while :; do i=$((i+1)); echo tick $i; sleep 1; done",
+    ]);
     let first = Tui::start_with(home.path(), &args, 120, 40, &env());
     first.wait_until("three slots up", TIMEOUT, |s| s.contains("3 slots"));
     first.wait_until("a prompt", TIMEOUT, |s| s.contains("$ "));
@@ -210,7 +225,9 @@ fn cycles() {
     let took = start.elapsed();
     std::thread::sleep(Duration::from_millis(500));
     let after = footprint(server);
-    println!("## 100 attach/detach cycles (3 live slots; each attach waits for a complete frame)\n");
+    println!(
+        "## 100 attach/detach cycles (3 live slots; each attach waits for a complete frame)\n"
+    );
     println!("| server | before | after | change |");
     println!("|---|---:|---:|---:|");
     println!(
@@ -247,7 +264,9 @@ fn isolation() {
     a.ctrl('g');
     a.wait_for("keys go to the workstation");
     a.send(b"\x1b4"); // Alt+4: grid
-    a.wait_until("grid layout", TIMEOUT, |s| s.matches(" · pty ").count() >= 4);
+    a.wait_until("grid layout", TIMEOUT, |s| {
+        s.matches(" · pty ").count() >= 4
+    });
     // B: zoomed on the shell, typing.
     let b = Tui::start_with(home.path(), &[], 120, 40, &env());
     b.wait_until("the shell", TIMEOUT, |s| s.contains("4 slots"));

@@ -51,6 +51,9 @@ pub const STOP_WAIT: Duration = Duration::from_secs(5);
 /// back with the next server.
 pub const IDLE_EXIT: Duration = Duration::from_secs(3);
 
+/// How long a stopped server waits for its clients' goodbyes to be written before leaving.
+pub const FAREWELL: Duration = Duration::from_millis(200);
+
 /// Most rows of pane text one request returns (a copy reaching deep into history is cut
 /// here: 100,000 rows of 200 columns is already ~20 MB).
 pub const MAX_TEXT_ROWS: usize = 100_000;

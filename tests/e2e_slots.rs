@@ -144,3 +144,37 @@ fn session_id(home: &Home) -> String {
         serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
     listed[0]["id"].as_str().unwrap().to_owned()
 }
+
+#[test]
+fn a_pty_session_resumes_as_its_last_screen_and_restarts() {
+    let home = Home::new();
+    let tui = Tui::start_with(
+        home.path(),
+        &["--slot", "echo recorded-line; sleep 1000"],
+        120,
+        36,
+        &env(),
+    );
+    tui.wait_for("recorded-line");
+    drop(tui);
+    let out = home.run(&["server", "stop"]);
+    assert!(out.status.success(), "{out:?}");
+    let listed: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    // Resumed, a pane session is a pane: its last screen, not an agent.
+    let tui = Tui::start_with(home.path(), &["resume", &id[..13]], 120, 36, &env());
+    tui.wait_until("the recorded screen", TIMEOUT, |s| {
+        s.contains("recorded-line") && s.contains("· pty") && !s.contains("· agent")
+    });
+    // Typing there loses nothing: the text stays and the way on is said.
+    tui.type_text("keep this text\r");
+    tui.wait_for("restarts it; your text is kept");
+    tui.wait_for("keep this text");
+    tui.send(b"\x1b[15~"); // F5: restart
+    tui.wait_until(
+        "the program runs again below its last screen",
+        TIMEOUT,
+        |s| s.contains("restarted") && s.matches("recorded-line").count() >= 2,
+    );
+}

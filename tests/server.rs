@@ -412,3 +412,29 @@ fn without_a_server_a_second_writer_gets_the_lease_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("another live process"), "{stderr}");
 }
+
+#[test]
+fn stopping_during_a_turn_records_a_clean_close_not_a_crash() {
+    let home = Home::new();
+    let mut tui = Tui::start_with(home.path(), &["--demo"], 120, 40, &env());
+    tui.wait_for("demo provider");
+    tui.type_text("a question\r");
+    tui.wait_for("Run this command?");
+    tui.esc();
+    tui.ctrl('q');
+    tui.wait_for("Leave switchboard?");
+    tui.type_text("s");
+    assert!(tui.wait_exit());
+    let listed: serde_json::Value =
+        serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
+    let session = &listed[0];
+    assert_eq!(session["status"], "closed", "{listed}");
+    let shown = home.ok(&[
+        "sessions",
+        "show",
+        session["id"].as_str().unwrap(),
+        "--json",
+    ]);
+    assert!(!shown.contains("owner process"), "{shown}");
+    assert!(!shown.contains("server ended"), "{shown}");
+}

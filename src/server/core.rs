@@ -186,6 +186,8 @@ pub struct Core {
     pub stopping: bool,
     /// When the server became idle with no client (see [`CoreSettings::idle_exit`]).
     pub idle_since: Option<Instant>,
+    /// Stopped: leave at this time (the clients' goodbyes are written by then).
+    pub exit_at: Option<Instant>,
     pub done: bool,
 }
 
@@ -224,6 +226,7 @@ impl Core {
             started: Instant::now(),
             stopping: false,
             idle_since: None,
+            exit_at: None,
             done: false,
         }
     }
@@ -259,13 +262,17 @@ impl Core {
             .idle_since
             .zip(self.settings.idle_exit)
             .map(|(since, grace)| since + grace);
-        [frames, self.activity_due, idle]
+        [frames, self.activity_due, idle, self.exit_at]
             .into_iter()
             .flatten()
             .min()
     }
 
     fn on_deadline(&mut self, now: Instant) {
+        if self.exit_at.is_some_and(|at| at <= now) {
+            self.done = true;
+            return;
+        }
         if self.activity_due.is_some_and(|due| due <= now) {
             self.activity_due = None;
             self.activity_tick(now);
@@ -315,7 +322,7 @@ impl Core {
                 notification,
             } => self.send(client, notification),
             Input::Broadcast(notification) => self.broadcast(notification),
-            Input::Stopped => self.done = true,
+            Input::Stopped => self.stopped(),
         }
         self.check_idle();
     }

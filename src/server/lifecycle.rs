@@ -78,7 +78,7 @@ pub fn run(context: &Context, options: ServeOptions) -> anyhow::Result<ExitCode>
         let _ = nix::unistd::setsid();
     }
     let result = start(context, &options);
-    let (files, _lock, store, listener_std) = match result {
+    let (files, _lock, store, listener_std, marked) = match result {
         Ok(started) => started,
         Err(err) => {
             if options.detached {
@@ -108,7 +108,14 @@ pub fn run(context: &Context, options: ServeOptions) -> anyhow::Result<ExitCode>
         idle_exit: options.idle_exit,
     };
     let models = Models::new(context.config.model.clone(), true);
-    runtime.block_on(serve(store, listener_std, settings, models));
+    let notes = match marked {
+        0 => Vec::new(),
+        n => vec![format!(
+            "{n} session{} running when the last server ended: marked interrupted",
+            if n == 1 { " was" } else { "s were" }
+        )],
+    };
+    runtime.block_on(serve(store, listener_std, settings, models, notes));
     let _ = std::fs::remove_file(&files.socket);
     let _ = std::fs::remove_file(&files.pid);
     tracing::info!("server stopped");
@@ -120,6 +127,7 @@ type Started = (
     nix::fcntl::Flock<std::fs::File>,
     Store,
     std::os::unix::net::UnixListener,
+    usize,
 );
 
 fn start(context: &Context, _options: &ServeOptions) -> anyhow::Result<Started> {
@@ -157,7 +165,7 @@ fn start(context: &Context, _options: &ServeOptions) -> anyhow::Result<Started> 
     make_private(&files.socket)?;
     listener.set_nonblocking(true)?;
     std::fs::write(&files.pid, format!("{}\n", std::process::id()))?;
-    Ok((files, lock, store, listener))
+    Ok((files, lock, store, listener, marked.len()))
 }
 
 /// Startup reconciliation: sessions whose owner died while they ran become interrupted; the
@@ -201,6 +209,7 @@ pub async fn serve(
     listener: std::os::unix::net::UnixListener,
     settings: CoreSettings,
     models: Models,
+    notes: Vec<String>,
 ) {
     let Ok(listener) = UnixListener::from_std(listener) else {
         tracing::error!("cannot register the listener with the runtime");
@@ -213,7 +222,7 @@ pub async fn serve(
     let panes = core.panes.clone();
     spawn_signals(inputs.clone());
     let accept = tokio::spawn(accept_loop(listener, inputs.clone(), panes));
-    core.notes = Vec::new();
+    core.notes = notes;
     core.run(rx, wakeups).await;
     accept.abort();
 }
@@ -315,18 +324,6 @@ impl Core {
         }
         self.stopping = true;
         tracing::info!("stopping the server");
-        let clients: Vec<ClientId> = self.clients.keys().copied().collect();
-        for client in clients {
-            self.send(
-                client,
-                Notification::Detached {
-                    reason: "the server stopped".into(),
-                },
-            );
-            if let Some(c) = self.clients.get(&client) {
-                let _ = c.out.tx.try_send(super::core::Outgoing::Close);
-            }
-        }
         let slots: Vec<_> = self.slots.iter().map(|s| s.info.slot).collect();
         let mut waits = Vec::new();
         for slot in slots {
@@ -344,10 +341,31 @@ impl Core {
         let inputs = self.inputs.clone();
         tokio::spawn(async move {
             for wait in waits {
-                let _ = wait.await;
+                if let Err(error) = wait.await {
+                    tracing::warn!(%error, "a slot's stop failed");
+                }
             }
             let _ = inputs.send(Input::Stopped).await;
         });
+    }
+
+    /// Every slot has ended and recorded its close: tell the clients (they leave knowing
+    /// their sessions are closed), give their writers a moment, then leave.
+    pub fn stopped(&mut self) {
+        tracing::info!("every slot ended; the server leaves");
+        let clients: Vec<ClientId> = self.clients.keys().copied().collect();
+        for client in clients {
+            self.send(
+                client,
+                Notification::Detached {
+                    reason: "the server stopped; every slot was closed".into(),
+                },
+            );
+            if let Some(c) = self.clients.get(&client) {
+                let _ = c.out.tx.try_send(super::core::Outgoing::Close);
+            }
+        }
+        self.exit_at = Some(std::time::Instant::now() + super::FAREWELL);
     }
 
     /// What `switchboard server status` shows.

@@ -352,8 +352,8 @@ pub const COMMANDS: &[Command] = &[
         RestartSlot,
         "slot.restart",
         "Restart slot program",
-        "Run the focused pane's command again in its directory, below its last screen",
-        [],
+        "Run the focused pane's ended program again, below its last screen",
+        [Chord::plain(KeyCode::F(5))],
         Global,
         HasSlots,
         true

@@ -111,6 +111,7 @@ fn spawn_signals(tx: mpsc::Sender<Msg>) {
             if let Ok(mut stream) = signal(kind)
                 && stream.recv().await.is_some()
             {
+                tracing::info!(signal = ?kind, "leaving on a signal");
                 let _ = tx.send(Msg::Terminate).await;
             }
         });

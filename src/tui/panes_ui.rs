@@ -62,7 +62,8 @@ pub fn restart(state: &mut AppState) -> Vec<Effect> {
     let Some(slot) = state.focused_slot_mut() else {
         return Vec::new();
     };
-    if slot.kind != SlotKind::Pty || !slot.restartable {
+    let ended = matches!(slot.status, SlotStatus::Exited(_) | SlotStatus::Error(_));
+    if slot.kind != SlotKind::Pty || !(slot.restartable || ended) {
         state.notify("only a PTY slot whose program ended can be restarted");
         return Vec::new();
     }

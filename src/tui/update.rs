@@ -401,6 +401,24 @@ fn scroll_to(state: &mut AppState, offset: usize) -> Vec<Effect> {
 }
 
 fn submit(state: &mut AppState) -> Vec<Effect> {
+    // A pane whose program ended takes no input: the text stays, and the way on is said.
+    if let Some(slot) = state
+        .focused_slot()
+        .filter(|s| s.kind == SlotKind::Pty && !s.pane_running() && !state.composer.is_empty())
+    {
+        let key = super::commands::command(CommandId::RestartSlot)
+            .keys
+            .first()
+            .map(|k| k.label())
+            .unwrap_or_else(|| "the palette".to_owned());
+        let note = format!(
+            "{} is not running ({}): {key} restarts it; your text is kept",
+            slot.name,
+            slot.status.label()
+        );
+        state.notify(note);
+        return Vec::new();
+    }
     let Some(text) = state.composer.take_submission() else {
         state.dirty = false;
         return Vec::new();

@@ -40,4 +40,3 @@ pub fn kill_servers(home: &Path) {
         }
     }
 }
-
