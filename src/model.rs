@@ -26,7 +26,7 @@ pub mod tool_output;
 mod wire;
 
 pub use client::{ResponseStream, ResponsesClient, Sleeper, StreamUpdate};
-pub use error::ModelError;
+pub use error::{ModelError, ServerRetry};
 pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool, ToolOutputs};
 pub use settings::{ApiKey, ModelSettings, RetryPolicy, StreamRedactor, resolve};
 pub use sse::{FrameRef, SseDecoder, SseFrame};
