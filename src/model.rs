@@ -31,7 +31,7 @@ pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool, To
 pub use settings::{ApiKey, ModelSettings, RetryPolicy, StreamRedactor, resolve};
 pub use sse::{FrameRef, SseDecoder, SseFrame};
 pub use stream::{
-    ApiError, ContentPart, Delta, EventDecoder, ResponseEvent, ResponseInfo, parse_event,
-    parse_frame,
+    ApiError, ContentPart, Delta, EventDecoder, EventRef, ResponseEvent, ResponseInfo, parse_event,
+    parse_frame, parse_frame_with,
 };
 pub use wire::parse_error_body;
