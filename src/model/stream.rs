@@ -5,6 +5,7 @@
 //! error: the API adds event kinds over time. A known event whose JSON is malformed or lacks a
 //! required field is a [`StreamError`] value, never a panic.
 
+mod fast;
 mod parse;
 
 pub use parse::{EventRef, parse_event, parse_frame, parse_frame_with};

@@ -121,7 +121,7 @@ impl EventRef<'_> {
 
 /// The delta event types, their channel and the field holding their part index (`None`:
 /// function call arguments have no part).
-fn delta_kind(kind: &str) -> Option<(DeltaChannel, Option<&'static str>)> {
+pub(super) fn delta_kind(kind: &str) -> Option<(DeltaChannel, Option<&'static str>)> {
     Some(match kind {
         "response.output_text.delta" => (DeltaChannel::Text, Some("content_index")),
         "response.refusal.delta" => (DeltaChannel::Refusal, Some("content_index")),
@@ -164,6 +164,18 @@ pub fn parse_frame(frame: FrameRef<'_>) -> Result<Option<ResponseEvent>, StreamE
 /// from the frame where possible; returns what `on_event` returned (`None` for an event type
 /// this build does not know).
 pub fn parse_frame_with<T>(
+    frame: FrameRef<'_>,
+    on_event: impl FnOnce(EventRef<'_>) -> T,
+) -> Result<Option<T>, StreamError> {
+    if let Some(delta) = super::fast::delta(frame.data) {
+        return Ok(Some(on_event(EventRef::Delta(delta.as_delta()))));
+    }
+    parse_with_serde(frame, on_event)
+}
+
+/// The general path: every event type, every error worded. [`super::fast`] agrees with it
+/// wherever it answers.
+pub(super) fn parse_with_serde<T>(
     frame: FrameRef<'_>,
     on_event: impl FnOnce(EventRef<'_>) -> T,
 ) -> Result<Option<T>, StreamError> {
