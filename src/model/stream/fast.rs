@@ -201,6 +201,9 @@ impl<'a> Cursor<'a> {
         if !escaped {
             return Some(Cow::Borrowed(raw));
         }
+        if let Some(text) = unescape(raw) {
+            return Some(Cow::Owned(text));
+        }
         let quoted = self.text.get(open..self.at)?;
         serde_json::from_str::<String>(quoted).ok().map(Cow::Owned)
     }
@@ -251,7 +254,32 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// The index of the first `"`, `\\` or control character (below 0x20) in `bytes`.
+/// `raw` with its one-character escapes decoded (`\\n`, `\\"`, …: model text is full of
+/// them); `None` for `\\u` escapes and anything odd, which serde_json then decodes or rejects.
+fn unescape(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) {
+        out.push_str(rest.get(..at)?);
+        let decoded = match rest.as_bytes().get(at + 1)? {
+            b'n' => '\n',
+            b't' => '\t',
+            b'r' => '\r',
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            _ => return None,
+        };
+        out.push(decoded);
+        rest = rest.get(at + 2..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The index of the first `"`, `\` or control character (below 0x20) in `bytes`.
 ///
 /// Eight bytes at a time with the classic zero-byte tricks (what serde_json does too): strings
 /// are most of a delta event's bytes, and short strings make `memchr` calls cost more than
@@ -304,6 +332,12 @@ mod tests {
                 r#"{"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":"a\n\"b\" \u00e9"}"#
             ),
             Some("a\n\"b\" \u{e9}".to_owned())
+        );
+        assert_eq!(
+            text(
+                r#"{"type":"response.output_text.delta","output_index":0,"content_index":0,"delta":"\\ \/ \t\r\b\f \n"}"#
+            ),
+            Some("\\ / \t\r\u{8}\u{c} \n".to_owned())
         );
     }
 
