@@ -78,6 +78,13 @@ async fn a_malformed_event_is_retried_without_repeating_what_was_shown() {
         .unwrap();
     assert!(first_done < retry_at, "{:?}", outcome.log);
     assert_eq!(harness.provider.requests().len(), 2);
+    // The ordinary backoff of this request: 500 ms for the first retry, jittered ±20 %.
+    let delays = harness.delays.taken();
+    assert_eq!(delays.len(), 1);
+    assert!(
+        (Duration::from_millis(400)..=Duration::from_millis(600)).contains(&delays[0]),
+        "{delays:?}"
+    );
 }
 
 #[tokio::test]
