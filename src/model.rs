@@ -26,12 +26,12 @@ pub mod tool_output;
 mod wire;
 
 pub use client::{ResponseStream, ResponsesClient, Sleeper, StreamUpdate};
-pub use error::ModelError;
+pub use error::{ModelError, ServerRetry};
 pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool, ToolOutputs};
 pub use settings::{ApiKey, ModelSettings, RetryPolicy, StreamRedactor, resolve};
 pub use sse::{FrameRef, SseDecoder, SseFrame};
 pub use stream::{
-    ApiError, ContentPart, Delta, EventDecoder, ResponseEvent, ResponseInfo, parse_event,
-    parse_frame,
+    ApiError, ContentPart, Delta, EventDecoder, EventRef, ResponseEvent, ResponseInfo, parse_event,
+    parse_frame, parse_frame_with,
 };
 pub use wire::parse_error_body;

@@ -176,7 +176,8 @@ impl Agent {
         let model = self.config.client.settings().model.clone();
         let mut request =
             ResponsesRequest::new(model.clone(), self.conversation().items().to_vec())
-                .with_tools(vec![Tool::shell()]);
+                .with_tools(vec![Tool::shell()])
+                .with_prompt_cache_key(self.session().to_string());
         if let Some(instructions) = &self.config.instructions {
             request = request.with_instructions(instructions.clone());
         }

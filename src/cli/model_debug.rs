@@ -68,7 +68,9 @@ pub fn ask(
             client.settings().model.clone(),
             conversation.items().to_vec(),
         )
-        .with_tools(vec![Tool::shell()]);
+        .with_tools(vec![Tool::shell()])
+        // A run of `debug ask` is a session of its own for the server's prompt cache.
+        .with_prompt_cache_key(uuid::Uuid::now_v7().to_string());
         let mut stream = client.stream(&request);
         let mut out = std::io::stdout();
         while let Some(update) = stream.next_update().await {

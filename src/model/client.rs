@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use futures_util::{Stream, StreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 
-use super::error::ModelError;
+use super::error::{ModelError, ServerRetry};
 use super::replay::ReplayFilter;
 use super::request::ResponsesRequest;
 use super::settings::{ApiKey, ModelSettings};
@@ -289,7 +289,10 @@ impl Driver {
                         },
                         other => other,
                     };
-                    self.queue.push_back(Err(ModelError::Stream(err)));
+                    // What follows a garbled event cannot be trusted (a lost delta leaves a
+                    // hole in the text), so the attempt ends here and the request is retried;
+                    // the replay filter keeps what was already delivered from repeating.
+                    self.attempt_failed(ModelError::Stream(err));
                     return true;
                 }
             };
@@ -341,12 +344,15 @@ impl Driver {
         }
         if self.attempt >= max_attempts {
             tracing::warn!(attempts = self.attempt, error = %err, "model request gave up");
-            let err = if self.attempt == 1 {
+            // The server's own word on when to come back is the most useful thing to show.
+            let server_retry = err.retry_after().map(ServerRetry::from_now);
+            let err = if self.attempt == 1 && server_retry.is_none() {
                 err
             } else {
                 ModelError::GaveUp {
                     attempts: self.attempt,
                     last: Box::new(err),
+                    server_retry,
                 }
             };
             self.queue.push_back(Err(err));

@@ -5,7 +5,7 @@
 //! `Display` and `Debug` of any `ModelError` are safe to log, store and show.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::stream::{ApiError, StreamError};
 
@@ -41,7 +41,8 @@ pub enum ModelError {
         content_type: String,
         snippet: String,
     },
-    /// A known event could not be decoded.
+    /// A known event could not be decoded (malformed or cut JSON, a frame over the size
+    /// limit): the attempt's stream cannot be trusted past it, so it is retried.
     #[error(transparent)]
     Stream(#[from] StreamError),
     /// `response.failed`.
@@ -54,19 +55,25 @@ pub enum ModelError {
     #[error("the model stream reported an error{}: {}", code_suffix(.0.code.as_deref()), .0.message)]
     Api(ApiError),
     /// A retryable failure kept happening until the attempts ran out.
-    #[error("gave up after {attempts} attempts: {last}")]
+    #[error(
+        "gave up after {attempts} attempt{}: {last}{}",
+        if *.attempts == 1 { "" } else { "s" },
+        ServerRetryText(.server_retry.as_ref())
+    )]
     GaveUp {
         attempts: u32,
         last: Box<ModelError>,
+        /// When the last failure carried `retry-after`: when the server asked to be retried.
+        server_retry: Option<ServerRetry>,
     },
 }
 
 impl ModelError {
-    /// Whether another attempt of the same request may succeed: connection trouble, idle or
-    /// cut streams, and HTTP 408, 409, 429 and 5xx. Everything else is final.
+    /// Whether another attempt of the same request may succeed: connection trouble, idle,
+    /// cut or garbled streams, and HTTP 408, 409, 429 and 5xx. Everything else is final.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Connection(_) | Self::IdleTimeout(_) | Self::Truncated => true,
+            Self::Connection(_) | Self::IdleTimeout(_) | Self::Truncated | Self::Stream(_) => true,
             Self::Http { status, .. } => retryable_status(*status),
             _ => false,
         }
@@ -88,6 +95,45 @@ impl ModelError {
             Self::GaveUp { last, .. } => last.code(),
             _ => None,
         }
+    }
+}
+
+/// What a server asked for with `retry-after` on the last failed attempt: the wait, and the
+/// moment it points at (the wait added to the time the answer arrived).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerRetry {
+    pub after: Duration,
+    pub at: SystemTime,
+}
+
+impl ServerRetry {
+    /// The server asked for `after`, counted from now.
+    pub fn from_now(after: Duration) -> Self {
+        Self {
+            after,
+            at: SystemTime::now()
+                .checked_add(after)
+                .unwrap_or_else(SystemTime::now),
+        }
+    }
+}
+
+/// `; the server asked to be retried in 20s (at 2025-01-01T12:00:20Z)`, or nothing.
+struct ServerRetryText<'a>(Option<&'a ServerRetry>);
+
+impl fmt::Display for ServerRetryText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(retry) = self.0 else {
+            return Ok(());
+        };
+        // Whole milliseconds: `retry-after: 0.25` reads as 250ms, not as nanoseconds.
+        let after = Duration::from_millis(retry.after.as_millis().try_into().unwrap_or(u64::MAX));
+        write!(
+            f,
+            "; the server asked to be retried in {} (at {})",
+            humantime::format_duration(after),
+            humantime::format_rfc3339_seconds(retry.at)
+        )
     }
 }
 
@@ -145,5 +191,45 @@ mod tests {
         for status in [400, 401, 403, 404, 422] {
             assert!(!retryable_status(status), "{status}");
         }
+    }
+
+    #[test]
+    fn giving_up_says_when_the_server_asked_to_be_retried() {
+        let last = ModelError::Http {
+            status: 429,
+            code: Some("rate_limit_exceeded".into()),
+            message: "Slow down".into(),
+            retry_after: Some(Duration::from_secs(90)),
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_090);
+        let err = ModelError::GaveUp {
+            attempts: 5,
+            last: Box::new(last.clone()),
+            server_retry: Some(ServerRetry {
+                after: Duration::from_secs(90),
+                at,
+            }),
+        };
+        assert_eq!(
+            err.to_string(),
+            "gave up after 5 attempts: HTTP 429 (rate_limit_exceeded): Slow down; the server \
+             asked to be retried in 1m 30s (at 2023-11-14T22:14:50Z)"
+        );
+        let err = ModelError::GaveUp {
+            attempts: 1,
+            last: Box::new(ModelError::Truncated),
+            server_retry: None,
+        };
+        assert_eq!(
+            err.to_string(),
+            "gave up after 1 attempt: the model stream ended before the response finished"
+        );
+        assert!(
+            ModelError::Stream(StreamError::Malformed {
+                event: "response.output_text.delta".into(),
+                detail: "EOF while parsing".into()
+            })
+            .is_retryable()
+        );
     }
 }

@@ -26,6 +26,11 @@ pub struct ResponsesRequest {
     pub store: bool,
     pub stream: bool,
     pub include: Vec<&'static str>,
+    /// Groups requests that share a prompt prefix for the server's prompt cache (what Codex
+    /// sends). The agent uses the session id, so separate runs of the same prompt send
+    /// different bodies while the retries of one request send the very same one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_cache_key: Option<String>,
 }
 
 impl ResponsesRequest {
@@ -44,7 +49,13 @@ impl ResponsesRequest {
             store: false,
             stream: true,
             include: vec!["reasoning.encrypted_content"],
+            prompt_cache_key: None,
         }
+    }
+
+    pub fn with_prompt_cache_key(mut self, key: impl Into<String>) -> Self {
+        self.prompt_cache_key = Some(key.into());
+        self
     }
 
     pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
@@ -401,8 +412,10 @@ mod tests {
         let request = ResponsesRequest::new("gpt-test", vec![InputItem::user("hi")])
             .with_instructions("be brief")
             .with_tools(vec![Tool::shell()])
-            .with_effort(Some("low".into()));
+            .with_effort(Some("low".into()))
+            .with_prompt_cache_key("session-1");
         let body = serde_json::to_value(&request).unwrap();
+        assert_eq!(body["prompt_cache_key"], "session-1");
         assert_eq!(body["tool_choice"], "auto");
         assert_eq!(body["parallel_tool_calls"], true);
         assert_eq!(body["store"], false);

@@ -6,6 +6,7 @@
 //! is cut, when it stalls. Every request is recorded (method, path, JSON body, whether it
 //! carried a bearer token) for tests to assert on; the token itself is never kept or logged.
 
+mod faults;
 mod render;
 pub mod scenario;
 
@@ -328,18 +329,12 @@ fn reason(status: u16) -> &'static str {
 async fn stream_reply(
     socket: &mut TcpStream,
     reply: &Reply,
-    mut events: Vec<String>,
+    events: Vec<String>,
 ) -> std::io::Result<()> {
     let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n\
                 cache-control: no-cache\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
     socket.write_all(head.as_bytes()).await?;
-    let keep = match &reply.end {
-        End::Cut { after_events, .. } | End::Stall { after_events } => {
-            after_events.unwrap_or(events.len().saturating_sub(1))
-        }
-        _ => events.len(),
-    };
-    events.truncate(keep);
+    let events = faults::apply(&reply.end, events);
     let writes: Vec<Vec<u8>> = match reply.chunk_bytes {
         Some(size) => events
             .concat()

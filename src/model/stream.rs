@@ -5,9 +5,10 @@
 //! error: the API adds event kinds over time. A known event whose JSON is malformed or lacks a
 //! required field is a [`StreamError`] value, never a panic.
 
+mod fast;
 mod parse;
 
-pub use parse::{parse_event, parse_frame};
+pub use parse::{EventRef, parse_event, parse_frame, parse_frame_with};
 
 use super::sse::{SseDecoder, SseError};
 use crate::event::{DeltaChannel, OutputItem, Usage};
@@ -274,13 +275,24 @@ impl EventDecoder {
     /// Unknown events are skipped. An SSE-level error is pushed once and decoding continues
     /// with the next feed.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<Result<ResponseEvent, StreamError>>) {
+        self.feed_with(bytes, |result| out.push(result.map(EventRef::into_owned)));
+    }
+
+    /// Decodes `bytes`, calling `on_event` with each complete event (or the error it
+    /// produced), deltas borrowed from the decoder's buffers: a consumer that appends delta
+    /// text to its own transcript allocates nothing per delta in this layer.
+    pub fn feed_with(
+        &mut self,
+        bytes: &[u8],
+        mut on_event: impl FnMut(Result<EventRef<'_>, StreamError>),
+    ) {
         let fed = self.sse.feed_with(bytes, |frame| {
-            if let Some(result) = parse_frame(frame).transpose() {
-                out.push(result);
+            if let Err(err) = parse_frame_with(frame, |event| on_event(Ok(event))) {
+                on_event(Err(err));
             }
         });
         if let Err(err) = fed {
-            out.push(Err(err.into()));
+            on_event(Err(err.into()));
         }
     }
 

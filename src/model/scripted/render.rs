@@ -83,7 +83,11 @@ pub fn render(reply: &Reply, ctx: &RenderContext<'_>) -> Vec<Framed> {
         "total_tokens": input_tokens + output_tokens
     });
     match &reply.end {
-        End::Completed | End::Cut { .. } | End::Stall { .. } => {
+        End::Completed
+        | End::Cut { .. }
+        | End::Stall { .. }
+        | End::Malformed { .. }
+        | End::TruncatedEvent { .. } => {
             response["status"] = json!("completed");
             response["usage"] = usage;
             out.push("response.completed", json!({ "response": response }));

@@ -173,6 +173,23 @@ pub enum End {
         #[serde(default)]
         after_events: Option<usize>,
     },
+    /// After `after_events` events (default: half of them) one event arrives whose JSON is
+    /// well-formed but of the wrong shape (`output_index` is a string); the rest of the
+    /// stream, terminal event included, follows as if nothing happened.
+    Malformed {
+        #[serde(default)]
+        after_events: Option<usize>,
+    },
+    /// After `after_events` events (default: half of them) one event's data is cut in the
+    /// middle of its JSON. Without `end_stream` the frame is still closed by a blank line and
+    /// the rest follows (a proxy that truncates events); with it the body ends cleanly right
+    /// there, in the middle of the line.
+    TruncatedEvent {
+        #[serde(default)]
+        after_events: Option<usize>,
+        #[serde(default)]
+        end_stream: bool,
+    },
 }
 
 fn max_output_tokens() -> String {

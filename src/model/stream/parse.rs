@@ -4,8 +4,10 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use super::{ApiError, ContentPart, ItemAt, PartAt, ResponseEvent, ResponseInfo, StreamError};
-use crate::event::OutputItem;
+use super::{
+    ApiError, ContentPart, Delta, ItemAt, PartAt, ResponseEvent, ResponseInfo, StreamError,
+};
+use crate::event::{DeltaChannel, OutputItem};
 use crate::model::sse::{FrameRef, SseFrame};
 use crate::model::wire::{WireItem, WireResponse};
 
@@ -42,11 +44,16 @@ struct WireEvent<'a> {
     /// Borrowed: event types never contain escapes, so this costs no allocation.
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
-    item_id: Option<String>,
+    /// Borrowed from the frame when it has no escapes (ids never do): no allocation per
+    /// delta on the borrowed path ([`parse_frame_with`]).
+    #[serde(borrow)]
+    item_id: Option<Borrowed<'a>>,
     output_index: Option<u32>,
     content_index: Option<u32>,
     summary_index: Option<u32>,
-    delta: Option<String>,
+    /// Borrowed unless the text has escapes (`\n`, `\"`), which must be decoded.
+    #[serde(borrow)]
+    delta: Option<Borrowed<'a>>,
     text: Option<String>,
     refusal: Option<String>,
     arguments: Option<String>,
@@ -56,6 +63,75 @@ struct WireEvent<'a> {
     code: Option<String>,
     message: Option<String>,
     param: Option<String>,
+}
+
+/// A string that borrows from the JSON when it can. A newtype because serde borrows a bare
+/// `Cow<str>` field but not one inside an `Option`.
+#[derive(Deserialize)]
+struct Borrowed<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl Borrowed<'_> {
+    fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+/// A decoded event whose delta text and item id may borrow from the frame: what
+/// [`parse_frame_with`] hands out, so a consumer that copies a delta straight into its
+/// transcript allocates nothing for it here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventRef<'a> {
+    Delta(Delta<'a>),
+    Other(ResponseEvent),
+}
+
+impl EventRef<'_> {
+    /// The owned event, as [`parse_frame`] returns it.
+    pub fn into_owned(self) -> ResponseEvent {
+        match self {
+            Self::Other(event) => event,
+            Self::Delta(d) => {
+                let delta = d.text.to_owned();
+                let at = PartAt {
+                    item_id: d.item_id.to_owned(),
+                    output_index: d.output_index,
+                    index: d.index,
+                };
+                match d.channel {
+                    DeltaChannel::Text | DeltaChannel::Other => {
+                        ResponseEvent::OutputTextDelta { at, delta }
+                    }
+                    DeltaChannel::Refusal => ResponseEvent::RefusalDelta { at, delta },
+                    DeltaChannel::ReasoningSummary => {
+                        ResponseEvent::ReasoningSummaryTextDelta { at, delta }
+                    }
+                    DeltaChannel::Reasoning => ResponseEvent::ReasoningTextDelta { at, delta },
+                    DeltaChannel::Arguments => ResponseEvent::FunctionCallArgumentsDelta {
+                        at: ItemAt {
+                            item_id: at.item_id,
+                            output_index: at.output_index,
+                        },
+                        delta,
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// The delta event types, their channel and the field holding their part index (`None`:
+/// function call arguments have no part).
+pub(super) fn delta_kind(kind: &str) -> Option<(DeltaChannel, Option<&'static str>)> {
+    Some(match kind {
+        "response.output_text.delta" => (DeltaChannel::Text, Some("content_index")),
+        "response.refusal.delta" => (DeltaChannel::Refusal, Some("content_index")),
+        "response.reasoning_summary_text.delta" => {
+            (DeltaChannel::ReasoningSummary, Some("summary_index"))
+        }
+        "response.reasoning_text.delta" => (DeltaChannel::Reasoning, Some("content_index")),
+        "response.function_call_arguments.delta" => (DeltaChannel::Arguments, None),
+        _ => return None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -81,13 +157,41 @@ pub fn parse_event(frame: &SseFrame) -> Result<Option<ResponseEvent>, StreamErro
 
 /// [`parse_event`] on a borrowed frame.
 pub fn parse_frame(frame: FrameRef<'_>) -> Result<Option<ResponseEvent>, StreamError> {
+    parse_frame_with(frame, |event| event.into_owned())
+}
+
+/// Decodes one frame and hands the event to `on_event`, its delta text and item id borrowed
+/// from the frame where possible; returns what `on_event` returned (`None` for an event type
+/// this build does not know).
+pub fn parse_frame_with<T>(
+    frame: FrameRef<'_>,
+    on_event: impl FnOnce(EventRef<'_>) -> T,
+) -> Result<Option<T>, StreamError> {
+    if let Some(delta) = super::fast::delta(frame.data) {
+        return Ok(Some(on_event(EventRef::Delta(delta.as_delta()))));
+    }
+    parse_with_serde(frame, on_event)
+}
+
+/// The general path: every event type, every error worded. [`super::fast`] agrees with it
+/// wherever it answers.
+pub(super) fn parse_with_serde<T>(
+    frame: FrameRef<'_>,
+    on_event: impl FnOnce(EventRef<'_>) -> T,
+) -> Result<Option<T>, StreamError> {
     match serde_json::from_str::<WireEvent>(frame.data) {
         Ok(wire) => {
+            // Deltas first: they are most of a stream.
+            if let Some((channel, index_field)) = delta_kind(&wire.kind) {
+                return Ok(Some(on_event(EventRef::Delta(
+                    wire.delta_ref(channel, index_field)?,
+                ))));
+            }
             if !KNOWN_TYPES.contains(&wire.kind.as_ref()) {
                 tracing::debug!(kind = %wire.kind, "ignoring unknown response event");
                 return Ok(None);
             }
-            wire.into_event().map(Some)
+            Ok(Some(on_event(EventRef::Other(wire.into_event()?))))
         }
         Err(err) => {
             let kind = serde_json::from_str::<TypeOnly>(frame.data)
@@ -122,7 +226,11 @@ impl WireEvent<'_> {
 
     fn item_at(&mut self) -> Result<ItemAt, StreamError> {
         Ok(ItemAt {
-            item_id: self.item_id.take().unwrap_or_default(),
+            item_id: self
+                .item_id
+                .take()
+                .map(Borrowed::into_owned)
+                .unwrap_or_default(),
             output_index: self.take(self.output_index, "output_index")?,
         })
     }
@@ -134,19 +242,43 @@ impl WireEvent<'_> {
         };
         Ok(PartAt {
             index: self.take(index, index_field)?,
-            item_id: self.item_id.take().unwrap_or_default(),
+            item_id: self
+                .item_id
+                .take()
+                .map(Borrowed::into_owned)
+                .unwrap_or_default(),
             output_index: self.take(self.output_index, "output_index")?,
         })
     }
 
     fn string(&mut self, field: &str) -> Result<String, StreamError> {
         let value = match field {
-            "delta" => self.delta.take(),
+            "delta" => self.delta.take().map(Borrowed::into_owned),
             "text" => self.text.take(),
             "refusal" => self.refusal.take(),
             _ => self.arguments.take(),
         };
         self.take(value, field)
+    }
+
+    /// A delta event, borrowing its text and item id from the frame.
+    fn delta_ref(
+        &self,
+        channel: DeltaChannel,
+        index_field: Option<&str>,
+    ) -> Result<Delta<'_>, StreamError> {
+        let index = match index_field {
+            Some("summary_index") => self.take(self.summary_index, "summary_index")?,
+            Some(field) => self.take(self.content_index, field)?,
+            None => 0,
+        };
+        Ok(Delta {
+            channel,
+            item_id: self.item_id.as_ref().map_or("", |id| &id.0),
+            output_index: self.take(self.output_index, "output_index")?,
+            index,
+            text: &self.delta.as_ref().ok_or_else(|| self.missing("delta"))?.0,
+        })
     }
 
     fn part(&mut self) -> Result<ContentPart, StreamError> {
