@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub store: StoreConfig,
@@ -33,18 +33,23 @@ impl Default for PtyConfig {
     }
 }
 
-/// `[keys]`: key bindings that can be changed.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
+/// `[keys]`: key bindings that can be changed: the leader, and a `[keys.MODE]` table per mode
+/// mapping a chord to a command name (see `docs/KEYS.md`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct KeysConfig {
     /// The chord that takes keys back from a focused pane, e.g. "ctrl-g", "ctrl-]", "f12".
     pub leader: String,
+    /// `[keys.palette]` and the like, checked when the keymap is built.
+    #[serde(flatten)]
+    pub modes: std::collections::BTreeMap<String, toml::Value>,
 }
 
 impl Default for KeysConfig {
     fn default() -> Self {
         Self {
             leader: "ctrl-g".to_owned(),
+            modes: Default::default(),
         }
     }
 }
@@ -121,14 +126,10 @@ impl Config {
         })
     }
 
-    /// The leader chord, or a one-line error naming the bad value.
-    pub fn leader(&self) -> Result<crate::tui::commands::Chord, String> {
-        crate::tui::commands::Chord::parse(&self.keys.leader).ok_or_else(|| {
-            format!(
-                "[keys] leader = {:?} is not a key chord (try \"ctrl-g\", \"ctrl-]\" or \"f12\")",
-                self.keys.leader
-            )
-        })
+    /// The keymap: defaults, the leader and `[keys.MODE]` rebindings, or a one-line error
+    /// naming the bad entry.
+    pub fn keymap(&self) -> Result<crate::tui::keymap::Keymap, crate::tui::keymap::KeymapError> {
+        crate::tui::keymap::Keymap::configured(&self.keys.leader, &self.keys.modes)
     }
 
     pub fn store_options(&self) -> crate::store::StoreOptions {

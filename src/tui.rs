@@ -13,7 +13,8 @@
 //! | `app.rs` | `AppState` (ids and view data only), `Msg`, `Effect`, modes |
 //! | `update.rs` | the pure transition function and the registry commands |
 //! | `server_ui.rs` | notifications from the server folded into the state |
-//! | `commands.rs` | the command registry: keymap, palette, help and `docs/KEYS.md` |
+//! | `commands.rs` | the command registry: every command's name, title, description |
+//! | `keymap.rs`, `keymap/` | every mode's keys as data (defaults + `config.toml`): lookups, hints, `docs/KEYS.md` |
 //! | `agent_ui.rs`, `panes_ui.rs`, `slots_ui.rs` | agent slots, pane slots, opening stored sessions |
 //! | `slots.rs` | a slot as this window sees it |
 //! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
@@ -37,8 +38,9 @@ pub mod diff_view;
 pub mod driver;
 pub mod headless;
 pub mod history;
+pub mod keymap;
 pub mod layout;
-mod modal_keys;
+pub(crate) mod modal_keys;
 mod mouse;
 pub mod palette;
 mod panes_ui;

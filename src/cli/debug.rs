@@ -73,7 +73,7 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
             Ok(ExitCode::SUCCESS)
         }
         DebugCommand::KeysDoc => {
-            print!("{}", crate::tui::commands::keys_markdown());
+            print!("{}", crate::tui::keymap::Keymap::default().markdown());
             Ok(ExitCode::SUCCESS)
         }
         DebugCommand::ServeScenario { scenario } => super::model_debug::serve_scenario(scenario),

@@ -170,7 +170,7 @@ pub fn run(
     flags: Flags,
     transport: Transport,
 ) -> anyhow::Result<ExitCode> {
-    let leader = context.config.leader().map_err(anyhow::Error::msg)?;
+    let keymap = context.config.keymap()?;
     if let Some(empty) = flags.slots.iter().find(|s| s.trim().is_empty()) {
         anyhow::bail!("--slot needs a command (got {empty:?})");
     }
@@ -209,7 +209,7 @@ pub fn run(
         }
         actions.extend(flags.slots.iter().cloned().map(Startup::OpenPane));
         let options = crate::tui::driver::Options {
-            leader,
+            keymap,
             startup: actions,
             cwd,
         };

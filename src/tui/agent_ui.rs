@@ -1,9 +1,11 @@
 //! Native agent slots on the UI side: opening one, the approval prompt, interrupts and start
 //! failures. (Events, badges and token use arrive from the server: `server_ui.rs`.)
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, Mode};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::slots::{SlotId, SlotKind, SlotStatus};
 use super::transcript::EntryKind;
 use crate::agent::ApprovalDecision;
@@ -83,31 +85,24 @@ fn decide(state: &mut AppState, decision: ApprovalDecision) -> Vec<Effect> {
 
 /// Keys of the approval prompt.
 pub fn approval_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => decide(state, ApprovalDecision::ApproveOnce),
-        KeyCode::Char('a') | KeyCode::Char('A') => {
-            decide(state, ApprovalDecision::ApproveForSession)
-        }
-        KeyCode::Char('n') | KeyCode::Char('N') => {
-            decide(state, ApprovalDecision::Deny { reason: None })
-        }
-        KeyCode::Char('r') | KeyCode::Char('R') => {
+    match super::modal_keys::lookup(state, KeyMode::Approval, &key) {
+        Some(CommandId::Approve) => decide(state, ApprovalDecision::ApproveOnce),
+        Some(CommandId::ApproveForSession) => decide(state, ApprovalDecision::ApproveForSession),
+        Some(CommandId::Deny) => decide(state, ApprovalDecision::Deny { reason: None }),
+        Some(CommandId::DenyWithReason) => {
             state.mode = Mode::DenyReason(String::new());
             Vec::new()
         }
-        KeyCode::Esc => {
+        Some(CommandId::DecideLater) => {
             state.mode = Mode::Normal;
             state.notify("approval left for later: focus the slot again to answer");
             Vec::new()
         }
-        KeyCode::Char('c') if ctrl => {
+        Some(CommandId::Interrupt) => {
             state.mode = Mode::Normal;
             interrupt(state)
         }
-        KeyCode::Char('q') if ctrl => {
-            super::update::run_command(state, super::commands::CommandId::Quit)
-        }
+        Some(CommandId::Quit) => super::update::run_command(state, CommandId::Quit),
         _ => {
             state.dirty = false;
             Vec::new()
@@ -117,12 +112,13 @@ pub fn approval_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys while typing the reason for a denial.
 pub fn deny_reason_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = super::modal_keys::lookup(state, KeyMode::DenyReason, &key);
     let Mode::DenyReason(reason) = &mut state.mode else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Approval,
-        KeyCode::Enter => {
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Approval,
+        Some(CommandId::Accept) => {
             let reason = reason.trim().to_owned();
             return decide(
                 state,
@@ -131,7 +127,7 @@ pub fn deny_reason_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 },
             );
         }
-        KeyCode::Backspace => {
+        Some(CommandId::Backspace) => {
             reason.pop();
         }
         _ => match super::update::is_text(&key) {

@@ -123,8 +123,10 @@ pub struct AppState {
     pub mru: Vec<SlotId>,
     pub focus: Focus,
     pub layout: LayoutMode,
-    /// The chord that takes keys back from a pane (configurable, `Ctrl+G` by default).
-    pub leader: super::commands::Chord,
+    /// Which keys run which command in every mode (defaults plus `config.toml`).
+    pub keymap: super::keymap::Keymap,
+    /// The slot list is hidden (more room on narrow terminals).
+    pub sidebar_hidden: bool,
     /// The leader was just pressed in a pane: `d` next detaches (tmux's prefix, then `d`).
     pub leader_armed: bool,
     /// When a pane counts as waiting or idle.
@@ -172,7 +174,8 @@ impl AppState {
             mru: Vec::new(),
             focus: Focus::Workstation,
             layout: LayoutMode::Zoom,
-            leader: super::commands::DEFAULT_LEADER,
+            keymap: super::keymap::Keymap::default(),
+            sidebar_hidden: false,
             leader_armed: false,
             activity: crate::pty::ActivityPolicy::default(),
             model: None,
@@ -194,6 +197,11 @@ impl AppState {
             dirty: true,
             focus_dirty: true,
         }
+    }
+
+    /// The chord that takes keys back from a pane (configurable, `Ctrl+G` by default).
+    pub fn leader(&self) -> super::keymap::Chord {
+        self.keymap.leader()
     }
 
     pub fn slot(&self, id: SlotId) -> Option<&Slot> {

@@ -1,8 +1,9 @@
-//! The command registry: one table of every command with its id, title, description, default
-//! keys, where its keys apply and when it is enabled. The keymap, the palette, the help overlay
-//! and `docs/KEYS.md` all read this table, so they cannot disagree.
+//! The command registry: one table of every command with its id, stable name, title,
+//! description and when it is enabled. The keymap (`keymap.rs`: which keys run which command
+//! in which mode), the palette, the help overlay and `docs/KEYS.md` all read it, so they
+//! cannot disagree.
 
-use crossterm::event::{KeyCode, KeyModifiers};
+pub use super::keymap::{Chord, DEFAULT_LEADER, When};
 
 /// Every command the workstation knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,202 +52,57 @@ pub enum CommandId {
     KillToStart,
     KillWord,
     Yank,
-}
-
-/// Where a command's keys apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Anywhere in the workstation (not while a pane has focus).
-    Global,
-    /// While the composer is being edited.
-    Composer,
-}
-
-impl Scope {
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Global => "Workstation",
-            Self::Composer => "Composer",
-        }
-    }
-}
-
-/// When a command can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
-    Always,
-    /// At least one slot is open.
-    HasSlots,
-    /// The composer is empty (so a printable key like `?` is a command, not text).
-    ComposerEmpty,
-}
-
-/// A key chord, and when it is bound (e.g. `?` only while the composer is empty, where it
-/// would otherwise be text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Chord {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-    pub when: When,
-}
-
-impl Chord {
-    pub const fn new(code: KeyCode, mods: KeyModifiers) -> Self {
-        Self {
-            code,
-            mods,
-            when: When::Always,
-        }
-    }
-
-    /// The same chord, bound only while the composer is empty.
-    const fn if_composer_empty(self) -> Self {
-        Self {
-            when: When::ComposerEmpty,
-            ..self
-        }
-    }
-
-    const fn plain(code: KeyCode) -> Self {
-        Self::new(code, KeyModifiers::NONE)
-    }
-
-    const fn ctrl(c: char) -> Self {
-        Self::new(KeyCode::Char(c), KeyModifiers::CONTROL)
-    }
-
-    const fn alt(c: char) -> Self {
-        Self::new(KeyCode::Char(c), KeyModifiers::ALT)
-    }
-
-    /// Whether a pressed key matches. Shift is ignored for printable characters (the
-    /// character already carries it), never for other keys.
-    pub fn matches(&self, code: KeyCode, mods: KeyModifiers) -> bool {
-        let relevant = KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT;
-        let (mut want, mut got) = (self.mods & relevant, mods & relevant);
-        if let KeyCode::Char(c) = code {
-            want.remove(KeyModifiers::SHIFT);
-            got.remove(KeyModifiers::SHIFT);
-            let lower = |k: KeyCode| match k {
-                KeyCode::Char(x) if !want.is_empty() => KeyCode::Char(x.to_ascii_lowercase()),
-                other => other,
-            };
-            return lower(self.code) == lower(KeyCode::Char(c)) && want == got;
-        }
-        self.code == code && want == got
-    }
-
-    /// "Ctrl+P", "Shift+Enter", "F1", "?" (with a note when the binding is conditional).
-    pub fn label(&self) -> String {
-        match self.when {
-            When::ComposerEmpty => format!("{} (empty prompt)", self.key_label()),
-            When::Always | When::HasSlots => self.key_label(),
-        }
-    }
-
-    fn key_label(&self) -> String {
-        let mut parts = Vec::new();
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            parts.push("Ctrl".to_owned());
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            parts.push("Alt".to_owned());
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            parts.push("Shift".to_owned());
-        }
-        parts.push(key_label(self.code));
-        parts.join("+")
-    }
-}
-
-fn key_label(code: KeyCode) -> String {
-    match code {
-        KeyCode::Char(' ') => "Space".into(),
-        KeyCode::Char(c) if c.is_ascii_alphabetic() => c.to_ascii_uppercase().to_string(),
-        KeyCode::Char(c) => c.to_string(),
-        KeyCode::F(n) => format!("F{n}"),
-        KeyCode::Enter => "Enter".into(),
-        KeyCode::Esc => "Esc".into(),
-        KeyCode::Backspace => "Backspace".into(),
-        KeyCode::Delete => "Delete".into(),
-        KeyCode::Tab => "Tab".into(),
-        KeyCode::Left => "←".into(),
-        KeyCode::Right => "→".into(),
-        KeyCode::Up => "↑".into(),
-        KeyCode::Down => "↓".into(),
-        KeyCode::Home => "Home".into(),
-        KeyCode::End => "End".into(),
-        KeyCode::PageUp => "PgUp".into(),
-        KeyCode::PageDown => "PgDn".into(),
-        other => format!("{other:?}"),
-    }
-}
-
-/// Takes keys back from a focused pane: rarely used by programs (it is the terminal bell in
-/// shells), unlike Ctrl+A, Ctrl+B or Ctrl+] which tmux, screen and telnet users expect.
-pub const DEFAULT_LEADER: Chord = Chord::ctrl('g');
-
-impl Chord {
-    /// Parses "ctrl-g", "ctrl+]", "alt-x", "f12" (config files).
-    pub fn parse(text: &str) -> Option<Chord> {
-        let lower = text.trim().to_lowercase();
-        let mut mods = KeyModifiers::NONE;
-        let mut rest = lower.as_str();
-        loop {
-            if let Some(r) = rest
-                .strip_prefix("ctrl-")
-                .or_else(|| rest.strip_prefix("ctrl+"))
-            {
-                mods |= KeyModifiers::CONTROL;
-                rest = r;
-            } else if let Some(r) = rest
-                .strip_prefix("alt-")
-                .or_else(|| rest.strip_prefix("alt+"))
-            {
-                mods |= KeyModifiers::ALT;
-                rest = r;
-            } else {
-                break;
-            }
-        }
-        let code = match rest {
-            f if f.starts_with('f') && f.len() > 1 => KeyCode::F(f[1..].parse().ok()?),
-            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next()?),
-            _ => return None,
-        };
-        (!mods.is_empty() || matches!(code, KeyCode::F(_))).then_some(Chord::new(code, mods))
-    }
+    // Modal views: lists, dialogs, queries.
+    Accept,
+    Close,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    ClearQuery,
+    ToggleHere,
+    ToggleFinished,
+    OlderMatch,
+    NewerMatch,
+    MarkSelection,
+    CopySelection,
+    Approve,
+    ApproveForSession,
+    Deny,
+    DenyWithReason,
+    DecideLater,
+    ToggleWorktree,
+    NextSource,
+    PrevSource,
+    KeepWorktree,
+    RemoveWorktree,
+    ForceRemoveWorktree,
+    ReleaseKeys,
+    PaneScrollUp,
+    PaneScrollDown,
+    ToggleSidebar,
 }
 
 /// One row of the registry.
 #[derive(Debug, Clone, Copy)]
 pub struct Command {
     pub id: CommandId,
-    /// Stable dotted name, used in docs and config.
+    /// Stable dotted name, used in docs and `config.toml`.
     pub name: &'static str,
     pub title: &'static str,
     pub description: &'static str,
-    pub keys: &'static [Chord],
-    pub scope: Scope,
     pub when: When,
     /// Offered in the command palette (editing keys are not).
     pub in_palette: bool,
 }
 
-const C: KeyModifiers = KeyModifiers::CONTROL;
-const S: KeyModifiers = KeyModifiers::SHIFT;
-const A: KeyModifiers = KeyModifiers::ALT;
-
 macro_rules! command {
-    ($id:ident, $name:literal, $title:literal, $desc:literal, [$($key:expr),*], $scope:ident, $when:ident, $palette:literal) => {
+    ($id:ident, $name:literal, $title:literal, $desc:literal, $when:ident, $palette:literal) => {
         Command {
             id: CommandId::$id,
             name: $name,
             title: $title,
             description: $desc,
-            keys: &[$($key),*],
-            scope: Scope::$scope,
             when: When::$when,
             in_palette: $palette,
         }
@@ -260,8 +116,6 @@ pub const COMMANDS: &[Command] = &[
         "palette.open",
         "Command palette",
         "Search commands, slots and recent sessions",
-        [Chord::ctrl('p')],
-        Global,
         Always,
         false
     ),
@@ -270,11 +124,6 @@ pub const COMMANDS: &[Command] = &[
         "help.toggle",
         "Help",
         "Show every command and its keys",
-        [
-            Chord::plain(KeyCode::F(1)),
-            Chord::plain(KeyCode::Char('?')).if_composer_empty()
-        ],
-        Global,
         Always,
         true
     ),
@@ -283,8 +132,6 @@ pub const COMMANDS: &[Command] = &[
         "app.quit",
         "Quit",
         "Leave the window; asks whether to detach or stop",
-        [Chord::ctrl('q')],
-        Global,
         Always,
         true
     ),
@@ -293,8 +140,6 @@ pub const COMMANDS: &[Command] = &[
         "app.detach",
         "Detach",
         "Leave; every slot keeps running in the server",
-        [],
-        Global,
         Always,
         true
     ),
@@ -303,8 +148,6 @@ pub const COMMANDS: &[Command] = &[
         "server.stop",
         "Stop the server",
         "End every slot (sessions closed) and the server",
-        [],
-        Global,
         Always,
         true
     ),
@@ -313,8 +156,6 @@ pub const COMMANDS: &[Command] = &[
         "app.suspend",
         "Suspend",
         "Stop switchboard and return to the shell; `fg` resumes it",
-        [Chord::ctrl('z')],
-        Global,
         Always,
         true
     ),
@@ -323,8 +164,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.new_agent",
         "New agent slot",
         "Open an empty native agent slot; the next prompt starts its session",
-        [Chord::ctrl('t')],
-        Global,
         Always,
         true
     ),
@@ -333,8 +172,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.new_shell",
         "New shell slot",
         "Open your shell in a new pane; keys go to it until Ctrl+G",
-        [Chord::ctrl('n')],
-        Global,
         Always,
         true
     ),
@@ -343,8 +180,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.new_command",
         "New slot: run command…",
         "Type a command line to run in a new pane (through your shell)",
-        [Chord::alt('n')],
-        Global,
         Always,
         true
     ),
@@ -353,8 +188,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.restart",
         "Restart slot program",
         "Run the focused pane's ended program again, below its last screen",
-        [Chord::plain(KeyCode::F(5))],
-        Global,
         HasSlots,
         true
     ),
@@ -363,8 +196,6 @@ pub const COMMANDS: &[Command] = &[
         "layout.zoom",
         "Layout: one slot",
         "Show the focused slot alone",
-        [Chord::alt('1')],
-        Global,
         Always,
         true
     ),
@@ -373,8 +204,6 @@ pub const COMMANDS: &[Command] = &[
         "layout.split",
         "Layout: side by side",
         "Show the two most recently focused slots side by side",
-        [Chord::alt('2')],
-        Global,
         Always,
         true
     ),
@@ -383,8 +212,6 @@ pub const COMMANDS: &[Command] = &[
         "layout.grid",
         "Layout: 2×2 grid",
         "Show the four most recently focused slots in a grid",
-        [Chord::alt('4')],
-        Global,
         Always,
         true
     ),
@@ -393,8 +220,6 @@ pub const COMMANDS: &[Command] = &[
         "view.reasoning",
         "Show / hide reasoning",
         "Unfold or fold the model's reasoning summaries in the focused agent slot",
-        [Chord::alt('r')],
-        Global,
         HasSlots,
         true
     ),
@@ -403,8 +228,6 @@ pub const COMMANDS: &[Command] = &[
         "view.diff",
         "Show diff",
         "The focused slot's worktree changes: the whole branch, or turn by turn (Tab)",
-        [Chord::alt('d')],
-        Global,
         HasSlots,
         true
     ),
@@ -413,8 +236,6 @@ pub const COMMANDS: &[Command] = &[
         "session.resume",
         "Resume session…",
         "Pick a stored session (fuzzy search, preview) and open it in a slot",
-        [Chord::ctrl('o')],
-        Global,
         Always,
         true
     ),
@@ -423,8 +244,6 @@ pub const COMMANDS: &[Command] = &[
         "session.fork",
         "Fork session…",
         "Pick a session, then a turn, and open a fork cut after it",
-        [],
-        Global,
         Always,
         true
     ),
@@ -433,8 +252,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.next",
         "Next slot",
         "Focus the next slot",
-        [Chord::new(KeyCode::PageDown, C)],
-        Global,
         HasSlots,
         true
     ),
@@ -443,8 +260,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.prev",
         "Previous slot",
         "Focus the previous slot",
-        [Chord::new(KeyCode::PageUp, C)],
-        Global,
         HasSlots,
         true
     ),
@@ -453,8 +268,6 @@ pub const COMMANDS: &[Command] = &[
         "slot.close",
         "Close slot",
         "Close the focused slot (its session stays in the store)",
-        [],
-        Global,
         HasSlots,
         true
     ),
@@ -463,8 +276,6 @@ pub const COMMANDS: &[Command] = &[
         "view.scroll_up",
         "Scroll up",
         "Scroll the focused slot up a page",
-        [Chord::plain(KeyCode::PageUp)],
-        Global,
         HasSlots,
         true
     ),
@@ -473,8 +284,6 @@ pub const COMMANDS: &[Command] = &[
         "view.scroll_down",
         "Scroll down",
         "Scroll the focused slot down a page",
-        [Chord::plain(KeyCode::PageDown)],
-        Global,
         HasSlots,
         true
     ),
@@ -483,8 +292,6 @@ pub const COMMANDS: &[Command] = &[
         "view.scroll_top",
         "Scroll to top",
         "Jump to the start of the focused slot",
-        [Chord::new(KeyCode::Home, C)],
-        Global,
         HasSlots,
         true
     ),
@@ -493,8 +300,6 @@ pub const COMMANDS: &[Command] = &[
         "view.scroll_bottom",
         "Scroll to bottom",
         "Jump to the newest output and follow it",
-        [Chord::new(KeyCode::End, C)],
-        Global,
         HasSlots,
         true
     ),
@@ -503,8 +308,6 @@ pub const COMMANDS: &[Command] = &[
         "copy.mode",
         "Copy mode",
         "Select text with the keyboard and copy it (OSC 52)",
-        [Chord::alt('c')],
-        Global,
         HasSlots,
         true
     ),
@@ -513,8 +316,6 @@ pub const COMMANDS: &[Command] = &[
         "agent.interrupt",
         "Interrupt turn",
         "Stop the focused agent's turn: the stream is cancelled and a running command killed",
-        [Chord::plain(KeyCode::Esc)],
-        Global,
         HasSlots,
         true
     ),
@@ -523,8 +324,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.submit",
         "Submit",
         "Send the composer's text to the focused agent slot",
-        [Chord::plain(KeyCode::Enter)],
-        Composer,
         Always,
         false
     ),
@@ -533,12 +332,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.newline",
         "New line",
         "Insert a line break",
-        [
-            Chord::new(KeyCode::Enter, S),
-            Chord::new(KeyCode::Enter, A),
-            Chord::ctrl('j')
-        ],
-        Composer,
         Always,
         false
     ),
@@ -547,8 +340,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.history_search",
         "Search history",
         "Search earlier prompts (Ctrl+R again for older matches)",
-        [Chord::ctrl('r')],
-        Composer,
         Always,
         true
     ),
@@ -557,8 +348,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.clear",
         "Clear / interrupt",
         "Clear the composer; when empty, interrupt the focused slot's turn",
-        [Chord::ctrl('c')],
-        Composer,
         Always,
         false
     ),
@@ -567,8 +356,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.left",
         "Cursor left",
         "Move one character left",
-        [Chord::plain(KeyCode::Left), Chord::ctrl('b')],
-        Composer,
         Always,
         false
     ),
@@ -577,8 +364,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.right",
         "Cursor right",
         "Move one character right",
-        [Chord::plain(KeyCode::Right), Chord::ctrl('f')],
-        Composer,
         Always,
         false
     ),
@@ -587,8 +372,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.up",
         "Up / older prompt",
         "Previous line; on the first line, the previous prompt from history",
-        [Chord::plain(KeyCode::Up)],
-        Composer,
         Always,
         false
     ),
@@ -597,8 +380,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.down",
         "Down / newer prompt",
         "Next line; on the last line, the next prompt from history",
-        [Chord::plain(KeyCode::Down)],
-        Composer,
         Always,
         false
     ),
@@ -607,8 +388,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.line_start",
         "Line start",
         "Move to the start of the line",
-        [Chord::ctrl('a'), Chord::plain(KeyCode::Home)],
-        Composer,
         Always,
         false
     ),
@@ -617,8 +396,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.line_end",
         "Line end",
         "Move to the end of the line",
-        [Chord::ctrl('e'), Chord::plain(KeyCode::End)],
-        Composer,
         Always,
         false
     ),
@@ -627,8 +404,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.word_left",
         "Word left",
         "Move to the previous word",
-        [Chord::alt('b'), Chord::new(KeyCode::Left, C)],
-        Composer,
         Always,
         false
     ),
@@ -637,8 +412,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.word_right",
         "Word right",
         "Move past the next word",
-        [Chord::alt('f'), Chord::new(KeyCode::Right, C)],
-        Composer,
         Always,
         false
     ),
@@ -647,8 +420,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.backspace",
         "Delete back",
         "Delete the character before the cursor",
-        [Chord::plain(KeyCode::Backspace), Chord::ctrl('h')],
-        Composer,
         Always,
         false
     ),
@@ -657,8 +428,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.delete",
         "Delete",
         "Delete the character under the cursor",
-        [Chord::plain(KeyCode::Delete), Chord::ctrl('d')],
-        Composer,
         Always,
         false
     ),
@@ -667,8 +436,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.kill_to_end",
         "Kill to end",
         "Cut from the cursor to the end of the line",
-        [Chord::ctrl('k')],
-        Composer,
         Always,
         false
     ),
@@ -677,8 +444,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.kill_to_start",
         "Kill to start",
         "Cut from the start of the line to the cursor",
-        [Chord::ctrl('u')],
-        Composer,
         Always,
         false
     ),
@@ -687,8 +452,6 @@ pub const COMMANDS: &[Command] = &[
         "composer.kill_word",
         "Kill word",
         "Cut the word before the cursor",
-        [Chord::ctrl('w')],
-        Composer,
         Always,
         false
     ),
@@ -697,8 +460,223 @@ pub const COMMANDS: &[Command] = &[
         "composer.yank",
         "Paste cut text",
         "Insert the text cut last",
-        [Chord::ctrl('y')],
-        Composer,
+        Always,
+        false
+    ),
+    command!(
+        ToggleSidebar,
+        "view.sidebar",
+        "Toggle the slot list",
+        "Hide or show the slot list (more room on narrow terminals)",
+        Always,
+        true
+    ),
+    command!(
+        Accept,
+        "dialog.accept",
+        "Accept",
+        "Run, choose or confirm",
+        Always,
+        false
+    ),
+    command!(
+        Close,
+        "dialog.close",
+        "Close",
+        "Close the view or dialog",
+        Always,
+        false
+    ),
+    command!(Up, "list.up", "Up", "Move the selection up", Always, false),
+    command!(
+        Down,
+        "list.down",
+        "Down",
+        "Move the selection down",
+        Always,
+        false
+    ),
+    command!(
+        PageUp,
+        "list.page_up",
+        "Page up",
+        "Move a page up",
+        Always,
+        false
+    ),
+    command!(
+        PageDown,
+        "list.page_down",
+        "Page down",
+        "Move a page down",
+        Always,
+        false
+    ),
+    command!(
+        ClearQuery,
+        "query.clear",
+        "Clear",
+        "Clear what was typed",
+        Always,
+        false
+    ),
+    command!(
+        ToggleHere,
+        "picker.here",
+        "This directory",
+        "This directory only, or all directories",
+        Always,
+        false
+    ),
+    command!(
+        ToggleFinished,
+        "picker.finished",
+        "Finished too",
+        "Include exited and closed sessions",
+        Always,
+        false
+    ),
+    command!(
+        OlderMatch,
+        "history.older",
+        "Older",
+        "The older match",
+        Always,
+        false
+    ),
+    command!(
+        NewerMatch,
+        "history.newer",
+        "Newer",
+        "The newer match",
+        Always,
+        false
+    ),
+    command!(
+        MarkSelection,
+        "copy.mark",
+        "Mark",
+        "Start (or restart) a selection at the cursor",
+        Always,
+        false
+    ),
+    command!(
+        CopySelection,
+        "copy.copy",
+        "Copy",
+        "Copy the selection (OSC 52)",
+        Always,
+        false
+    ),
+    command!(
+        Approve,
+        "approval.once",
+        "Approve",
+        "Run the command once",
+        Always,
+        false
+    ),
+    command!(
+        ApproveForSession,
+        "approval.session",
+        "Approve for the session",
+        "Run it, and identical commands for the rest of the session",
+        Always,
+        false
+    ),
+    command!(
+        Deny,
+        "approval.deny",
+        "Deny",
+        "Do not run it (the model is told)",
+        Always,
+        false
+    ),
+    command!(
+        DenyWithReason,
+        "approval.deny_reason",
+        "Deny with a reason",
+        "Type a reason the model reads",
+        Always,
+        false
+    ),
+    command!(
+        DecideLater,
+        "approval.later",
+        "Later",
+        "Decide later (the turn waits)",
+        Always,
+        false
+    ),
+    command!(
+        ToggleWorktree,
+        "new_slot.worktree",
+        "Worktree",
+        "Its own git worktree, or the current directory",
+        Always,
+        false
+    ),
+    command!(
+        NextSource,
+        "diff.next",
+        "Next",
+        "Whole branch, then turn by turn",
+        Always,
+        false
+    ),
+    command!(
+        PrevSource,
+        "diff.prev",
+        "Previous",
+        "The other way round",
+        Always,
+        false
+    ),
+    command!(
+        KeepWorktree,
+        "close.keep",
+        "Keep",
+        "Close and keep the worktree and branch",
+        Always,
+        false
+    ),
+    command!(
+        RemoveWorktree,
+        "close.remove",
+        "Remove",
+        "Close and remove them (refused when work would be lost)",
+        Always,
+        false
+    ),
+    command!(
+        ForceRemoveWorktree,
+        "close.force_remove",
+        "Remove anyway",
+        "Remove even though work would be lost",
+        Always,
+        false
+    ),
+    command!(
+        ReleaseKeys,
+        "pane.release",
+        "Keys to the workstation",
+        "Take the keys back from the pane (the leader; then d detaches)",
+        Always,
+        false
+    ),
+    command!(
+        PaneScrollUp,
+        "pane.scroll_up",
+        "Scroll history up",
+        "Scroll the pane's history up",
+        Always,
+        false
+    ),
+    command!(
+        PaneScrollDown,
+        "pane.scroll_down",
+        "Scroll history down",
+        "Scroll the pane's history down",
         Always,
         false
     ),
@@ -709,178 +687,9 @@ pub fn command(id: CommandId) -> &'static Command {
     COMMANDS.iter().find(|c| c.id == id).unwrap_or(&COMMANDS[0])
 }
 
-/// Keys of the modal views, documented next to the commands (they are fixed, not commands).
-pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "While a pane has focus",
-        &[
-            (
-                "every key",
-                "goes to the program (Alt, Ctrl, arrows, function keys as a terminal sends them)",
-            ),
-            (
-                "Ctrl+G (configurable: [keys] leader)",
-                "keys back to the workstation; again to return",
-            ),
-            (
-                "Ctrl+G, then d",
-                "detach: leave the window, everything keeps running",
-            ),
-            ("Shift+PgUp / Shift+PgDn", "scroll the pane's history"),
-            (
-                "Shift+drag",
-                "select text even when the program uses the mouse",
-            ),
-        ],
-    ),
-    (
-        "Command palette",
-        &[
-            ("type", "fuzzy-search commands, slots and recent sessions"),
-            ("↑ / ↓, Ctrl+P / Ctrl+N", "move the selection"),
-            ("Enter", "run the selected entry"),
-            ("Esc", "close"),
-        ],
-    ),
-    (
-        "Resume and fork pickers",
-        &[
-            (
-                "type",
-                "fuzzy-search title, kind, directory, branch and status",
-            ),
-            ("↑ / ↓, PgUp / PgDn", "move the selection"),
-            (
-                "Enter",
-                "resume the session (fork: choose it, then the turn)",
-            ),
-            ("Tab", "this directory only / all directories"),
-            ("Ctrl+X", "include exited and closed sessions"),
-            ("Esc", "back / close"),
-        ],
-    ),
-    (
-        "Diff view (Alt+D)",
-        &[
-            ("↑ / ↓, j / k", "choose the file"),
-            ("PgUp / PgDn, Space", "scroll its hunks"),
-            ("Tab / Shift+Tab", "whole branch, then turn by turn"),
-            ("Esc or q", "close"),
-        ],
-    ),
-    (
-        "Closing a slot with a worktree",
-        &[
-            ("k", "close and keep the worktree and branch"),
-            (
-                "r",
-                "close and remove them (refused when work would be lost)",
-            ),
-            ("R", "remove even though work would be lost"),
-            ("Esc", "do not close"),
-        ],
-    ),
-    (
-        "Leaving (Ctrl+Q while something runs)",
-        &[
-            (
-                "d or Enter",
-                "detach: everything keeps running in the server",
-            ),
-            (
-                "s",
-                "stop the server and every slot (sessions recorded as closed)",
-            ),
-            ("Esc or n", "stay"),
-        ],
-    ),
-    (
-        "Approval prompt",
-        &[
-            ("y", "run the command once"),
-            (
-                "a",
-                "run it, and identical commands for the rest of the session",
-            ),
-            ("n", "deny (the model is told)"),
-            ("r", "deny with a reason you type (sent to the model)"),
-            ("Esc", "decide later (the turn waits)"),
-            ("Ctrl+C", "interrupt the turn"),
-        ],
-    ),
-    (
-        "History search (Ctrl+R)",
-        &[
-            ("type", "search earlier prompts"),
-            ("Ctrl+R", "older match"),
-            ("Enter", "put the match in the composer"),
-            ("Esc", "cancel"),
-        ],
-    ),
-    (
-        "Help",
-        &[("↑ / ↓, PgUp / PgDn", "scroll"), ("Esc, F1, ?, q", "close")],
-    ),
-    (
-        "Copy mode (Alt+C)",
-        &[
-            ("←↑→↓, h j k l", "move the cursor"),
-            ("v or Space", "start / restart the selection"),
-            ("Enter or y", "copy the selection (OSC 52) and leave"),
-            ("Esc or q", "leave without copying"),
-        ],
-    ),
-    (
-        "Mouse",
-        &[
-            (
-                "drag",
-                "select text in the focused area; released selections are copied",
-            ),
-            ("double-click", "select a word"),
-            ("triple-click", "select a line"),
-            ("click a slot", "focus it"),
-            ("wheel", "scroll"),
-        ],
-    ),
-    (
-        "Confirmations",
-        &[("y or Enter", "confirm"), ("n or Esc", "cancel")],
-    ),
-];
-
-/// `docs/KEYS.md`, generated from the registry (a test fails when the file drifts).
-pub fn keys_markdown() -> String {
-    let mut out = String::from(
-        "# Keys\n\n<!-- Generated from src/tui/commands.rs by `switchboard debug keys-doc`; do not edit by hand. -->\n",
-    );
-    for scope in [Scope::Global, Scope::Composer] {
-        out.push_str(&format!(
-            "\n## {}\n\n| keys | command | what it does |\n|---|---|---|\n",
-            scope.label()
-        ));
-        for c in COMMANDS.iter().filter(|c| c.scope == scope) {
-            let keys: Vec<String> = c.keys.iter().map(|k| format!("`{}`", k.label())).collect();
-            let keys = if keys.is_empty() {
-                "palette".to_owned()
-            } else {
-                keys.join(", ")
-            };
-            out.push_str(&format!(
-                "| {keys} | {} (`{}`) | {} |\n",
-                c.title, c.name, c.description
-            ));
-        }
-    }
-    for (title, keys) in MODAL_KEYS {
-        out.push_str(&format!(
-            "\n## {title}\n\n| keys | what they do |\n|---|---|\n"
-        ));
-        for (k, what) in *keys {
-            out.push_str(&format!("| {k} | {what} |\n"));
-        }
-    }
-    out
+/// The command with this stable name (`config.toml` bindings).
+pub fn by_name(name: &str) -> Option<&'static Command> {
+    COMMANDS.iter().find(|c| c.name == name)
 }
 
 #[cfg(test)]
@@ -936,6 +745,34 @@ mod tests {
             KillToStart,
             KillWord,
             Yank,
+            Accept,
+            Close,
+            Up,
+            Down,
+            PageUp,
+            PageDown,
+            ClearQuery,
+            ToggleHere,
+            ToggleFinished,
+            OlderMatch,
+            NewerMatch,
+            MarkSelection,
+            CopySelection,
+            Approve,
+            ApproveForSession,
+            Deny,
+            DenyWithReason,
+            DecideLater,
+            ToggleWorktree,
+            NextSource,
+            PrevSource,
+            KeepWorktree,
+            RemoveWorktree,
+            ForceRemoveWorktree,
+            ReleaseKeys,
+            PaneScrollUp,
+            PaneScrollDown,
+            ToggleSidebar,
         ];
         for id in &ids {
             match id {
@@ -946,7 +783,12 @@ mod tests {
                 | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
                 | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
                 | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
-                | KillToEnd | KillToStart | KillWord | Yank => {}
+                | KillToEnd | KillToStart | KillWord | Yank | Accept | Close | Up | Down
+                | PageUp | PageDown | ClearQuery | ToggleHere | ToggleFinished | OlderMatch
+                | NewerMatch | MarkSelection | CopySelection | Approve | ApproveForSession
+                | Deny | DenyWithReason | DecideLater | ToggleWorktree | NextSource
+                | PrevSource | KeepWorktree | RemoveWorktree | ForceRemoveWorktree
+                | ReleaseKeys | PaneScrollUp | PaneScrollDown | ToggleSidebar => {}
             }
         }
         ids
@@ -970,41 +812,7 @@ mod tests {
                 assert_ne!(a.id, b.id);
                 assert_ne!(a.name, b.name);
             }
+            assert_eq!(by_name(a.name).map(|c| c.id), Some(a.id));
         }
-    }
-
-    #[test]
-    fn no_two_commands_share_a_key_in_one_scope() {
-        for (i, a) in COMMANDS.iter().enumerate() {
-            for b in &COMMANDS[i + 1..] {
-                let clash = a
-                    .keys
-                    .iter()
-                    .any(|k| b.keys.iter().any(|o| o.code == k.code && o.mods == k.mods));
-                let overlapping =
-                    a.scope == b.scope || a.scope == Scope::Global || b.scope == Scope::Global;
-                assert!(
-                    !(clash && overlapping),
-                    "{} and {} share a key",
-                    a.name,
-                    b.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn chords_match_like_a_terminal_sends_them() {
-        let ctrl_p = Chord::ctrl('p');
-        assert!(ctrl_p.matches(KeyCode::Char('p'), KeyModifiers::CONTROL));
-        assert!(!ctrl_p.matches(KeyCode::Char('p'), KeyModifiers::NONE));
-        let question = Chord::plain(KeyCode::Char('?'));
-        assert!(question.matches(KeyCode::Char('?'), KeyModifiers::SHIFT));
-        let shift_enter = Chord::new(KeyCode::Enter, KeyModifiers::SHIFT);
-        assert!(!shift_enter.matches(KeyCode::Enter, KeyModifiers::NONE));
-        assert_eq!(
-            Chord::new(KeyCode::PageDown, KeyModifiers::CONTROL).label(),
-            "Ctrl+PgDn"
-        );
     }
 }

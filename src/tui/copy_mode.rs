@@ -1,9 +1,11 @@
 //! Keyboard copy mode: move a cursor over the focused slot's content, mark a selection, copy
 //! it with OSC 52.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, Mode};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::selection::{CopyCursor, Point};
 use super::{content, layout};
 
@@ -23,7 +25,16 @@ pub(super) fn enter_copy_mode(state: &mut AppState) {
         cursor: Point { row: last, col: 0 },
         anchor: None,
     });
-    state.notify("copy mode: move with arrows, v to select, Enter to copy, Esc to leave");
+    let hints = state.keymap.hints(
+        KeyMode::Copy,
+        &[
+            (CommandId::CursorDown, "moves"),
+            (CommandId::MarkSelection, "selects"),
+            (CommandId::CopySelection, "copies"),
+            (CommandId::Close, "leaves"),
+        ],
+    );
+    state.notify(format!("copy mode: {}", hints.join(", ")));
 }
 
 pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -34,6 +45,7 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let area = areas.content();
     let content = area;
     let theme = state.theme;
+    let command = super::modal_keys::lookup(state, KeyMode::Copy, &key);
     let Mode::CopyMode(mut copy) = std::mem::take(&mut state.mode) else {
         return Vec::new();
     };
@@ -43,17 +55,22 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let total = content::total_rows(slot, content, &theme);
     let last_row = total.saturating_sub(1);
     let last_col = content.width.saturating_sub(1);
+    let page = content.height.saturating_sub(1).max(1) as usize;
     let cursor = &mut copy.cursor;
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => return Vec::new(),
-        KeyCode::Left | KeyCode::Char('h') => cursor.col = cursor.col.saturating_sub(1),
-        KeyCode::Right | KeyCode::Char('l') => cursor.col = (cursor.col + 1).min(last_col),
-        KeyCode::Up | KeyCode::Char('k') => cursor.row = cursor.row.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => cursor.row = (cursor.row + 1).min(last_row),
-        KeyCode::Home | KeyCode::Char('0') => cursor.col = 0,
-        KeyCode::End | KeyCode::Char('$') => cursor.col = last_col,
-        KeyCode::Char('v') | KeyCode::Char(' ') => copy.anchor = Some(copy.cursor),
-        KeyCode::Enter | KeyCode::Char('y') => {
+    match command {
+        Some(CommandId::Close) => return Vec::new(),
+        Some(CommandId::CursorLeft) => cursor.col = cursor.col.saturating_sub(1),
+        Some(CommandId::CursorRight) => cursor.col = (cursor.col + 1).min(last_col),
+        Some(CommandId::CursorUp) => cursor.row = cursor.row.saturating_sub(1),
+        Some(CommandId::CursorDown) => cursor.row = (cursor.row + 1).min(last_row),
+        Some(CommandId::PageUp) => cursor.row = cursor.row.saturating_sub(page),
+        Some(CommandId::PageDown) => cursor.row = (cursor.row + page).min(last_row),
+        Some(CommandId::ScrollTop) => cursor.row = 0,
+        Some(CommandId::ScrollBottom) => cursor.row = last_row,
+        Some(CommandId::LineStart) => cursor.col = 0,
+        Some(CommandId::LineEnd) => cursor.col = last_col,
+        Some(CommandId::MarkSelection) => copy.anchor = Some(copy.cursor),
+        Some(CommandId::CopySelection) => {
             let Some(selection) = copy.selection() else {
                 state.notify("nothing selected: press v to start a selection");
                 state.mode = Mode::CopyMode(copy);

@@ -2,9 +2,11 @@
 //! against the turn before, from the snapshot commits recorded at turn ends. A file list,
 //! coloured hunks, scrolling; closing a slot with a worktree asks whether to keep it.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, Mode};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::slots::SlotId;
 use crate::event::SessionWorktree;
 use crate::protocol::Command;
@@ -92,25 +94,25 @@ pub fn loaded(
 }
 
 pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = super::modal_keys::lookup(state, KeyMode::Diff, &key);
     let Mode::Diff(view) = &mut state.mode else {
         return Vec::new();
     };
-    let shift = key.modifiers.contains(KeyModifiers::SHIFT);
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') => state.mode = Mode::Normal,
-        KeyCode::Up | KeyCode::Char('k') => {
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Normal,
+        Some(CommandId::Up) => {
             view.selected = view.selected.saturating_sub(1);
             view.scroll = 0;
         }
-        KeyCode::Down | KeyCode::Char('j') => {
+        Some(CommandId::Down) => {
             view.selected = (view.selected + 1).min(view.files.len().saturating_sub(1));
             view.scroll = 0;
         }
-        KeyCode::PageUp => view.scroll = view.scroll.saturating_sub(PAGE),
-        KeyCode::PageDown | KeyCode::Char(' ') => view.scroll += PAGE,
-        KeyCode::Tab | KeyCode::BackTab if !view.loading => {
+        Some(CommandId::PageUp) => view.scroll = view.scroll.saturating_sub(PAGE),
+        Some(CommandId::PageDown) => view.scroll += PAGE,
+        Some(step @ (CommandId::NextSource | CommandId::PrevSource)) if !view.loading => {
             let count = view.sources.len().max(1);
-            let next = if shift || key.code == KeyCode::BackTab {
+            let next = if step == CommandId::PrevSource {
                 (view.source + count - 1) % count
             } else {
                 (view.source + 1) % count
@@ -128,30 +130,36 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys of the close dialog for a slot with a worktree.
 pub fn close_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = super::modal_keys::lookup(state, KeyMode::CloseWorktree, &key);
     let Mode::CloseSlot(dialog) = &state.mode else {
         return Vec::new();
     };
     let dialog = dialog.clone();
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('n') => {
+    match command {
+        Some(CommandId::Close) => {
             state.mode = Mode::Normal;
             Vec::new()
         }
-        KeyCode::Char('k') => {
+        Some(CommandId::KeepWorktree) => {
             state.mode = Mode::Normal;
             super::update::close_slot(state, dialog.slot)
         }
-        KeyCode::Char('r') | KeyCode::Char('R') => {
-            let force = key.code == KeyCode::Char('R');
+        Some(remove @ (CommandId::RemoveWorktree | CommandId::ForceRemoveWorktree)) => {
+            let force = remove == CommandId::ForceRemoveWorktree;
             let loses = match &dialog.check {
                 Some(Ok(check)) => check.loses_work(),
                 // Unknown (not checked yet, or the check failed): only a forced removal.
                 _ => true,
             };
             if loses && !force {
-                state.notify_error(
-                    "removing would lose work: press R (Shift+R) to remove anyway, k to keep it",
+                let hints = state.keymap.hints(
+                    KeyMode::CloseWorktree,
+                    &[
+                        (CommandId::ForceRemoveWorktree, "removes anyway"),
+                        (CommandId::KeepWorktree, "keeps it"),
+                    ],
                 );
+                state.notify_error(format!("removing would lose work: {}", hints.join(", ")));
                 return Vec::new();
             }
             state.mode = Mode::Normal;

@@ -140,7 +140,7 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
 /// What the workstation is set up with.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub leader: super::commands::Chord,
+    pub keymap: super::keymap::Keymap,
     pub startup: Vec<super::startup::Startup>,
     /// The directory the client runs in.
     pub cwd: String,
@@ -198,7 +198,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         Theme::from_env(),
     );
     state.cwd = options.cwd.clone();
-    state.leader = options.leader;
+    state.keymap = options.keymap;
     let (tx, mut rx) = mpsc::channel(QUEUE);
     spawn_input(tx.clone());
     spawn_signals(tx.clone());

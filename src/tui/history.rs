@@ -43,6 +43,17 @@ impl History {
         self.entries.get(index).map(String::as_str)
     }
 
+    /// Oldest entry newer than `after` containing `query`, case-insensitively.
+    pub fn search_after(&self, query: &str, after: usize) -> Option<usize> {
+        let needle = query.to_lowercase();
+        self.entries
+            .iter()
+            .enumerate()
+            .skip(after + 1)
+            .find(|(_, entry)| entry.to_lowercase().contains(&needle))
+            .map(|(i, _)| i)
+    }
+
     /// Newest entry older than `before` (exclusive; `None` = from the newest) containing
     /// `query`, case-insensitively.
     pub fn search(&self, query: &str, before: Option<usize>) -> Option<usize> {
@@ -74,6 +85,16 @@ impl HistorySearch {
             self.found = Some(next);
         }
     }
+
+    /// Moves back to the next newer match; stays put at the newest.
+    pub fn newer(&mut self, history: &History) {
+        let Some(current) = self.found else {
+            return;
+        };
+        if let Some(next) = history.search_after(&self.query, current) {
+            self.found = Some(next);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +116,10 @@ mod tests {
         assert_eq!(search.found, Some(0));
         search.older(&history);
         assert_eq!(search.found, Some(0));
+        search.newer(&history);
+        assert_eq!(search.found, Some(2));
+        search.newer(&history);
+        assert_eq!(search.found, Some(2));
     }
 
     #[test]

@@ -111,7 +111,13 @@ pub fn composer_height(state: &AppState, width: u16, rows: u16) -> u16 {
         .iter()
         .map(|line| wrap_chars(line, text_width).len())
         .sum();
-    let max = COMPOSER_MAX_ROWS.min(rows / 3).max(3);
+    // History search shows the query and, below it, the match as it is typed.
+    let lines = if matches!(state.mode, super::app::Mode::HistorySearch(_)) {
+        lines.max(2)
+    } else {
+        lines
+    };
+    let max = COMPOSER_MAX_ROWS.min(rows / 3).max(4);
     (lines as u16 + 2).clamp(3, max)
 }
 
@@ -127,7 +133,7 @@ pub fn areas_for(state: &AppState, size: Size) -> Option<Areas> {
         return None;
     }
     let status = Rect::new(0, rows - 1, cols, 1);
-    let list_width = slot_list_width(cols);
+    let list_width = slot_list_width(cols).filter(|_| !state.sidebar_hidden);
     let right_x = list_width.unwrap_or(0);
     let right_width = cols - right_x;
     let composer_h = composer_height(state, right_width, rows);

@@ -1,19 +1,28 @@
 //! Keys of the modal views (palette, help, quit confirmation, history search) and pastes.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, Mode, NewSlotDialog};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::slots::SlotKind;
 use super::update::{is_text, run_palette_target};
 
+/// The command `key` runs in `mode`, conditions checked against the state.
+pub(super) fn lookup(state: &AppState, mode: KeyMode, key: &KeyEvent) -> Option<CommandId> {
+    state
+        .keymap
+        .lookup(mode, key, |when| super::update::enabled(state, when))
+}
+
 pub(super) fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = lookup(state, KeyMode::Palette, &key);
     let Mode::Palette(palette) = &mut state.mode else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Enter => {
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Normal,
+        Some(CommandId::Accept) => {
             let target = palette.selected_target();
             state.mode = Mode::Normal;
             return match target {
@@ -21,12 +30,10 @@ pub(super) fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
-        KeyCode::Up => palette.move_selection(-1),
-        KeyCode::Down => palette.move_selection(1),
-        KeyCode::Char('p') if ctrl => palette.move_selection(-1),
-        KeyCode::Char('n') if ctrl => palette.move_selection(1),
-        KeyCode::Char('u') if ctrl => palette.set_query(String::new()),
-        KeyCode::Backspace => {
+        Some(CommandId::Up) => palette.move_selection(-1),
+        Some(CommandId::Down) => palette.move_selection(1),
+        Some(CommandId::ClearQuery) => palette.set_query(String::new()),
+        Some(CommandId::Backspace) => {
             let mut query = palette.query.clone();
             query.pop();
             palette.set_query(query);
@@ -43,17 +50,16 @@ pub(super) fn palette_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub(super) fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = lookup(state, KeyMode::Help, &key);
     let Mode::Help { scroll } = &mut state.mode else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc | KeyCode::F(1) | KeyCode::Char('?') | KeyCode::Char('q') => {
-            state.mode = Mode::Normal
-        }
-        KeyCode::Up => *scroll = scroll.saturating_sub(1),
-        KeyCode::Down => *scroll = scroll.saturating_add(1),
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-        KeyCode::PageDown => *scroll = scroll.saturating_add(10),
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Normal,
+        Some(CommandId::Up) => *scroll = scroll.saturating_sub(1),
+        Some(CommandId::Down) => *scroll = scroll.saturating_add(1),
+        Some(CommandId::PageUp) => *scroll = scroll.saturating_sub(10),
+        Some(CommandId::PageDown) => *scroll = scroll.saturating_add(10),
         _ => state.dirty = false,
     }
     Vec::new()
@@ -61,12 +67,10 @@ pub(super) fn help_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 /// Keys of the leave dialog: detach (the default), stop the server, or stay.
 pub(super) fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('d') | KeyCode::Char('D') | KeyCode::Char('y') | KeyCode::Enter => {
-            super::update::detach(state)
-        }
-        KeyCode::Char('s') | KeyCode::Char('S') => super::update::stop_server(state),
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+    match lookup(state, KeyMode::Leave, &key) {
+        Some(CommandId::Detach) => super::update::detach(state),
+        Some(CommandId::StopServer) => super::update::stop_server(state),
+        Some(CommandId::Close) => {
             state.mode = Mode::Normal;
             Vec::new()
         }
@@ -78,22 +82,26 @@ pub(super) fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 }
 
 pub(super) fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = lookup(state, KeyMode::History, &key);
     let Mode::HistorySearch(search) = &mut state.mode else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
-        KeyCode::Enter => {
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Normal,
+        Some(CommandId::Accept) => {
             if let Some(text) = search.found.and_then(|i| state.history.get(i)) {
                 let text = text.to_owned();
                 state.composer.set_text(&text);
             }
             state.mode = Mode::Normal;
         }
-        KeyCode::Char('r') if ctrl => search.older(&state.history),
-        KeyCode::Backspace => {
+        Some(CommandId::OlderMatch) => search.older(&state.history),
+        Some(CommandId::NewerMatch) => search.newer(&state.history),
+        Some(CommandId::ClearQuery) => {
+            search.query.clear();
+            search.refresh(&state.history);
+        }
+        Some(CommandId::Backspace) => {
             search.query.pop();
             search.refresh(&state.history);
         }
@@ -146,20 +154,19 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
 /// Enter opens the slot.
 pub(super) fn new_slot_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let in_repo = state.in_repo;
+    let command = lookup(state, KeyMode::NewSlot, &key);
     let Mode::NewSlot(dialog) = &mut state.mode else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     let pane = dialog.kind == SlotKind::Pty;
-    match key.code {
-        KeyCode::Esc => state.mode = Mode::Normal,
-        KeyCode::Char('c') if ctrl => state.mode = Mode::Normal,
-        KeyCode::Char('u') if ctrl => dialog.command.clear(),
-        KeyCode::Tab if in_repo => dialog.worktree = !dialog.worktree,
-        KeyCode::Backspace => {
+    match command {
+        Some(CommandId::Close) => state.mode = Mode::Normal,
+        Some(CommandId::ClearQuery) => dialog.command.clear(),
+        Some(CommandId::ToggleWorktree) if in_repo => dialog.worktree = !dialog.worktree,
+        Some(CommandId::Backspace) => {
             dialog.command.pop();
         }
-        KeyCode::Enter => {
+        Some(CommandId::Accept) => {
             let dialog = dialog.clone();
             state.mode = Mode::Normal;
             return open_slot(state, dialog);

@@ -2,9 +2,11 @@
 //! scrolling to the program while a pane has focus. The program runs in the server; this
 //! window holds a copy of its screen and sends what the user does.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::app::{AppState, Effect, Focus};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::layout;
 use super::slots::{SlotId, SlotKind, SlotStatus};
 use super::update::{add_slot, focus};
@@ -93,15 +95,16 @@ pub fn scroll(state: &mut AppState, id: SlotId, rows: isize) -> Vec<Effect> {
     vec![Effect::Send(Command::ScrollPane { slot: id, offset })]
 }
 
-/// A key while a pane has focus: the leader takes focus back, Shift+PgUp/PgDn scroll the
-/// pane's history, everything else goes to the program.
+/// A key while a pane has focus: the leader takes focus back, the pane's scroll keys scroll
+/// its history, everything else goes to the program.
 pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    if state.leader.matches(key.code, key.modifiers) {
+    let command = super::modal_keys::lookup(state, KeyMode::Pane, &key);
+    if command == Some(CommandId::ReleaseKeys) {
         state.focus = Focus::Workstation;
         state.leader_armed = true;
         state.notify(format!(
             "keys go to the workstation ({} gives them back, d detaches)",
-            state.leader.label()
+            state.leader().key_label()
         ));
         return Vec::new();
     }
@@ -116,10 +119,9 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     };
     let modes = copy.modes;
     let scrolled = copy.scroll.offset > 0;
-    let shift = key.modifiers.contains(KeyModifiers::SHIFT);
-    match key.code {
-        KeyCode::PageUp if shift => return scroll(state, id, PAGE_ROWS),
-        KeyCode::PageDown if shift => return scroll(state, id, -PAGE_ROWS),
+    match command {
+        Some(CommandId::PaneScrollUp) => return scroll(state, id, PAGE_ROWS),
+        Some(CommandId::PaneScrollDown) => return scroll(state, id, -PAGE_ROWS),
         _ => {}
     }
     match encode_key(&key, &modes) {

@@ -1,8 +1,10 @@
 //! Keys of the resume/fork picker and what choosing does.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::app::{AppState, Effect, Mode};
+use super::commands::CommandId;
+use super::keymap::KeyMode;
 use super::picker::{Picker, PickerPurpose, PickerRow};
 use super::update::is_text;
 use crate::protocol::Command;
@@ -37,29 +39,28 @@ fn preview_effect(picker: &Picker) -> Vec<Effect> {
 
 pub(super) fn picker_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let cwd = state.cwd.clone();
+    let turns = matches!(&state.mode, Mode::Picker(p) if p.turn_choice.is_some());
+    if turns {
+        return turn_key(state, key);
+    }
+    let command = super::modal_keys::lookup(state, KeyMode::Picker, &key);
     let Mode::Picker(picker) = &mut state.mode else {
         return Vec::new();
     };
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    if picker.turn_choice.is_some() {
-        return turn_key(state, key);
-    }
-    match key.code {
-        KeyCode::Esc => {
+    match command {
+        Some(CommandId::Close) => {
             state.mode = Mode::Normal;
             return Vec::new();
         }
-        KeyCode::Enter => return choose(state),
-        KeyCode::Up => picker.move_selection(-1),
-        KeyCode::Down => picker.move_selection(1),
-        KeyCode::PageUp => picker.move_selection(-PAGE),
-        KeyCode::PageDown => picker.move_selection(PAGE),
-        KeyCode::Char('p') if ctrl => picker.move_selection(-1),
-        KeyCode::Char('n') if ctrl => picker.move_selection(1),
-        KeyCode::Char('x') if ctrl => picker.toggle_finished(),
-        KeyCode::Char('u') if ctrl => picker.set_query(String::new()),
-        KeyCode::Tab => picker.toggle_here(&cwd),
-        KeyCode::Backspace => {
+        Some(CommandId::Accept) => return choose(state),
+        Some(CommandId::Up) => picker.move_selection(-1),
+        Some(CommandId::Down) => picker.move_selection(1),
+        Some(CommandId::PageUp) => picker.move_selection(-PAGE),
+        Some(CommandId::PageDown) => picker.move_selection(PAGE),
+        Some(CommandId::ToggleFinished) => picker.toggle_finished(),
+        Some(CommandId::ClearQuery) => picker.set_query(String::new()),
+        Some(CommandId::ToggleHere) => picker.toggle_here(&cwd),
+        Some(CommandId::Backspace) => {
             let mut query = picker.query.clone();
             query.pop();
             picker.set_query(query);
@@ -98,16 +99,17 @@ fn choose(state: &mut AppState) -> Vec<Effect> {
 
 /// Keys of the fork picker's second stage: which turn to cut after.
 fn turn_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    let command = super::modal_keys::lookup(state, KeyMode::PickerTurns, &key);
     let Mode::Picker(picker) = &mut state.mode else {
         return Vec::new();
     };
-    match key.code {
-        KeyCode::Esc => picker.turn_choice = None,
-        KeyCode::Up => picker.move_selection(-1),
-        KeyCode::Down => picker.move_selection(1),
-        KeyCode::PageUp => picker.move_selection(-PAGE),
-        KeyCode::PageDown => picker.move_selection(PAGE),
-        KeyCode::Enter => {
+    match command {
+        Some(CommandId::Close) => picker.turn_choice = None,
+        Some(CommandId::Up) => picker.move_selection(-1),
+        Some(CommandId::Down) => picker.move_selection(1),
+        Some(CommandId::PageUp) => picker.move_selection(-PAGE),
+        Some(CommandId::PageDown) => picker.move_selection(PAGE),
+        Some(CommandId::Accept) => {
             let Some(choice) = picker.turn_choice.take() else {
                 return Vec::new();
             };

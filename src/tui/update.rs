@@ -4,8 +4,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::app::{AppState, Effect, Focus, LayoutMode, Mode, Msg, NewSlotDialog};
-use super::commands::{COMMANDS, CommandId, Scope, When};
+use super::commands::{COMMANDS, CommandId, When};
 use super::history::HistorySearch;
+use super::keymap::KeyMode;
 use super::layout;
 use super::palette::{Palette, PaletteItem, PaletteTarget};
 use super::picker::PickerPurpose;
@@ -104,25 +105,20 @@ pub(super) fn is_text(key: &KeyEvent) -> Option<char> {
 }
 
 fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    if state.leader.matches(key.code, key.modifiers)
+    if state.leader().matches(key.code, key.modifiers)
         && state.focused_slot().is_some_and(Slot::pane_running)
     {
         state.focus = Focus::Pane;
         state.notify(format!(
             "keys go to the program; {} returns to the workstation",
-            state.leader.label()
+            state.leader().key_label()
         ));
         return Vec::new();
     }
-    let command = COMMANDS.iter().find(|c| {
-        matches!(c.scope, Scope::Global | Scope::Composer)
-            && c.keys
-                .iter()
-                .any(|k| k.matches(key.code, key.modifiers) && enabled(state, k.when))
-            && enabled(state, c.when)
-    });
+    let command = super::modal_keys::lookup(state, KeyMode::Composer, &key)
+        .or_else(|| super::modal_keys::lookup(state, KeyMode::Workstation, &key));
     if let Some(command) = command {
-        return run_command(state, command.id);
+        return run_command(state, command);
     }
     if let Some(c) = is_text(&key) {
         state.composer.insert(&c.to_string());
@@ -217,6 +213,35 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::KillToStart => composer.kill_to_start(),
         CommandId::KillWord => composer.kill_word(),
         CommandId::Yank => composer.yank(),
+        CommandId::ToggleSidebar => state.sidebar_hidden = !state.sidebar_hidden,
+        // Keys of modal views and panes: handled there, never run from the workstation.
+        CommandId::Accept
+        | CommandId::Close
+        | CommandId::Up
+        | CommandId::Down
+        | CommandId::PageUp
+        | CommandId::PageDown
+        | CommandId::ClearQuery
+        | CommandId::ToggleHere
+        | CommandId::ToggleFinished
+        | CommandId::OlderMatch
+        | CommandId::NewerMatch
+        | CommandId::MarkSelection
+        | CommandId::CopySelection
+        | CommandId::Approve
+        | CommandId::ApproveForSession
+        | CommandId::Deny
+        | CommandId::DenyWithReason
+        | CommandId::DecideLater
+        | CommandId::ToggleWorktree
+        | CommandId::NextSource
+        | CommandId::PrevSource
+        | CommandId::KeepWorktree
+        | CommandId::RemoveWorktree
+        | CommandId::ForceRemoveWorktree
+        | CommandId::ReleaseKeys
+        | CommandId::PaneScrollUp
+        | CommandId::PaneScrollDown => state.dirty = false,
     }
     Vec::new()
 }
@@ -406,10 +431,9 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         .focused_slot()
         .filter(|s| s.kind == SlotKind::Pty && !s.pane_running() && !state.composer.is_empty())
     {
-        let key = super::commands::command(CommandId::RestartSlot)
-            .keys
-            .first()
-            .map(|k| k.label())
+        let key = state
+            .keymap
+            .key(KeyMode::Workstation, CommandId::RestartSlot)
             .unwrap_or_else(|| "the palette".to_owned());
         let note = format!(
             "{} is not running ({}): {key} restarts it; your text is kept",
@@ -464,7 +488,11 @@ pub fn palette_items(state: &AppState) -> Vec<PaletteItem> {
         .map(|c| PaletteItem {
             target: PaletteTarget::Command(c.id),
             label: c.title.to_owned(),
-            detail: c.keys.first().map(|k| k.label()).unwrap_or_default(),
+            detail: state
+                .keymap
+                .key(KeyMode::Workstation, c.id)
+                .or_else(|| state.keymap.key(KeyMode::Composer, c.id))
+                .unwrap_or_default(),
             kind: "command",
         })
         .collect();

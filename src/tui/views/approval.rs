@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::put_lines;
 use crate::tui::app::{AppState, Mode};
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use crate::tui::text::{slice_chars, width, wrap_chars};
 
 /// Draws the prompt for the focused slot's pending approval inside `cell`; returns the cursor
@@ -68,19 +70,18 @@ pub fn render(state: &AppState, cell: Rect, buf: &mut Buffer) -> Option<Position
             ));
         }
         _ => {
-            let key = |k: &'static str| Span::styled(k, theme.hint_key());
-            lines.push(Line::from(vec![
-                key("y"),
-                Span::raw(" once   "),
-                key("a"),
-                Span::raw(" always this session   "),
-                key("n"),
-                Span::raw(" deny   "),
-                key("r"),
-                Span::raw(" deny with reason   "),
-                key("Esc"),
-                Span::raw(" later"),
-            ]));
+            lines.extend(super::key_lines(
+                state,
+                KeyMode::Approval,
+                &[
+                    (CommandId::Approve, "once"),
+                    (CommandId::ApproveForSession, "always this session"),
+                    (CommandId::Deny, "deny"),
+                    (CommandId::DenyWithReason, "deny with reason"),
+                    (CommandId::DecideLater, "later"),
+                ],
+                inner.width as usize,
+            ));
         }
     }
     put_lines(buf, inner, &lines);

@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, Widget};
 
 use super::put_line;
 use crate::tui::app::{AppState, Mode};
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use crate::tui::text::{slice_chars, width, wrap_chars};
 
 /// Draws the composer and returns where the cursor should be shown.
@@ -21,9 +23,20 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) -> Option<Position
         _ => "new agent session".to_owned(),
     };
     if let Mode::HistorySearch(search) = &state.mode {
+        let keys = super::hints(
+            state,
+            KeyMode::History,
+            &[
+                (CommandId::Accept, "use"),
+                (CommandId::Close, "cancel"),
+                (CommandId::OlderMatch, "older"),
+                (CommandId::NewerMatch, "newer"),
+            ],
+            (area.width as usize).saturating_sub(20),
+        );
         let block = Block::bordered()
             .title(Line::styled(
-                " History search · Ctrl+R older · Enter use · Esc cancel ",
+                format!(" History search · {keys} "),
                 theme.title(),
             ))
             .border_style(theme.border(true));
@@ -59,13 +72,18 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) -> Option<Position
     let inner = block.inner(area);
     block.render(area, buf);
     if state.composer.is_empty() {
-        let full = "Type a prompt… Enter sends · Shift+Enter new line · Ctrl+R history";
-        let short = "Type a prompt… Enter sends · Shift+Enter new line";
-        let text = if width(full) <= inner.width as usize {
-            full
-        } else {
-            short
-        };
+        let prefix = "Type a prompt: ";
+        let keys = super::hints(
+            state,
+            KeyMode::Composer,
+            &[
+                (CommandId::Submit, "sends"),
+                (CommandId::InsertNewline, "new line"),
+                (CommandId::HistorySearch, "history"),
+            ],
+            (inner.width as usize).saturating_sub(width(prefix)),
+        );
+        let text = format!("{prefix}{keys}");
         let hint = Line::styled(text, theme.dim());
         put_line(buf, inner.x, inner.y, &hint, inner.width);
         return focused.then(|| Position::new(inner.x, inner.y));

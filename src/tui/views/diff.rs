@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::put_line;
 use crate::tui::app::AppState;
+use crate::tui::commands::CommandId;
 use crate::tui::diff_view::DiffView;
+use crate::tui::keymap::KeyMode;
 use crate::tui::text::truncate;
 use crate::workspace::{DiffFile, DiffLineKind};
 
@@ -32,7 +34,20 @@ pub fn render(state: &AppState, view: &DiffView, area: Rect, buf: &mut Buffer) {
             ),
         ]))
         .title_bottom(Line::styled(
-            " ↑↓ file · PgUp/PgDn scroll · Tab next turn · Esc close ",
+            format!(
+                " {} ",
+                super::hints(
+                    state,
+                    KeyMode::Diff,
+                    &[
+                        (CommandId::Down, "file"),
+                        (CommandId::PageDown, "scroll"),
+                        (CommandId::NextSource, "next turn"),
+                        (CommandId::Close, "close"),
+                    ],
+                    (area.width as usize).saturating_sub(4),
+                )
+            ),
             theme.dim(),
         ))
         .border_style(theme.border(true));

@@ -11,6 +11,8 @@ use ratatui::layout::Position;
 use ratatui::widgets::BorderType;
 
 use crate::tui::app::{AppState, Focus, Mode};
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use crate::tui::layout::{inner, transcript_window};
 use crate::tui::slots::Slot;
 use crate::tui::views::slot_list::badge_style;
@@ -47,28 +49,88 @@ fn render_welcome(state: &AppState, area: Rect, buf: &mut Buffer) {
         .border_style(theme.border(false));
     let content = block.inner(area);
     block.render(area, buf);
-    let key = |k: &'static str| Span::styled(k, theme.hint_key());
-    let lines = vec![
-        Line::styled("Many agent sessions, one durable store.", theme.title()),
-        Line::default(),
-        Line::from(vec![
-            Span::raw("Type a prompt below and press "),
-            key("Enter"),
-            Span::raw(" to start an agent session."),
-        ]),
-        Line::from(vec![
-            key("Ctrl+P"),
-            Span::raw("  command palette: every command, slot and recent session"),
-        ]),
-        Line::from(vec![key("F1"), Span::raw("      help: all keys")]),
-        Line::from(vec![key("Ctrl+T"), Span::raw("  new agent slot")]),
-        Line::from(vec![key("Ctrl+Q"), Span::raw("  quit")]),
-        Line::default(),
-        Line::styled(
-            "Everything you do is recorded; past sessions are in the palette.",
-            theme.dim(),
+    let room = content.width.saturating_sub(2) as usize;
+    let key = |id: CommandId| state.keymap.key(KeyMode::Workstation, id);
+    let submit = state
+        .keymap
+        .key(KeyMode::Composer, CommandId::Submit)
+        .unwrap_or_else(|| "Enter".into());
+    // Each line in a long and a short wording; the first that fits is shown, and a line
+    // with neither fitting is left out (never cut mid-word).
+    let keyed = [
+        (
+            CommandId::OpenPalette,
+            "command palette: every command, slot and session",
+            "palette",
+        ),
+        (
+            CommandId::ToggleHelp,
+            "help: every key, in every mode",
+            "help",
+        ),
+        (CommandId::NewAgentSlot, "new agent slot", "agent slot"),
+        (
+            CommandId::NewShellSlot,
+            "your shell in a pane",
+            "shell pane",
+        ),
+        (
+            CommandId::Quit,
+            "leave: slots keep running in the server",
+            "leave",
         ),
     ];
+    let key_width = keyed
+        .iter()
+        .filter_map(|(id, _, _)| key(*id))
+        .map(|k| crate::tui::text::width(&k))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let pick = |long: String, short: String| {
+        if crate::tui::text::width(&long) <= room {
+            Some(long)
+        } else if crate::tui::text::width(&short) <= room {
+            Some(short)
+        } else {
+            None
+        }
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(text) = pick(
+        "Many agent sessions, one durable store.".into(),
+        "switchboard".into(),
+    ) {
+        lines.push(Line::styled(text, theme.title()));
+        lines.push(Line::default());
+    }
+    if let Some(text) = pick(
+        format!("Type a prompt below and press {submit} to start an agent session."),
+        format!("A prompt and {submit} start an agent."),
+    ) {
+        lines.push(Line::raw(text));
+    }
+    for (id, long, short) in keyed {
+        let Some(k) = key(id) else {
+            continue;
+        };
+        let pad = " ".repeat(key_width.saturating_sub(crate::tui::text::width(&k)));
+        let text = pick(format!("{k}{pad}{long}"), format!("{k}{pad}{short}"));
+        if let Some(text) = text {
+            let rest = text[k.len()..].to_owned();
+            lines.push(Line::from(vec![
+                Span::styled(k, theme.hint_key()),
+                Span::raw(rest),
+            ]));
+        }
+    }
+    if let Some(text) = pick(
+        "Everything you do is recorded; past sessions are in the palette.".into(),
+        "Everything is recorded.".into(),
+    ) {
+        lines.push(Line::default());
+        lines.push(Line::styled(text, theme.dim()));
+    }
     let top = content.y + content.height.saturating_sub(lines.len() as u16) / 3;
     for (i, line) in lines.iter().enumerate() {
         let y = top + i as u16;
@@ -92,7 +154,7 @@ fn render_slot(
     let status = format!(" · {} ", slot.status.label());
     let kind = format!("· {} ", slot.kind.label());
     let marker = if typing_here {
-        format!(" ⌨ keys here · {} back ", state.leader.label())
+        format!(" ⌨ keys here · {} back ", state.leader().key_label())
     } else {
         String::new()
     };
@@ -133,7 +195,10 @@ fn render_slot(
         let offset = copy.scroll.offset;
         if offset > 0 {
             block = block.title_bottom(Line::styled(
-                format!(" ↑ {offset} lines up · Shift+PgDn or new output returns "),
+                match state.keymap.key(KeyMode::Pane, CommandId::PaneScrollDown) {
+                    Some(k) => format!(" ↑ {offset} lines up · {k} or new output returns "),
+                    None => format!(" ↑ {offset} lines up · new output returns "),
+                },
                 theme.warn(),
             ));
         } else if let Some(error) = &slot.recording_error {
@@ -154,7 +219,13 @@ fn render_slot(
     }
     if slot.scroll > 0 {
         block = block.title_bottom(Line::styled(
-            format!(" ↑ {} rows up · Ctrl+End to follow ", slot.scroll),
+            match state
+                .keymap
+                .key(KeyMode::Workstation, CommandId::ScrollBottom)
+            {
+                Some(k) => format!(" ↑ {} rows up · {k} to follow ", slot.scroll),
+                None => format!(" ↑ {} rows up ", slot.scroll),
+            },
             theme.warn(),
         ));
     }
@@ -178,7 +249,14 @@ fn render_slot(
         return None;
     }
     if slot.transcript.is_empty() {
-        let hint = Line::styled("Type a prompt below and press Enter.", theme.dim());
+        let submit = state
+            .keymap
+            .key(KeyMode::Composer, CommandId::Submit)
+            .unwrap_or_else(|| "Enter".into());
+        let hint = Line::styled(
+            format!("Type a prompt below and press {submit}."),
+            theme.dim(),
+        );
         put_line(
             buf,
             content.x + 1,

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{centered, put_line, put_lines, put_right};
 use crate::tui::app::{AppState, NewSlotDialog};
-use crate::tui::commands::{COMMANDS, MODAL_KEYS, Scope};
+use crate::tui::commands::{CommandId, command};
+use crate::tui::keymap::KeyMode;
 use crate::tui::layout::{MIN_COLS, MIN_ROWS};
 use crate::tui::palette::Palette;
 use crate::tui::slots::SlotKind;
@@ -23,7 +24,19 @@ pub fn palette(state: &AppState, palette: &Palette, area: Rect, buf: &mut Buffer
     let block = Block::bordered()
         .title(Line::styled(" Command palette ", theme.title()))
         .title_bottom(Line::styled(
-            " ↑↓ move · Enter run · Esc close ",
+            format!(
+                " {} ",
+                super::hints(
+                    state,
+                    KeyMode::Palette,
+                    &[
+                        (CommandId::Down, "move"),
+                        (CommandId::Accept, "run"),
+                        (CommandId::Close, "close"),
+                    ],
+                    (rect.width as usize).saturating_sub(4),
+                )
+            ),
             theme.dim(),
         ))
         .border_style(theme.border(true));
@@ -86,63 +99,75 @@ pub fn palette(state: &AppState, palette: &Palette, area: Rect, buf: &mut Buffer
     cursor
 }
 
-/// All help lines at `width`: commands by scope, then the modal keys. Wide enough, each
-/// command is one line; narrower, its description goes on the line below.
+/// All help lines at `width`: every mode's keys from the keymap, under the mode's title. Wide
+/// enough, each command is one line (keys, title, description in columns sized to fit);
+/// narrower, its description goes on the line below — never cut mid-word.
+fn width_of(text: &str) -> usize {
+    crate::text::width(text)
+}
+
 fn help_lines(state: &AppState, width: u16) -> Vec<Line<'static>> {
     let theme = &state.theme;
-    let one_line = width >= 100;
-    let mut lines = Vec::new();
-    let mut entry = |keys: String, title: Option<&str>, what: &str| {
-        let mut spans = vec![Span::styled(format!("  {keys:<26} "), theme.hint_key())];
-        if let Some(title) = title {
-            spans.push(Span::raw(format!("{title:<20}")));
-        }
-        if one_line || title.is_none() {
-            spans.push(Span::styled(what.to_owned(), theme.dim()));
-            lines.push(Line::from(spans));
+    let rows = state.keymap.rows();
+    let keys_of = |keys: &[crate::tui::keymap::Chord]| {
+        if keys.is_empty() {
+            "palette".to_owned()
         } else {
-            lines.push(Line::from(spans));
-            lines.push(Line::styled(format!("      {what}"), theme.dim()));
+            keys.iter()
+                .map(|k| k.label())
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     };
-    for scope in [Scope::Global, Scope::Composer] {
-        entry(String::new(), None, "");
-        for command in COMMANDS.iter().filter(|c| c.scope == scope) {
-            let keys: Vec<String> = command.keys.iter().map(|k| k.label()).collect();
-            let keys = if keys.is_empty() {
-                "palette".to_owned()
-            } else {
-                keys.join(", ")
-            };
-            entry(keys, Some(command.title), command.description);
+    let key_width = rows
+        .iter()
+        .map(|(_, keys, _)| width_of(&keys_of(keys)))
+        .max()
+        .unwrap_or(10)
+        .min(28);
+    let title_width = rows
+        .iter()
+        .map(|(_, _, id)| width_of(command(*id).title))
+        .max()
+        .unwrap_or(10)
+        + 2;
+    let longest = rows
+        .iter()
+        .map(|(_, _, id)| width_of(command(*id).description))
+        .max()
+        .unwrap_or(40);
+    let one_line = (width as usize) >= 2 + key_width + 1 + title_width + longest + 2;
+    let mut lines = Vec::new();
+    let mut mode = None;
+    for (row_mode, keys, id) in &rows {
+        if mode != Some(*row_mode) {
+            mode = Some(*row_mode);
+            lines.push(Line::default());
+            lines.push(Line::styled(row_mode.title().to_owned(), theme.title()));
+        }
+        let c = command(*id);
+        let keys = keys_of(keys);
+        let pad = key_width.saturating_sub(width_of(&keys));
+        let mut spans = vec![Span::styled(
+            format!("  {keys}{} ", " ".repeat(pad)),
+            theme.hint_key(),
+        )];
+        if one_line {
+            let pad = title_width.saturating_sub(width_of(c.title));
+            spans.push(Span::raw(format!("{}{}", c.title, " ".repeat(pad))));
+            spans.push(Span::styled(c.description.to_owned(), theme.dim()));
+            lines.push(Line::from(spans));
+        } else {
+            spans.push(Span::raw(c.title.to_owned()));
+            lines.push(Line::from(spans));
+            lines.push(Line::styled(
+                format!("      {}", c.description),
+                theme.dim(),
+            ));
         }
     }
-    for (_, keys) in MODAL_KEYS {
-        entry(String::new(), None, "");
-        for (key, what) in *keys {
-            entry((*key).to_owned(), None, what);
-        }
-    }
-    // Section titles replace the blank separator entries, in order.
-    let titles: Vec<&str> = [Scope::Global.label(), Scope::Composer.label()]
-        .into_iter()
-        .chain(MODAL_KEYS.iter().map(|(title, _)| *title))
-        .collect();
-    let mut titles = titles.into_iter();
-    let blank = format!("  {:<26} ", "");
+    lines.remove(0);
     lines
-        .into_iter()
-        .map(|line| {
-            if line.spans.len() == 2
-                && line.spans[0].content == blank
-                && line.spans[1].content.is_empty()
-            {
-                Line::styled(titles.next().unwrap_or_default().to_owned(), theme.title())
-            } else {
-                line
-            }
-        })
-        .collect()
 }
 
 pub fn help(state: &AppState, scroll: u16, area: Rect, buf: &mut Buffer) {
@@ -155,7 +180,18 @@ pub fn help(state: &AppState, scroll: u16, area: Rect, buf: &mut Buffer) {
     Clear.render(rect, buf);
     let block = Block::bordered()
         .title(Line::styled(" Help ", theme.title()))
-        .title_bottom(Line::styled(" ↑↓ scroll · Esc close ", theme.dim()))
+        .title_bottom(Line::styled(
+            format!(
+                " {} ",
+                super::hints(
+                    state,
+                    KeyMode::Help,
+                    &[(CommandId::Down, "scroll"), (CommandId::Close, "close")],
+                    (rect.width as usize).saturating_sub(4),
+                )
+            ),
+            theme.dim(),
+        ))
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     block.render(rect, buf);
@@ -175,25 +211,21 @@ pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
         .border_style(theme.border(true));
     let inner = block.inner(rect);
     block.render(rect, buf);
-    let lines = [
+    let mut lines = vec![
         Line::raw(format!(
             "{live} slot{} still running.",
             if live == 1 { " is" } else { "s are" }
         )),
         Line::default(),
-        Line::from(vec![
-            Span::styled("d", theme.hint_key()),
-            Span::raw(" detach: everything keeps running"),
-        ]),
-        Line::from(vec![
-            Span::styled("s", theme.hint_key()),
-            Span::raw(" stop the server and every slot"),
-        ]),
-        Line::from(vec![
-            Span::styled("Esc", theme.hint_key()),
-            Span::raw(" stay"),
-        ]),
     ];
+    let room = padded(inner).width as usize;
+    for (id, what) in [
+        (CommandId::Detach, "detach: everything keeps running"),
+        (CommandId::StopServer, "stop the server and every slot"),
+        (CommandId::Close, "stay"),
+    ] {
+        lines.extend(super::key_lines(state, KeyMode::Leave, &[(id, what)], room));
+    }
     put_lines(buf, padded(inner), &lines);
 }
 
@@ -205,7 +237,14 @@ pub fn too_small(state: &AppState, area: Rect, buf: &mut Buffer) {
             "{}×{}, need {MIN_COLS}×{MIN_ROWS}",
             area.width, area.height
         )),
-        Line::styled("Ctrl+Q quits", theme.dim()),
+        Line::styled(
+            state
+                .keymap
+                .key(KeyMode::Workstation, CommandId::Quit)
+                .map(|k| format!("{k} leaves"))
+                .unwrap_or_default(),
+            theme.dim(),
+        ),
     ];
     let top = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
     for (i, line) in lines.iter().enumerate() {
@@ -242,7 +281,19 @@ pub fn new_slot(
     let block = Block::bordered()
         .title(Line::styled(title, theme.title()))
         .title_bottom(Line::styled(
-            " Enter open · Tab worktree · Esc cancel ",
+            format!(
+                " {} ",
+                super::hints(
+                    state,
+                    KeyMode::NewSlot,
+                    &[
+                        (CommandId::Accept, "open"),
+                        (CommandId::ToggleWorktree, "worktree"),
+                        (CommandId::Close, "cancel"),
+                    ],
+                    (rect.width as usize).saturating_sub(4),
+                )
+            ),
             theme.dim(),
         ))
         .border_style(theme.border(true));
@@ -270,7 +321,7 @@ pub fn new_slot(
     lines.push(if state.in_repo {
         Line::from(vec![
             Span::styled(check, theme.hint_key()),
-            Span::raw(" own git worktree and branch (switchboard/…); Tab toggles"),
+            Span::raw(" own git worktree and branch (switchboard/…)"),
         ])
     } else {
         Line::styled("not a git repository: no worktree", theme.dim())
@@ -292,7 +343,7 @@ pub fn close_slot(
     buf: &mut Buffer,
 ) {
     let theme = &state.theme;
-    let rect = centered(area, 76.min(area.width.saturating_sub(2)), 8);
+    let rect = centered(area, 76.min(area.width.saturating_sub(2)), 10);
     Clear.render(rect, buf);
     let block = Block::bordered()
         .title(Line::styled(
@@ -314,25 +365,24 @@ pub fn close_slot(
         ),
         Some(Err(error)) => Line::styled(format!("cannot tell: {error}"), theme.error()),
     };
-    let key = |k: &'static str| Span::styled(k, theme.hint_key());
-    let lines = [
-        Line::raw(format!(
-            "{} (branch {})",
-            dialog.worktree.path, dialog.worktree.branch
-        )),
+    let room = padded(inner).width as usize;
+    let mut lines = vec![
+        Line::raw(dialog.worktree.path.clone()),
+        Line::styled(format!("branch {}", dialog.worktree.branch), theme.dim()),
         state_line,
         Line::default(),
-        Line::from(vec![
-            key("k"),
-            Span::raw(" keep it   "),
-            key("r"),
-            Span::raw(" remove   "),
-            key("R"),
-            Span::raw(" remove anyway   "),
-            key("Esc"),
-            Span::raw(" cancel"),
-        ]),
     ];
+    lines.extend(super::key_lines(
+        state,
+        KeyMode::CloseWorktree,
+        &[
+            (CommandId::KeepWorktree, "keep it"),
+            (CommandId::RemoveWorktree, "remove"),
+            (CommandId::ForceRemoveWorktree, "remove anyway"),
+            (CommandId::Close, "cancel"),
+        ],
+        room,
+    ));
     put_lines(buf, padded(inner), &lines);
 }
 

@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{put_line, put_right};
 use crate::tui::app::AppState;
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use crate::tui::picker::{Picker, PickerStatus, TurnChoice};
 use crate::tui::text::{truncate, width};
 use crate::tui::theme::Theme;
@@ -42,15 +44,38 @@ pub fn render(state: &AppState, picker: &Picker, area: Rect, buf: &mut Buffer) -
             "without finished"
         },
     );
+    let room = (area.width as usize).saturating_sub(4);
     let hints = match (&picker.turn_choice, picker.purpose) {
-        (Some(_), _) => " ↑↓ turn · Enter fork after it · Esc back ",
-        (None, crate::tui::picker::PickerPurpose::Fork) => {
-            " ↑↓ select · Enter choose turn · Tab dir · Ctrl+X finished · Esc close "
-        }
-        (None, crate::tui::picker::PickerPurpose::Resume) => {
-            " ↑↓ select · Enter resume · Tab dir · Ctrl+X finished · Esc close "
-        }
+        (Some(_), _) => super::hints(
+            state,
+            KeyMode::PickerTurns,
+            &[
+                (CommandId::Down, "turn"),
+                (CommandId::Accept, "fork after it"),
+                (CommandId::Close, "back"),
+            ],
+            room,
+        ),
+        (None, purpose) => super::hints(
+            state,
+            KeyMode::Picker,
+            &[
+                (CommandId::Down, "select"),
+                (
+                    CommandId::Accept,
+                    match purpose {
+                        crate::tui::picker::PickerPurpose::Fork => "choose turn",
+                        crate::tui::picker::PickerPurpose::Resume => "resume",
+                    },
+                ),
+                (CommandId::Close, "close"),
+                (CommandId::ToggleHere, "dir"),
+                (CommandId::ToggleFinished, "finished"),
+            ],
+            room,
+        ),
     };
+    let hints = format!(" {hints} ");
     let block = Block::bordered()
         .title(Line::from(vec![
             Span::styled(format!(" {} ", picker.purpose.title()), theme.title()),
@@ -126,9 +151,18 @@ fn render_list(state: &AppState, picker: &Picker, area: Rect, buf: &mut Buffer) 
     }
     if picker.visible.is_empty() {
         let text = if picker.rows.is_empty() {
-            "no sessions yet"
+            "no sessions yet".to_owned()
         } else {
-            "no session matches (Tab: all directories · Ctrl+X: include finished)"
+            let keys = super::hints(
+                state,
+                KeyMode::Picker,
+                &[
+                    (CommandId::ToggleHere, "all directories"),
+                    (CommandId::ToggleFinished, "include finished"),
+                ],
+                (area.width as usize).saturating_sub(24),
+            );
+            format!("no session matches ({keys})")
         };
         put_line(
             buf,

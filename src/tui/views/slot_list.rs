@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{put_line, put_right};
 use crate::tui::app::AppState;
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use crate::tui::slots::SlotStatus;
 use crate::tui::text::truncate;
 use crate::tui::theme::Theme;
@@ -30,13 +32,18 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     if state.slots.is_empty() {
-        let hints = [
-            Line::styled("no slots yet", theme.dim()),
-            Line::from(vec![
-                Span::styled("Ctrl+T", theme.hint_key()),
-                Span::styled(" agent", theme.dim()),
-            ]),
-        ];
+        let mut hints = vec![Line::styled("no slots yet", theme.dim())];
+        for (id, what) in [
+            (CommandId::NewAgentSlot, " agent"),
+            (CommandId::NewShellSlot, " shell"),
+        ] {
+            if let Some(key) = state.keymap.key(KeyMode::Workstation, id) {
+                hints.push(Line::from(vec![
+                    Span::styled(key, theme.hint_key()),
+                    Span::styled(what, theme.dim()),
+                ]));
+            }
+        }
         for (i, line) in hints.iter().enumerate() {
             if (i as u16) < inner.height {
                 put_line(

@@ -6,6 +6,8 @@ use ratatui::text::{Line, Span};
 
 use super::{put_line, put_right};
 use crate::tui::app::AppState;
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
@@ -22,7 +24,6 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             )
         })
         .unwrap_or_default();
-    let model = state.model.as_deref().map(|m| format!("{m}{usage}"));
     let pane_focus = (state.focus == crate::tui::app::Focus::Pane)
         .then(|| state.focused_slot())
         .flatten();
@@ -31,7 +32,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             format!(
                 " ⌨ keys go to {} · {} back to the workstation",
                 slot.name,
-                state.leader.label()
+                state.leader().key_label()
             ),
             theme.ok(),
         ),
@@ -64,23 +65,50 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             }
         },
     };
-    // What the right side shows, most first, whatever fits beside the left side: the model
-    // (and whether it is the demo) matters more than key hints the welcome screen repeats.
-    let hints = "Ctrl+P palette · F1 help · Ctrl+Q leave";
-    let candidates: Vec<String> = match &model {
-        Some(model) => vec![
-            format!("{model} · {hints} "),
-            format!("{model} · F1 help "),
-            format!("{model} "),
-            "F1 help ".to_owned(),
+    // What the right side shows, most first, whatever fits beside the left side in whole
+    // parts: the model (and whether it is the demo) matters more than key hints the welcome
+    // screen repeats, and token use less than the model.
+    let room = (area.width as usize).saturating_sub(left.width() + 2);
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(label) = &state.model {
+        parts.push(label.clone());
+    }
+    let hints = state.keymap.hints(
+        KeyMode::Workstation,
+        &[
+            (CommandId::ToggleHelp, "help"),
+            (CommandId::OpenPalette, "palette"),
+            (CommandId::Quit, "leave"),
         ],
-        None => vec![format!("{hints} "), "F1 help ".to_owned()],
+    );
+    let mut right = super::fit(&parts, " · ", room);
+    if !usage.is_empty()
+        && crate::tui::text::width(&right) + crate::tui::text::width(&usage) <= room
+    {
+        right.push_str(&usage);
+    }
+    // While a pane has the keys these keys go to its program: only the way back is shown.
+    let hints = if pane_focus.is_some() {
+        Vec::new()
+    } else {
+        hints
     };
-    let left_width = left.width() as u16;
-    let right = candidates
-        .into_iter()
-        .find(|c| left_width + crate::tui::text::width(c) as u16 + 2 <= area.width)
-        .unwrap_or_default();
+    for hint in hints {
+        let candidate = if right.is_empty() {
+            hint
+        } else {
+            format!("{right} · {hint}")
+        };
+        if crate::tui::text::width(&candidate) + 1 > room {
+            break;
+        }
+        right = candidate;
+    }
+    let right = if right.is_empty() {
+        right
+    } else {
+        format!("{right} ")
+    };
     let right_width = crate::tui::text::width(&right) as u16;
     put_line(
         buf,

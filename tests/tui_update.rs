@@ -1,0 +1,447 @@
+//! The pure core of the workstation, tested directly: for every key mode, what a key does to
+//! the state and which effects it asks for — no terminal, no server. Also what the server's
+//! notifications do (slots from other clients, events while a transcript loads, approvals).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use switchboard::agent::ApprovalDecision;
+use switchboard::event::{Event, EventKind, SessionWorktree, UserMessage};
+use switchboard::ids::{Seq, SessionId, Timestamp};
+use switchboard::protocol::{
+    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus,
+};
+use switchboard::tui::app::{AppState, Effect, Focus, Mode, Msg, Size};
+use switchboard::tui::theme::Theme;
+use switchboard::tui::update::{focus, update};
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+fn state() -> AppState {
+    AppState::new(
+        Size {
+            cols: 120,
+            rows: 40,
+        },
+        Theme { no_color: true },
+    )
+}
+
+fn press(state: &mut AppState, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, mods)))
+}
+
+fn chars(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        press(state, KeyCode::Char(c), NONE);
+    }
+}
+
+fn sent(effects: &[Effect]) -> Vec<&Command> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(command) => Some(command),
+            _ => None,
+        })
+        .collect()
+}
+
+fn info(slot: SessionId, kind: SlotKind, status: SlotStatus) -> SlotInfo {
+    SlotInfo {
+        slot,
+        kind,
+        name: format!("{} slot", kind.label()),
+        status,
+        stored: true,
+        command: None,
+        cwd: "/w".into(),
+        worktree: None,
+        approval: None,
+        usage: Default::default(),
+        model: None,
+        restartable: false,
+        recording_error: None,
+    }
+}
+
+/// A state with one slot the server told us about, focused.
+fn with_slot(kind: SlotKind, status: SlotStatus) -> (AppState, SessionId) {
+    let mut state = state();
+    let id = SessionId(7);
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(id, kind, status)))),
+    );
+    focus(&mut state, id);
+    (state, id)
+}
+
+fn event(id: SessionId, seq: u64, text: &str) -> Event {
+    Event {
+        session: id,
+        seq: Seq(seq),
+        at: Timestamp(0),
+        kind: EventKind::UserMessage(UserMessage { text: text.into() }),
+    }
+}
+
+#[test]
+fn workstation_keys_open_views_and_leave() {
+    let mut state = state();
+    let effects = press(&mut state, KeyCode::Char('p'), CTRL);
+    assert!(matches!(state.mode, Mode::Palette(_)));
+    assert_eq!(sent(&effects), [&Command::LoadSessions]);
+    press(&mut state, KeyCode::Esc, NONE);
+    assert!(matches!(state.mode, Mode::Normal));
+    // Nothing runs: Ctrl+Q leaves at once (a detach).
+    let effects = press(&mut state, KeyCode::Char('q'), CTRL);
+    assert_eq!(effects, [Effect::Quit]);
+    assert!(state.quit);
+    let mut state = state_with_sidebar();
+    press(&mut state, KeyCode::Char('s'), KeyModifiers::ALT);
+    assert!(state.sidebar_hidden);
+}
+
+fn state_with_sidebar() -> AppState {
+    let state = state();
+    assert!(!state.sidebar_hidden);
+    state
+}
+
+#[test]
+fn leaving_with_something_running_asks_detach_or_stop() {
+    let (mut state, _) = with_slot(SlotKind::Pty, SlotStatus::Running);
+    press(&mut state, KeyCode::Char('q'), CTRL);
+    assert!(matches!(state.mode, Mode::ConfirmQuit));
+    press(&mut state, KeyCode::Esc, NONE);
+    assert!(matches!(state.mode, Mode::Normal) && !state.quit);
+    press(&mut state, KeyCode::Char('q'), CTRL);
+    let effects = press(&mut state, KeyCode::Char('s'), NONE);
+    assert_eq!(sent(&effects), [&Command::StopServer]);
+    assert!(!state.quit, "leaves when the server says it stopped");
+    press(&mut state, KeyCode::Char('q'), CTRL);
+    let effects = press(&mut state, KeyCode::Char('d'), NONE);
+    assert_eq!(effects, [Effect::Quit]);
+    assert!(state.farewell.as_deref().unwrap().contains("keeps running"));
+}
+
+#[test]
+fn a_prompt_opens_an_agent_slot_and_is_sent_there() {
+    let mut state = state();
+    chars(&mut state, "hello");
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    let commands = sent(&effects);
+    let Command::OpenAgent { slot, .. } = commands[0] else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(
+        commands[1],
+        &Command::Submit {
+            slot: *slot,
+            text: "hello".into()
+        }
+    );
+    assert_eq!(state.focused, Some(*slot));
+    // The next prompt goes to the same slot: no second session.
+    chars(&mut state, "again");
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    assert_eq!(
+        sent(&effects),
+        [&Command::Submit {
+            slot: *slot,
+            text: "again".into()
+        }]
+    );
+}
+
+#[test]
+fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
+    let (mut state, id) = with_slot(SlotKind::Pty, SlotStatus::Running);
+    state.slot_mut(id).unwrap().pane = Some(ScreenCopy::default());
+    state.focus = Focus::Pane;
+    let effects = press(&mut state, KeyCode::Char('x'), NONE);
+    assert_eq!(
+        sent(&effects),
+        [&Command::WritePane {
+            slot: id,
+            bytes: b"x".to_vec()
+        }]
+    );
+    // Shift+PgUp scrolls this window's view of the history.
+    state
+        .slot_mut(id)
+        .unwrap()
+        .pane
+        .as_mut()
+        .unwrap()
+        .scroll
+        .history = 100;
+    let effects = press(&mut state, KeyCode::PageUp, KeyModifiers::SHIFT);
+    assert_eq!(
+        sent(&effects),
+        [&Command::ScrollPane {
+            slot: id,
+            offset: 10
+        }]
+    );
+    // The leader gives the keys back; `d` right after it detaches.
+    press(&mut state, KeyCode::Char('g'), CTRL);
+    assert_eq!(state.focus, Focus::Workstation);
+    let effects = press(&mut state, KeyCode::Char('d'), NONE);
+    assert_eq!(effects, [Effect::Quit]);
+}
+
+#[test]
+fn the_leader_is_one_key_tail_only() {
+    let (mut state, id) = with_slot(SlotKind::Pty, SlotStatus::Running);
+    state.slot_mut(id).unwrap().pane = Some(ScreenCopy::default());
+    state.focus = Focus::Pane;
+    press(&mut state, KeyCode::Char('g'), CTRL);
+    chars(&mut state, "x");
+    // `d` after another key is text, not a detach.
+    let effects = press(&mut state, KeyCode::Char('d'), NONE);
+    assert!(effects.is_empty());
+    assert!(!state.quit);
+    assert_eq!(state.composer.text(), "xd");
+}
+
+#[test]
+fn palette_keys_move_clear_and_run() {
+    let mut state = state();
+    press(&mut state, KeyCode::Char('p'), CTRL);
+    chars(&mut state, "help");
+    press(&mut state, KeyCode::Char('u'), CTRL);
+    let Mode::Palette(palette) = &state.mode else {
+        panic!()
+    };
+    assert!(palette.query.is_empty());
+    chars(&mut state, "toggle the slot list");
+    press(&mut state, KeyCode::Enter, NONE);
+    assert!(matches!(state.mode, Mode::Normal));
+    assert!(state.sidebar_hidden);
+}
+
+#[test]
+fn a_rebound_key_works_in_its_mode() {
+    let modes = toml::from_str("[palette]\n\"ctrl-j\" = \"list.down\"\n").unwrap();
+    let mut state = state();
+    state.keymap = switchboard::tui::keymap::Keymap::configured("ctrl-g", &modes).unwrap();
+    press(&mut state, KeyCode::Char('p'), CTRL);
+    let before = match &state.mode {
+        Mode::Palette(p) => p.selected,
+        _ => panic!(),
+    };
+    press(&mut state, KeyCode::Char('j'), CTRL);
+    let Mode::Palette(palette) = &state.mode else {
+        panic!()
+    };
+    assert_eq!(palette.selected, before + 1);
+    assert!(palette.query.is_empty(), "ctrl-j is a command, not text");
+}
+
+#[test]
+fn help_and_history_search_keys() {
+    let mut state = state();
+    press(&mut state, KeyCode::F(1), NONE);
+    press(&mut state, KeyCode::Char('j'), NONE);
+    assert!(matches!(state.mode, Mode::Help { scroll: 1 }));
+    press(&mut state, KeyCode::Char('q'), NONE);
+    assert!(matches!(state.mode, Mode::Normal));
+
+    state.history = switchboard::tui::history::History::from_entries(
+        ["cargo test", "ls", "cargo build"].map(String::from),
+    );
+    press(&mut state, KeyCode::Char('r'), CTRL);
+    chars(&mut state, "cargo");
+    press(&mut state, KeyCode::Char('r'), CTRL);
+    press(&mut state, KeyCode::Char('s'), CTRL);
+    press(&mut state, KeyCode::Enter, NONE);
+    assert_eq!(state.composer.text(), "cargo build");
+}
+
+#[test]
+fn approval_keys_decide_and_deny_with_a_reason() {
+    let (mut state, id) = with_slot(SlotKind::Agent, SlotStatus::Running);
+    let mut waiting = info(id, SlotKind::Agent, SlotStatus::Waiting);
+    waiting.approval = Some(PendingApproval {
+        call_id: "c1".into(),
+        command: "rm -rf build".into(),
+        cwd: "/w".into(),
+        reason: "writes".into(),
+    });
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(waiting.clone()))),
+    );
+    assert!(matches!(state.mode, Mode::Approval));
+    let effects = press(&mut state, KeyCode::Char('y'), NONE);
+    assert_eq!(
+        sent(&effects),
+        [&Command::Decide {
+            slot: id,
+            call_id: "c1".into(),
+            decision: ApprovalDecision::ApproveOnce
+        }]
+    );
+    // Another approval: deny with a typed reason.
+    waiting.approval.as_mut().unwrap().call_id = "c2".into();
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            id,
+            SlotKind::Agent,
+            SlotStatus::Running,
+        )))),
+    );
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(waiting))),
+    );
+    press(&mut state, KeyCode::Char('r'), NONE);
+    chars(&mut state, "not now");
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    assert_eq!(
+        sent(&effects),
+        [&Command::Decide {
+            slot: id,
+            call_id: "c2".into(),
+            decision: ApprovalDecision::Deny {
+                reason: Some("not now".into())
+            }
+        }]
+    );
+}
+
+#[test]
+fn new_slot_dialog_opens_panes_with_their_command() {
+    let mut state = state();
+    press(&mut state, KeyCode::Char('n'), KeyModifiers::ALT);
+    assert!(matches!(state.mode, Mode::NewSlot(_)));
+    chars(&mut state, "htop");
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    let commands = sent(&effects);
+    assert!(
+        matches!(commands[0], Command::OpenPane { command: Some(c), .. } if c == "htop"),
+        "{commands:?}"
+    );
+    assert_eq!(state.focus, Focus::Pane);
+}
+
+#[test]
+fn close_dialog_refuses_to_lose_work_unless_forced() {
+    let (mut state, id) = with_slot(SlotKind::Agent, SlotStatus::Idle);
+    let worktree = SessionWorktree {
+        path: "/w/tree".into(),
+        branch: "switchboard/x".into(),
+        base: "abc".into(),
+        repo: "/w".into(),
+    };
+    let mut with_tree = info(id, SlotKind::Agent, SlotStatus::Idle);
+    with_tree.worktree = Some(worktree.clone());
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(with_tree))),
+    );
+    let effects = switchboard::tui::update::run_command(
+        &mut state,
+        switchboard::tui::commands::CommandId::CloseSlot,
+    );
+    assert_eq!(sent(&effects), [&Command::CheckWorktree { slot: id }]);
+    update(
+        &mut state,
+        Msg::Server(Notification::WorktreeChecked {
+            slot: id,
+            check: Ok(switchboard::workspace::RemoveCheck {
+                uncommitted: 2,
+                unmerged: 0,
+            }),
+        }),
+    );
+    let effects = press(&mut state, KeyCode::Char('r'), NONE);
+    assert!(effects.is_empty());
+    assert!(state.notice.as_ref().unwrap().text.contains("lose work"));
+    let effects = press(&mut state, KeyCode::Char('R'), KeyModifiers::SHIFT);
+    assert_eq!(
+        sent(&effects),
+        [
+            &Command::CloseSlot { slot: id },
+            &Command::RemoveWorktree {
+                worktree,
+                force: true
+            }
+        ]
+    );
+    assert!(state.slot(id).is_none());
+}
+
+#[test]
+fn live_events_wait_for_the_transcript_and_are_never_applied_twice() {
+    let (mut state, id) = with_slot(SlotKind::Agent, SlotStatus::Running);
+    // The slot arrived stored: its transcript is being loaded.
+    assert!(state.slot(id).unwrap().loading.is_some());
+    update(
+        &mut state,
+        Msg::Server(Notification::AgentEvent {
+            slot: id,
+            event: event(id, 3, "third"),
+        }),
+    );
+    update(
+        &mut state,
+        Msg::Server(Notification::TranscriptLoaded {
+            slot: id,
+            title: "t".into(),
+            from: Seq(1),
+            events: vec![
+                (event(id, 2, "second"), false),
+                (event(id, 3, "third"), false),
+            ],
+        }),
+    );
+    update(
+        &mut state,
+        Msg::Server(Notification::AgentEvent {
+            slot: id,
+            event: event(id, 3, "third"),
+        }),
+    );
+    update(
+        &mut state,
+        Msg::Server(Notification::AgentEvent {
+            slot: id,
+            event: event(id, 4, "fourth"),
+        }),
+    );
+    let slot = state.slot(id).unwrap();
+    assert_eq!(slot.last_seq, Seq(4));
+    assert!(slot.loading.is_none());
+    let texts: Vec<String> = slot
+        .transcript
+        .entries()
+        .iter()
+        .map(|e| e.text().to_owned())
+        .collect();
+    assert_eq!(texts, ["second", "third", "fourth"]);
+}
+
+#[test]
+fn slots_closed_by_another_client_go_and_focus_moves_on() {
+    let (mut state, id) = with_slot(SlotKind::Agent, SlotStatus::Idle);
+    let other = SessionId(8);
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            other,
+            SlotKind::Pty,
+            SlotStatus::Running,
+        )))),
+    );
+    update(
+        &mut state,
+        Msg::Server(Notification::SlotClosed { slot: id }),
+    );
+    assert!(state.slot(id).is_none());
+    assert_eq!(state.focused, Some(other));
+}
