@@ -278,6 +278,17 @@ impl Agent {
         }
     }
 
+    /// Records `events` and waits until they are durable.
+    pub(crate) async fn record(&mut self, events: Vec<EventKind>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        for event in events {
+            self.rec.emit(event).await?;
+        }
+        self.rec.sync().await
+    }
+
     /// Gives the session a worktree (`session.worktree`): later commands run there and every
     /// turn end snapshots it.
     pub async fn attach_worktree(&mut self, worktree: &Worktree) -> Result<(), StoreError> {
@@ -370,5 +381,18 @@ impl AgentHandle {
     /// Records the session's new worktree (between turns).
     pub fn attach_worktree(&self, worktree: &Worktree) -> Result<(), AgentGone> {
         self.send(Control::AttachWorktree(worktree.clone()))
+    }
+
+    /// After the turn in progress (at once when idle): use `config` for the next turns, when
+    /// given, and record `events` (a rename, new settings) as this session's writer.
+    pub fn reconfigure(
+        &self,
+        config: Option<AgentConfig>,
+        events: Vec<EventKind>,
+    ) -> Result<(), AgentGone> {
+        self.send(Control::Reconfigure {
+            config: config.map(Box::new),
+            record: events,
+        })
     }
 }

@@ -107,6 +107,8 @@ event_kinds! {
     SessionOwned(SessionOwned) = "session.owned",
     /// The session got a git worktree and branch of its own.
     SessionWorktree(SessionWorktree) = "session.worktree",
+    /// The model or approval policy for the next turns changed.
+    SessionSettings(SessionSettings) = "session.settings",
     /// A slot's program started.
     SlotSpawned(SlotSpawned) = "slot.spawned",
     /// A slot's program ended, or never started.

@@ -110,6 +110,31 @@ pub fn slice_chars(line: &str, start: usize, end: usize) -> String {
 }
 
 /// Shortens `text` to at most `max` cells, ending with `…` when cut.
+/// `text` cut to at most `max` cells at a word boundary, with `…` when cut: for prose that
+/// must not break mid-word. A first word longer than `max` falls back to [`truncate`].
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let next = if out.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{out} {word}")
+        };
+        if width(&next) + 1 > max {
+            break;
+        }
+        out = next;
+    }
+    if out.is_empty() {
+        return truncate(text, max);
+    }
+    out.push('…');
+    out
+}
+
 pub fn truncate(text: &str, max: usize) -> String {
     if width(text) <= max {
         return text.to_owned();
@@ -178,6 +203,16 @@ pub fn strip_ansi(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_truncation_never_cuts_a_word() {
+        assert_eq!(
+            truncate_words("run the focused pane", 100),
+            "run the focused pane"
+        );
+        assert_eq!(truncate_words("run the focused pane", 12), "run the…");
+        assert_eq!(truncate_words("abcdefghijkl", 5), "abcd…");
+    }
 
     #[test]
     fn char_wrap_keeps_wide_chars_whole() {

@@ -17,6 +17,7 @@
 //! | `keymap.rs`, `keymap/` | every mode's keys as data (defaults + `config.toml`): lookups, hints, `docs/KEYS.md` |
 //! | `agent_ui.rs`, `panes_ui.rs`, `slots_ui.rs` | agent slots, pane slots, opening stored sessions |
 //! | `slots.rs` | a slot as this window sees it |
+//! | `slash.rs` | `/` commands in the prompt (Codex habits), run through the registry |
 //! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
 //! | `composer.rs`, `history.rs`, `palette.rs`, `picker.rs`, `diff_view.rs` | the composer, prompt history, palette, pickers, diff view |
 //! | `content.rs`, `selection.rs` | a slot's content as rows: selection and copying |
@@ -49,6 +50,7 @@ mod picker_keys;
 pub mod render;
 pub mod selection;
 pub mod server_ui;
+pub mod slash;
 pub mod slots;
 pub mod slots_ui;
 pub mod startup;

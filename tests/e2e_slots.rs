@@ -85,7 +85,7 @@ fn a_command_that_does_not_exist_shows_why() {
         &env(),
     );
     tui.wait_until("failed status", TIMEOUT, |s| {
-        s.contains("error") && s.contains("no-such-program-xyz")
+        s.contains("failed") && s.contains("no-such-program-xyz")
     });
 }
 

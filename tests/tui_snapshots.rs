@@ -1,10 +1,14 @@
 //! Snapshot tier: every view and state that matters, rendered through ratatui's `TestBackend`
-//! at 80×24 and a wide 160×48, stored as text in the top-level `snapshots/` directory.
+//! at 80×24 and a wide 200×50, stored as text in the top-level `snapshots/` directory.
 //! Times are fixed (the state's `now`) and ids are chosen, so nothing needs redacting here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+mod support;
+
+use support::snap::{NOW, base, key, snapshot, type_text};
+
+use crossterm::event::{KeyCode, KeyModifiers};
 use switchboard::event::SessionKind;
 use switchboard::ids::{SessionId, Timestamp};
 use switchboard::protocol::Notification;
@@ -12,41 +16,8 @@ use switchboard::tui::app::{AppState, Msg, RecentSession, Size};
 use switchboard::tui::headless::render_text;
 use switchboard::tui::history::History;
 use switchboard::tui::slots::{SlotKind, SlotStatus};
-use switchboard::tui::theme::Theme;
 use switchboard::tui::transcript::EntryKind;
 use switchboard::tui::update::{add_slot, focus, update};
-
-const NOW: Timestamp = Timestamp(1_790_000_000_000_000);
-const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
-
-fn snapshot(name: &str, build: impl Fn(Size) -> AppState) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.bind(|| {
-        for (cols, rows) in SIZES {
-            let state = build(Size { cols, rows });
-            insta::assert_snapshot!(format!("{name}_{cols}x{rows}"), render_text(&state));
-        }
-    });
-}
-
-fn base(size: Size) -> AppState {
-    let mut state = AppState::new(size, Theme { no_color: true });
-    state.now = NOW;
-    state.dirty = false;
-    state
-}
-
-fn key(state: &mut AppState, code: KeyCode, mods: KeyModifiers) {
-    update(state, Msg::Key(KeyEvent::new(code, mods)));
-}
-
-fn type_text(state: &mut AppState, text: &str) {
-    for c in text.chars() {
-        key(state, KeyCode::Char(c), KeyModifiers::NONE);
-    }
-}
 
 fn busy(size: Size) -> AppState {
     let mut state = base(size);

@@ -63,6 +63,7 @@ fn info(slot: SessionId, kind: SlotKind, status: SlotStatus) -> SlotInfo {
         model: None,
         restartable: false,
         recording_error: None,
+        queued: Vec::new(),
     }
 }
 

@@ -17,6 +17,12 @@ pub enum Control {
     },
     Interrupt,
     AttachWorktree(Worktree),
+    /// Between turns: take new settings (when given) and record events (a rename, the new
+    /// settings) through the agent, the session's one writer.
+    Reconfigure {
+        config: Option<Box<super::AgentConfig>>,
+        record: Vec<crate::event::EventKind>,
+    },
 }
 
 /// What matters to a turn in progress.
@@ -62,7 +68,11 @@ impl Inbox {
                 Some(Control::Decide { call_id, decision }) => {
                     return TurnSignal::Decide { call_id, decision };
                 }
-                Some(later @ (Control::Submit(_) | Control::AttachWorktree(_))) => {
+                Some(
+                    later @ (Control::Submit(_)
+                    | Control::AttachWorktree(_)
+                    | Control::Reconfigure { .. }),
+                ) => {
                     self.deferred.push_back(later);
                 }
             }

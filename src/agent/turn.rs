@@ -60,6 +60,14 @@ impl Agent {
                         tracing::error!(error = %err, "cannot record the session's worktree");
                     }
                 }
+                Control::Reconfigure { config, record } => {
+                    if let Some(config) = config {
+                        self.config = *config;
+                    }
+                    if let Err(err) = self.record(record).await {
+                        tracing::error!(error = %err, "cannot record the session's new settings");
+                    }
+                }
                 // Nothing to decide or interrupt between turns.
                 Control::Decide { .. } | Control::Interrupt => {}
             }

@@ -51,6 +51,16 @@ pub struct SessionRenamed {
     pub title: String,
 }
 
+/// New settings for the session's next turns; `None` fields are unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SessionSettings {
+    #[serde(default)]
+    pub model: Option<String>,
+    /// `untrusted`, `on-request` or `never`.
+    #[serde(default)]
+    pub approval: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct SessionForked {
     pub parent: SessionId,

@@ -198,6 +198,22 @@ pub enum Command {
     },
     /// Remember this client's layout (for its next attach).
     SaveLayout(ViewLayout),
+    /// The model or approval policy of an agent slot's next turns (`/model`, `/approvals`).
+    Configure {
+        slot: SessionId,
+        model: Option<String>,
+        approval: Option<ApprovalPolicy>,
+    },
+    /// A slot's new name (its session's title).
+    RenameSlot {
+        slot: SessionId,
+        title: String,
+    },
+    /// Takes a queued prompt back (to edit it, or drop it): [`Notification::Unqueued`].
+    Unqueue {
+        slot: SessionId,
+        index: usize,
+    },
     /// Detach every workstation showing `slot` with the keys (`switchboard detach` in a pane).
     DetachViewers {
         slot: SessionId,
@@ -278,7 +294,7 @@ pub enum SlotStatus {
     Idle,
     /// The program ended.
     Exited(Option<i32>),
-    /// Failed to start, or the last turn failed.
+    /// Failed to start, or the last turn failed (labelled "failed", as the store says).
     Error(String),
 }
 
@@ -291,7 +307,7 @@ impl SlotStatus {
             Self::Idle => "idle".into(),
             Self::Exited(Some(code)) => format!("exited {code}"),
             Self::Exited(None) => "exited".into(),
-            Self::Error(_) => "error".into(),
+            Self::Error(_) => "failed".into(),
         }
     }
 }
@@ -342,6 +358,9 @@ pub struct SlotInfo {
     pub restartable: bool,
     /// Why the pane's recording stopped (a failed store write): shown on the pane.
     pub recording_error: Option<String>,
+    /// Prompts waiting for the running turn to end, oldest first.
+    #[serde(default)]
+    pub queued: Vec<String>,
 }
 
 /// A stored session, as lists and pickers show it.
@@ -460,6 +479,11 @@ pub enum Notification {
         worktree: Option<SessionWorktree>,
         /// It continues a stored session.
         resumed: bool,
+    },
+    /// A queued prompt taken back by this client.
+    Unqueued {
+        slot: SessionId,
+        text: String,
     },
     /// A headless client's turn could not start.
     TurnRefused {

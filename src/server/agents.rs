@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use super::core::{ClientId, Core, Input, StartedAgent};
-use super::slots::{AgentState, Runtime, SlotEntry};
+use super::slots::{AgentState, Queued, Runtime, SlotEntry};
 use crate::agent::{Agent, AgentUpdate, ApprovalDecision};
 use crate::event::{EventKind, TurnOutcome};
 use crate::ids::SessionId;
@@ -55,15 +55,27 @@ impl Core {
         self.publish(slot);
     }
 
-    /// A prompt for a slot's agent.
+    /// A prompt for a slot's agent: it starts a turn, or waits for the running one.
     pub fn submit(&mut self, client: ClientId, slot: SessionId, text: String) {
+        self.enqueue(
+            slot,
+            Queued {
+                client,
+                text,
+                follow: false,
+            },
+        );
+    }
+
+    /// Queues a prompt behind the running turn (and any earlier prompts), or starts it.
+    pub fn enqueue(&mut self, slot: SessionId, queued: Queued) {
         let Some(entry) = self.slot_mut(slot) else {
             self.send(
-                client,
+                queued.client,
                 Notification::AgentFailed {
                     slot,
                     error: "no such slot".into(),
-                    text: Some(text),
+                    text: Some(queued.text),
                 },
             );
             return;
@@ -71,30 +83,78 @@ impl Core {
         if entry.info.kind != SlotKind::Agent {
             return;
         }
-        entry.info.status = SlotStatus::Running;
-        match &mut entry.runtime {
-            Runtime::Agent(AgentState::Running { handle, .. }) => {
-                if handle.submit(text.clone()).is_ok() {
-                    self.publish(slot);
-                    return;
-                }
-                entry.runtime = Runtime::Agent(AgentState::Starting {
-                    queued: vec![(client, text)],
-                });
+        let busy = match &entry.runtime {
+            Runtime::Agent(AgentState::Starting { .. }) => true,
+            Runtime::Agent(AgentState::Running { .. }) => {
+                matches!(entry.info.status, SlotStatus::Running | SlotStatus::Waiting)
             }
-            Runtime::Agent(AgentState::Starting { queued }) => {
-                queued.push((client, text));
-                return;
-            }
-            Runtime::Agent(AgentState::Idle) => {
-                entry.runtime = Runtime::Agent(AgentState::Starting {
-                    queued: vec![(client, text)],
-                });
-            }
-            Runtime::Pane(_) => return,
+            Runtime::Agent(AgentState::Idle) | Runtime::Pane(_) => false,
+        } || !entry.waiting.is_empty();
+        if busy {
+            entry.waiting.push_back(queued);
+            entry.sync_queue();
+            self.publish(slot);
+            return;
         }
+        self.begin_turn(slot, queued);
+    }
+
+    /// Starts a turn with `queued` (its agent first, when none runs).
+    fn begin_turn(&mut self, slot: SessionId, queued: Queued) {
+        if queued.follow {
+            self.subscribers
+                .entry(slot)
+                .or_default()
+                .push(queued.client);
+        }
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        entry.info.status = SlotStatus::Running;
+        if let Runtime::Agent(AgentState::Running { handle, .. }) = &entry.runtime
+            && handle.submit(queued.text.clone()).is_ok()
+        {
+            let follow = queued.follow.then_some(queued.client);
+            self.publish(slot);
+            if let Some(client) = follow {
+                self.announce_to(slot, client);
+            }
+            return;
+        }
+        entry.runtime = Runtime::Agent(AgentState::Starting { first: queued });
         self.publish(slot);
         self.start_agent(slot);
+    }
+
+    /// The running turn ended: the next queued prompt, if any, starts.
+    pub fn next_turn(&mut self, slot: SessionId) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        let Some(next) = entry.waiting.pop_front() else {
+            return;
+        };
+        entry.sync_queue();
+        self.begin_turn(slot, next);
+    }
+
+    /// A client takes a queued prompt back.
+    pub fn unqueue(&mut self, client: ClientId, slot: SessionId, index: usize) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        let Some(taken) = entry.waiting.remove(index) else {
+            return;
+        };
+        entry.sync_queue();
+        self.publish(slot);
+        self.send(
+            client,
+            Notification::Unqueued {
+                slot,
+                text: taken.text,
+            },
+        );
     }
 
     /// Creates or resumes the slot's agent off the task; [`Input::AgentReady`] follows.
@@ -105,6 +165,7 @@ impl Core {
         let stored = entry.info.stored;
         let options = entry.agents.clone();
         let unattended = entry.unattended.clone();
+        let title = entry.title.clone();
         let wants_worktree = entry.wants_worktree && !stored;
         let cwd = entry.info.cwd.clone();
         let store = self.store.clone();
@@ -139,7 +200,7 @@ impl Core {
                     let dir = made
                         .as_ref()
                         .map_or_else(|| PathBuf::from(&cwd), |w| w.path.clone());
-                    Agent::create_as(store, slot, config, &dir, made.as_ref(), None).await
+                    Agent::create_as(store, slot, config, &dir, made.as_ref(), title).await
                 }
                 .map_err(|e| e.to_string())?;
                 let worktree = agent.state().worktree.clone();
@@ -171,11 +232,11 @@ impl Core {
             // Closed while it started: dropping the handle stops the agent.
             return;
         };
-        let queued = match std::mem::replace(&mut entry.runtime, Runtime::Agent(AgentState::Idle)) {
-            Runtime::Agent(AgentState::Starting { queued }) => queued,
+        let first = match std::mem::replace(&mut entry.runtime, Runtime::Agent(AgentState::Idle)) {
+            Runtime::Agent(AgentState::Starting { first }) => Some(first),
             other => {
                 entry.runtime = other;
-                Vec::new()
+                None
             }
         };
         match result {
@@ -200,8 +261,12 @@ impl Core {
                     }
                     let _ = inputs.send(Input::AgentStopped { slot }).await;
                 });
-                for (_, text) in queued {
-                    let _ = running.handle.submit(text);
+                let pending = std::mem::take(&mut entry.pending_record);
+                if !pending.is_empty() {
+                    let _ = running.handle.reconfigure(None, pending);
+                }
+                if let Some(first) = &first {
+                    let _ = running.handle.submit(first.text.clone());
                 }
                 entry.runtime = Runtime::Agent(AgentState::Running {
                     handle: running.handle,
@@ -219,17 +284,15 @@ impl Core {
                     self.end_run(slot, &format!("the agent could not start: {error}"));
                     return;
                 }
-                let mut first = true;
-                for (client, text) in queued {
+                if let Some(first) = first {
                     self.send(
-                        client,
+                        first.client,
                         Notification::AgentFailed {
                             slot,
                             error: error.clone(),
-                            text: first.then_some(text),
+                            text: Some(first.text),
                         },
                     );
-                    first = false;
                 }
                 self.broadcast_failure(Scope::Model, format!("agent: {error}"));
             }
@@ -303,6 +366,7 @@ impl Core {
                     },
                 );
                 self.turn_done(slot);
+                self.next_turn(slot);
             }
         }
     }
@@ -347,6 +411,108 @@ impl Core {
             && let Runtime::Agent(AgentState::Running { handle, .. }) = &entry.runtime
         {
             let _ = handle.interrupt();
+        }
+    }
+
+    /// Records events for a slot's session through its one writer: the running agent (after
+    /// its turn), or the store directly when nothing else writes to the session.
+    pub fn record(&mut self, slot: SessionId, events: Vec<EventKind>) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        match &entry.runtime {
+            Runtime::Agent(AgentState::Running { handle, .. }) => {
+                if handle.reconfigure(None, events.clone()).is_ok() {
+                    return;
+                }
+                entry.pending_record.extend(events);
+            }
+            Runtime::Agent(AgentState::Starting { .. }) => entry.pending_record.extend(events),
+            Runtime::Agent(AgentState::Idle) | Runtime::Pane(_) if entry.info.stored => {
+                let store = self.store.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(err) = store.append_durable(slot, events) {
+                        tracing::warn!(error = %err, %slot, "cannot record a session change");
+                    }
+                });
+            }
+            Runtime::Agent(AgentState::Idle) | Runtime::Pane(_) => {}
+        }
+    }
+
+    /// A new name for a slot, kept as its session's title.
+    pub fn rename(&mut self, slot: SessionId, title: String) {
+        let title = title.trim().to_owned();
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        if title.is_empty() {
+            return;
+        }
+        entry.info.name = crate::text::truncate(&title, 24);
+        entry.title = Some(title.clone());
+        self.publish(slot);
+        self.record(
+            slot,
+            vec![EventKind::SessionRenamed(crate::event::SessionRenamed {
+                title,
+            })],
+        );
+    }
+
+    /// The model or approval policy for an agent slot's next turns: recorded as an event,
+    /// and the running agent takes a new configuration after its turn.
+    pub fn configure(
+        &mut self,
+        slot: SessionId,
+        model: Option<String>,
+        approval: Option<crate::agent::ApprovalPolicy>,
+    ) {
+        let Some(entry) = self.slot_mut(slot) else {
+            return;
+        };
+        if entry.info.kind != SlotKind::Agent {
+            return;
+        }
+        if let Some(model) = &model {
+            entry.agents.model = Some(model.clone());
+        }
+        if let Some(approval) = approval {
+            entry.agents.approval = approval;
+        }
+        let options = entry.agents.clone();
+        let unattended = entry.unattended.clone();
+        let label = self.models.label(&options);
+        if let Some(entry) = self.slot_mut(slot) {
+            entry.info.model = Some(label);
+        }
+        let settings = EventKind::SessionSettings(crate::event::SessionSettings {
+            model: model.clone(),
+            approval: approval.map(|a| a.to_string()),
+        });
+        let handle = match &self.slot(slot).map(|e| &e.runtime) {
+            Some(Runtime::Agent(AgentState::Running { handle, .. })) => Some(handle.clone()),
+            _ => None,
+        };
+        self.publish(slot);
+        match handle {
+            Some(handle) => {
+                let models = self.models.clone();
+                tokio::spawn(async move {
+                    let config = match models.agent_config(&options).await {
+                        Ok((mut config, _)) => {
+                            config.unattended = unattended;
+                            Some(config)
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "cannot build the new agent settings");
+                            None
+                        }
+                    };
+                    let _ = handle.reconfigure(config, vec![settings]);
+                });
+            }
+            None => self.record(slot, vec![settings]),
         }
     }
 }

@@ -373,6 +373,13 @@ impl Core {
             }
             Command::SaveLayout(layout) => self.save_layout(client, layout),
             Command::DetachViewers { slot } => self.detach_viewers(slot),
+            Command::Unqueue { slot, index } => self.unqueue(client, slot, index),
+            Command::Configure {
+                slot,
+                model,
+                approval,
+            } => self.configure(slot, model, approval),
+            Command::RenameSlot { slot, title } => self.rename(slot, title),
             Command::StopServer => self.stop(),
             Command::Resolve(lookup) => self.resolve(client, lookup),
             Command::Status => {

@@ -94,14 +94,14 @@ impl Core {
                 slot
             }
         };
-        self.subscribers.entry(slot).or_default().push(client);
-        let running = self
-            .slot(slot)
-            .is_some_and(|s| matches!(s.runtime, Runtime::Agent(AgentState::Running { .. })));
-        if running {
-            self.announce_to(slot, client);
-        }
-        self.submit(client, slot, request.prompt);
+        self.enqueue(
+            slot,
+            super::slots::Queued {
+                client,
+                text: request.prompt,
+                follow: true,
+            },
+        );
     }
 
     /// Tells a slot's headless followers that their turn runs (once its agent is up).
@@ -111,7 +111,7 @@ impl Core {
         }
     }
 
-    fn announce_to(&mut self, slot: SessionId, client: ClientId) {
+    pub fn announce_to(&mut self, slot: SessionId, client: ClientId) {
         let Some(entry) = self.slot(slot) else {
             return;
         };

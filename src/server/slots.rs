@@ -20,7 +20,8 @@ pub enum AgentState {
     Idle,
     /// Its agent is being created or resumed; prompts wait here in order.
     Starting {
-        queued: Vec<(super::core::ClientId, String)>,
+        /// The prompt that starts it.
+        first: Queued,
     },
     Running {
         handle: AgentHandle,
@@ -41,6 +42,15 @@ pub enum Runtime {
     Pane(PaneState),
 }
 
+/// A prompt waiting for its turn.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub client: super::core::ClientId,
+    pub text: String,
+    /// The client follows this turn (a headless `exec`): it gets the turn's events and end.
+    pub follow: bool,
+}
+
 /// One slot.
 pub struct SlotEntry {
     pub info: SlotInfo,
@@ -58,6 +68,12 @@ pub struct SlotEntry {
     pub hidden: bool,
     /// Nobody can approve: commands needing approval are denied with this reason.
     pub unattended: Option<String>,
+    /// Prompts sent while a turn runs, in order (shown in every window, editable there).
+    pub waiting: VecDeque<Queued>,
+    /// Events for the session that wait for its agent to be up (it is the one writer).
+    pub pending_record: Vec<crate::event::EventKind>,
+    /// The title a not-yet-stored session is created with (a rename before the first prompt).
+    pub title: Option<String>,
 }
 
 impl std::fmt::Debug for SlotEntry {
@@ -79,6 +95,9 @@ impl SlotEntry {
             size: None,
             hidden: false,
             unattended: None,
+            waiting: VecDeque::new(),
+            pending_record: Vec::new(),
+            title: None,
         }
     }
 
@@ -103,7 +122,13 @@ impl SlotEntry {
             model: None,
             restartable: false,
             recording_error: None,
+            queued: Vec::new(),
         }
+    }
+
+    /// The queued prompts as every window shows them.
+    pub fn sync_queue(&mut self) {
+        self.info.queued = self.waiting.iter().map(|q| q.text.clone()).collect();
     }
 
     /// Whether stopping would end something (see `Core::anything_live`).

@@ -144,6 +144,11 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
             state.status = SessionStatus::New;
         }
         EventKind::SessionRenamed(renamed) => state.title = Some(renamed.title.clone()),
+        EventKind::SessionSettings(settings) => {
+            if let Some(model) = &settings.model {
+                state.model = Some(model.clone());
+            }
+        }
         EventKind::SessionForked(forked) => {
             state.parent = Some((forked.parent, forked.at));
             state.created_at = event.at;
@@ -152,7 +157,11 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
                 state.status = SessionStatus::Interrupted;
             }
         }
-        EventKind::SessionClosed(_) => state.status = SessionStatus::Closed,
+        EventKind::SessionClosed(_) => {
+            state.status = SessionStatus::Closed;
+            // A closed session is nobody's: its lease ends with it.
+            state.owner = None;
+        }
         EventKind::SessionInterrupted(interrupted) => {
             state.status = SessionStatus::Interrupted;
             state.last_error = Some(interrupted.reason.clone());

@@ -57,7 +57,7 @@ pub fn turn_running(state: &AppState) -> Option<SlotId> {
 pub fn interrupt(state: &mut AppState) -> Vec<Effect> {
     match turn_running(state) {
         Some(slot) => {
-            state.notify("interrupting…");
+            state.notify(super::server_ui::INTERRUPTING);
             vec![Effect::Send(Command::Interrupt { slot })]
         }
         None => {

@@ -71,6 +71,8 @@ pub enum Mode {
         scroll: u16,
     },
     ConfirmQuit,
+    /// Closing a slot whose program or turn still runs.
+    ConfirmClose(SlotId),
     HistorySearch(HistorySearch),
     CopyMode(CopyCursor),
     /// The focused agent slot waits for an approval decision.
@@ -127,6 +129,10 @@ pub struct AppState {
     pub keymap: super::keymap::Keymap,
     /// The slot list is hidden (more room on narrow terminals).
     pub sidebar_hidden: bool,
+    /// The selected entry of the `/` command list.
+    pub slash_selected: usize,
+    /// `/status` asked the server; its answer becomes a notice.
+    pub status_wanted: bool,
     /// The leader was just pressed in a pane: `d` next detaches (tmux's prefix, then `d`).
     pub leader_armed: bool,
     /// When a pane counts as waiting or idle.
@@ -176,6 +182,8 @@ impl AppState {
             layout: LayoutMode::Zoom,
             keymap: super::keymap::Keymap::default(),
             sidebar_hidden: false,
+            slash_selected: 0,
+            status_wanted: false,
             leader_armed: false,
             activity: crate::pty::ActivityPolicy::default(),
             model: None,

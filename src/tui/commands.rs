@@ -81,6 +81,11 @@ pub enum CommandId {
     PaneScrollUp,
     PaneScrollDown,
     ToggleSidebar,
+    SetModel,
+    SetApproval,
+    RenameSlot,
+    ShowStatus,
+    Complete,
 }
 
 /// One row of the registry.
@@ -472,6 +477,46 @@ pub const COMMANDS: &[Command] = &[
         true
     ),
     command!(
+        SetModel,
+        "agent.model",
+        "Model…",
+        "The model for the focused agent's next turns (/model NAME)",
+        HasSlots,
+        true
+    ),
+    command!(
+        SetApproval,
+        "agent.approvals",
+        "Approval policy…",
+        "When the focused agent asks first: untrusted, on-request, never (/approvals)",
+        HasSlots,
+        true
+    ),
+    command!(
+        RenameSlot,
+        "slot.rename",
+        "Rename slot…",
+        "A new name for the focused slot and its session (/rename TITLE)",
+        HasSlots,
+        true
+    ),
+    command!(
+        ShowStatus,
+        "app.status",
+        "Status",
+        "The server, this window and the focused slot in one line (/status)",
+        Always,
+        true
+    ),
+    command!(
+        Complete,
+        "slash.complete",
+        "Complete",
+        "Complete the slash command",
+        Always,
+        false
+    ),
+    command!(
         Accept,
         "dialog.accept",
         "Accept",
@@ -773,6 +818,11 @@ mod tests {
             PaneScrollUp,
             PaneScrollDown,
             ToggleSidebar,
+            SetModel,
+            SetApproval,
+            RenameSlot,
+            ShowStatus,
+            Complete,
         ];
         for id in &ids {
             match id {
@@ -788,7 +838,8 @@ mod tests {
                 | NewerMatch | MarkSelection | CopySelection | Approve | ApproveForSession
                 | Deny | DenyWithReason | DecideLater | ToggleWorktree | NextSource
                 | PrevSource | KeepWorktree | RemoveWorktree | ForceRemoveWorktree
-                | ReleaseKeys | PaneScrollUp | PaneScrollDown | ToggleSidebar => {}
+                | ReleaseKeys | PaneScrollUp | PaneScrollDown | ToggleSidebar | SetModel
+                | SetApproval | RenameSlot | ShowStatus | Complete => {}
             }
         }
         ids

@@ -47,10 +47,14 @@ pub enum KeyMode {
     NewSlot,
     Diff,
     CloseWorktree,
+    /// Closing a slot that still runs.
+    ConfirmClose,
+    /// A `/` command being typed in the composer.
+    Slash,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 15] = [
+    pub const ALL: [KeyMode; 17] = [
         Self::Workstation,
         Self::Composer,
         Self::Pane,
@@ -66,6 +70,8 @@ impl KeyMode {
         Self::NewSlot,
         Self::Diff,
         Self::CloseWorktree,
+        Self::ConfirmClose,
+        Self::Slash,
     ];
 
     /// The name `config.toml` uses (`[keys.palette]`).
@@ -86,6 +92,8 @@ impl KeyMode {
             Self::NewSlot => "new_slot",
             Self::Diff => "diff",
             Self::CloseWorktree => "close_slot",
+            Self::ConfirmClose => "confirm_close",
+            Self::Slash => "slash",
         }
     }
 
@@ -107,6 +115,8 @@ impl KeyMode {
             Self::NewSlot => "New slot dialog",
             Self::Diff => "Diff view",
             Self::CloseWorktree => "Closing a slot with a worktree",
+            Self::ConfirmClose => "Closing a slot that still runs",
+            Self::Slash => "Slash commands (a `/` at the start of the prompt)",
         }
     }
 

@@ -81,6 +81,24 @@ pub(super) fn confirm_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// Keys of "close a slot that still runs?".
+pub(super) fn confirm_close_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match lookup(state, KeyMode::ConfirmClose, &key) {
+        Some(CommandId::Accept) => {
+            state.mode = Mode::Normal;
+            super::update::close_confirmed(state)
+        }
+        Some(CommandId::Close) => {
+            state.mode = Mode::Normal;
+            Vec::new()
+        }
+        _ => {
+            state.dirty = false;
+            Vec::new()
+        }
+    }
+}
+
 pub(super) fn history_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let command = lookup(state, KeyMode::History, &key);
     let Mode::HistorySearch(search) = &mut state.mode else {
@@ -145,7 +163,9 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
             line.push_str(text.lines().next().unwrap_or_default())
         }
         Mode::Approval | Mode::Diff(_) | Mode::CloseSlot(_) => state.dirty = false,
-        Mode::Help { .. } | Mode::ConfirmQuit | Mode::CopyMode(_) => state.dirty = false,
+        Mode::Help { .. } | Mode::ConfirmQuit | Mode::ConfirmClose(_) | Mode::CopyMode(_) => {
+            state.dirty = false
+        }
     }
     Vec::new()
 }

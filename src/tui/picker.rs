@@ -34,7 +34,7 @@ pub enum PickerStatus {
     Exited,
     Interrupted,
     /// Waiting for the next prompt, or never started.
-    Completed,
+    Idle,
     Failed,
     Closed,
 }
@@ -45,7 +45,7 @@ impl PickerStatus {
             Self::Live => "live",
             Self::Exited => "exited",
             Self::Interrupted => "interrupted",
-            Self::Completed => "completed",
+            Self::Idle => "idle",
             Self::Failed => "failed",
             Self::Closed => "closed",
         }
@@ -58,14 +58,15 @@ impl PickerStatus {
 
     pub fn of(meta: &SessionMeta, owner_alive: bool) -> Self {
         use crate::session::SessionStatus as S;
+        // An ended session reads as ended whoever still holds it; the words are the store's
+        // (`sessions list` says the same).
         match meta.status {
-            _ if owner_alive => Self::Live,
             S::Exited => Self::Exited,
-            S::Interrupted => Self::Interrupted,
             S::Failed => Self::Failed,
             S::Closed => Self::Closed,
-            S::Running => Self::Interrupted,
-            S::New | S::Idle | S::Other => Self::Completed,
+            _ if owner_alive => Self::Live,
+            S::Interrupted | S::Running => Self::Interrupted,
+            S::New | S::Idle | S::Other => Self::Idle,
         }
     }
 }

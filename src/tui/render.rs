@@ -30,10 +30,20 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         super::app::Focus::Workstation => composer::render(state, areas.composer, buf),
     };
     status_line::render(state, areas.status, buf);
+    if matches!(state.mode, Mode::Normal)
+        && state.focus == super::app::Focus::Workstation
+        && super::slash::active(state)
+    {
+        overlays::slash(state, areas.composer, buf);
+    }
     match &state.mode {
         Mode::Palette(palette) => cursor = Some(overlays::palette(state, palette, area, buf)),
         Mode::Help { scroll } => {
             overlays::help(state, *scroll, area, buf);
+            cursor = None;
+        }
+        Mode::ConfirmClose(slot) => {
+            overlays::confirm_close(state, *slot, area, buf);
             cursor = None;
         }
         Mode::ConfirmQuit => {

@@ -11,6 +11,9 @@ use crate::event::Event;
 use crate::ids::Seq;
 use crate::protocol::{Command, Notification, SessionSummary, SlotInfo, ViewLayout, Welcome};
 
+/// The notice an interrupt shows until its turn ends.
+pub const INTERRUPTING: &str = "interrupting…";
+
 pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
     match notification {
         Notification::Welcome(welcome) => welcomed(state, *welcome),
@@ -28,11 +31,22 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
             agent_event(state, slot, event);
             Vec::new()
         }
-        Notification::TurnFinished { slot, .. } => {
-            if state.focused == Some(slot)
-                && matches!(state.mode, Mode::Approval | Mode::DenyReason(_))
-            {
+        Notification::TurnFinished { slot, outcome, .. } => {
+            let focused = state.focused == Some(slot);
+            if focused && matches!(state.mode, Mode::Approval | Mode::DenyReason(_)) {
                 state.mode = Mode::Normal;
+            }
+            // "interrupting…" is answered: the turn has ended.
+            if focused
+                && state
+                    .notice
+                    .as_ref()
+                    .is_some_and(|n| n.text == INTERRUPTING)
+            {
+                match outcome {
+                    crate::event::TurnOutcome::Interrupted => state.notify("interrupted"),
+                    _ => state.notice = None,
+                }
             }
             Vec::new()
         }
@@ -138,10 +152,43 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
             state.recover(scope);
             Vec::new()
         }
+        Notification::Unqueued { slot, text } => {
+            // Back in the composer to edit (or to drop, by clearing it).
+            if state.composer.is_empty() {
+                state.composer.set_text(&text);
+                if state.slot(slot).is_some() {
+                    state.notify("the queued prompt is back in the composer");
+                }
+            } else {
+                let current = state.composer.text();
+                state.composer.set_text(&format!("{current}\n{text}"));
+            }
+            Vec::new()
+        }
         Notification::Detached { reason } => {
             state.farewell = Some(reason);
             state.quit = true;
             vec![Effect::Quit]
+        }
+        Notification::Status(status) if std::mem::take(&mut state.status_wanted) => {
+            let focused = state
+                .focused_slot()
+                .map(|s| format!(" · {}: {}", s.name, s.status.label()))
+                .unwrap_or_default();
+            let windows = status
+                .clients
+                .iter()
+                .filter(|c| c.kind == crate::protocol::ClientKind::Workstation)
+                .count();
+            state.notify(format!(
+                "server pid {} · up {} · {windows} window{} · {} slot{}{focused}",
+                status.pid,
+                humantime::format_duration(std::time::Duration::from_secs(status.uptime_secs)),
+                if windows == 1 { "" } else { "s" },
+                status.slots.len(),
+                if status.slots.len() == 1 { "" } else { "s" },
+            ));
+            Vec::new()
         }
         Notification::Status(_)
         | Notification::Resolved(_)

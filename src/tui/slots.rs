@@ -51,6 +51,8 @@ pub struct Slot {
     pub restartable: bool,
     /// Why a pane's recording stopped.
     pub recording_error: Option<String>,
+    /// Prompts waiting for the running turn (shown under the transcript).
+    pub queued: Vec<String>,
 }
 
 /// Events a resumed transcript starts with: several screens of recent turns, read in about a
@@ -102,6 +104,7 @@ impl Slot {
             model: None,
             restartable: false,
             recording_error: None,
+            queued: Vec::new(),
         }
     }
 
@@ -126,5 +129,6 @@ impl Slot {
         self.model = info.model.clone();
         self.restartable = info.restartable;
         self.recording_error = info.recording_error.clone();
+        self.queued = info.queued.clone();
     }
 }

@@ -247,6 +247,15 @@ impl Transcript {
             EventKind::TurnEnded(ended) => {
                 self.open_text.clear();
                 self.open_reasoning.clear();
+                // A call still waiting when its turn ended never runs: say so, not "waiting".
+                let waiting: Vec<String> = self.tools.keys().cloned().collect();
+                for call_id in waiting {
+                    if let Some(cell) = self.tool_mut(&call_id)
+                        && cell.status == ToolStatus::Requested
+                    {
+                        cell.status = ToolStatus::NotRun;
+                    }
+                }
                 match ended.outcome {
                     TurnOutcome::Interrupted => {
                         self.push(EntryKind::Notice, "interrupted: send a message to continue");
@@ -256,9 +265,26 @@ impl Transcript {
                             .error
                             .clone()
                             .unwrap_or_else(|| "the turn failed".into());
-                        self.push(EntryKind::Error, error);
+                        // The failed response already said it: say it once.
+                        let said = self.entries.last().is_some_and(|last| {
+                            last.kind == EntryKind::Error && last.text().ends_with(&error)
+                        });
+                        if !said {
+                            self.push(EntryKind::Error, error);
+                        }
                     }
                     TurnOutcome::Completed | TurnOutcome::Other => {}
+                }
+            }
+            EventKind::SessionSettings(settings) => {
+                if let Some(model) = &settings.model {
+                    self.push(EntryKind::Notice, format!("model {model} from here on"));
+                }
+                if let Some(approval) = &settings.approval {
+                    self.push(
+                        EntryKind::Notice,
+                        format!("approval policy {approval} from here on"),
+                    );
                 }
             }
             EventKind::SessionForked(forked) => {

@@ -85,6 +85,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::Palette(_) => modal_keys::palette_key(state, key),
         Mode::Help { .. } => modal_keys::help_key(state, key),
         Mode::ConfirmQuit => modal_keys::confirm_key(state, key),
+        Mode::ConfirmClose(_) => modal_keys::confirm_close_key(state, key),
         Mode::HistorySearch(_) => modal_keys::history_key(state, key),
         Mode::CopyMode(_) => copy_mode::copy_key(state, key),
         Mode::Picker(_) => super::picker_keys::picker_key(state, key),
@@ -115,6 +116,30 @@ fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         ));
         return Vec::new();
     }
+    // A `/` command being typed: its list takes the arrows, Tab, Enter and Esc.
+    if super::slash::typed(state).is_some() {
+        match super::modal_keys::lookup(state, KeyMode::Slash, &key) {
+            Some(CommandId::Accept) => return super::slash::run(state),
+            Some(CommandId::Complete) => {
+                super::slash::complete(state);
+                return Vec::new();
+            }
+            Some(CommandId::Up) if super::slash::active(state) => {
+                state.slash_selected = state.slash_selected.saturating_sub(1);
+                return Vec::new();
+            }
+            Some(CommandId::Down) if super::slash::active(state) => {
+                state.slash_selected += 1;
+                return Vec::new();
+            }
+            Some(CommandId::Close) => {
+                state.composer.clear();
+                state.slash_selected = 0;
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
     let command = super::modal_keys::lookup(state, KeyMode::Composer, &key)
         .or_else(|| super::modal_keys::lookup(state, KeyMode::Workstation, &key));
     if let Some(command) = command {
@@ -131,6 +156,16 @@ fn normal_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 /// Runs a registry command (from a key or the palette).
 pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
+    // An empty prompt's Up takes the last queued prompt back first (to edit or drop it).
+    if id == CommandId::CursorUp
+        && state.composer.is_empty()
+        && let Some((slot, index)) = state
+            .focused_slot()
+            .filter(|s| !s.queued.is_empty())
+            .map(|s| (s.id, s.queued.len() - 1))
+    {
+        return vec![Effect::Send(Command::Unqueue { slot, index })];
+    }
     let composer = &mut state.composer;
     match id {
         CommandId::OpenPalette => {
@@ -214,6 +249,15 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::KillWord => composer.kill_word(),
         CommandId::Yank => composer.yank(),
         CommandId::ToggleSidebar => state.sidebar_hidden = !state.sidebar_hidden,
+        // From the palette: the slash command, ready for its argument.
+        CommandId::SetModel => composer.set_text("/model "),
+        CommandId::SetApproval => composer.set_text("/approvals "),
+        CommandId::RenameSlot => composer.set_text("/rename "),
+        CommandId::ShowStatus => {
+            state.status_wanted = true;
+            return vec![Effect::Send(Command::Status)];
+        }
+        CommandId::Complete => state.dirty = false,
         // Keys of modal views and panes: handled there, never run from the workstation.
         CommandId::Accept
         | CommandId::Close
@@ -320,6 +364,19 @@ fn cycle_focus(state: &mut AppState, step: isize) {
 
 /// Close the focused slot; one with a worktree asks first whether to keep it.
 fn close_focused(state: &mut AppState) -> Vec<Effect> {
+    let Some(slot) = state.focused_slot() else {
+        return Vec::new();
+    };
+    // Closing stops a running program or turn: ask first.
+    if slot.is_live() {
+        state.mode = Mode::ConfirmClose(slot.id);
+        return Vec::new();
+    }
+    close_confirmed(state)
+}
+
+/// Closes the focused slot (asking about its worktree when it has one).
+pub fn close_confirmed(state: &mut AppState) -> Vec<Effect> {
     let Some(slot) = state.focused_slot() else {
         return Vec::new();
     };
@@ -443,10 +500,18 @@ fn submit(state: &mut AppState) -> Vec<Effect> {
         state.notify(note);
         return Vec::new();
     }
-    let Some(text) = state.composer.take_submission() else {
+    // `/word`: a slash command (also from Enter when no list is open).
+    if super::slash::typed(state).is_some() {
+        return super::slash::run(state);
+    }
+    let Some(mut text) = state.composer.take_submission() else {
         state.dirty = false;
         return Vec::new();
     };
+    // `//…` sends a prompt that starts with one `/`.
+    if text.starts_with("//") {
+        text.remove(0);
+    }
     state.history.push(text.clone());
     state.selection = None;
     // A focused pane gets the line typed into its program, as if typed there.

@@ -45,6 +45,10 @@ pub struct Condition {
     /// compared case-insensitively.
     #[serde(default)]
     pub contains: Vec<String>,
+    /// The last item's text must start with one of these, compared case-insensitively
+    /// (a denied call's output starts with "denied").
+    #[serde(default)]
+    pub starts_with: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -280,11 +284,17 @@ impl Condition {
             return false;
         }
         let text = view.last_text.to_lowercase();
-        self.contains.is_empty()
+        let starts = self.starts_with.is_empty()
             || self
-                .contains
+                .starts_with
                 .iter()
-                .any(|needle| text.contains(&needle.to_lowercase()))
+                .any(|prefix| text.starts_with(&prefix.to_lowercase()));
+        starts
+            && (self.contains.is_empty()
+                || self
+                    .contains
+                    .iter()
+                    .any(|needle| text.contains(&needle.to_lowercase())))
     }
 }
 
@@ -398,5 +408,21 @@ mod tests {
             ),
             1
         );
+    }
+
+    #[test]
+    fn the_demo_answers_a_denial_as_a_denial() {
+        let demo = Scenario::demo();
+        let view = |output: &str| RequestView {
+            last_item: Some(LastItem::FunctionCallOutput),
+            last_text: output.to_owned(),
+            last_tool_output: output.to_owned(),
+            ..RequestView::default()
+        };
+        let text = |reply: &Reply| format!("{:?}", reply.output);
+        let denied = demo.reply_for(2, &view("denied by the user")).unwrap();
+        assert!(text(denied).contains("did not run"), "{}", text(denied));
+        let ran = demo.reply_for(2, &view("Linux 6.1\nCargo.toml")).unwrap();
+        assert!(text(ran).contains("The command ran"), "{}", text(ran));
     }
 }

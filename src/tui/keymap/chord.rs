@@ -94,8 +94,14 @@ impl Chord {
         }
     }
 
-    /// The key alone, as hints show it.
+    /// The key alone, as hints show it: a plain letter as typed (`y`), a chord in title case
+    /// (`Ctrl+P`).
     pub fn key_label(&self) -> String {
+        if let (KeyCode::Char(c), true) = (self.code, self.mods.is_empty())
+            && c.is_ascii_lowercase()
+        {
+            return c.to_string();
+        }
         let mut parts = Vec::new();
         if self.mods.contains(KeyModifiers::CONTROL) {
             parts.push("Ctrl".to_owned());

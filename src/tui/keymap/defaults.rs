@@ -4,8 +4,8 @@
 use crossterm::event::KeyCode;
 
 use super::KeyMode::{
-    Approval, CloseWorktree, Composer, Copy, DenyReason, Diff, Help, History, Leave, NewSlot,
-    Palette, Pane, Picker, PickerTurns, Workstation,
+    Approval, CloseWorktree, Composer, ConfirmClose, Copy, DenyReason, Diff, Help, History, Leave,
+    NewSlot, Palette, Pane, Picker, PickerTurns, Slash, Workstation,
 };
 use super::chord::{A, C, S};
 use super::{Binding, Chord, KeyMode, bind};
@@ -185,6 +185,15 @@ pub const BINDINGS: &[Binding] = &[
     bind(CloseWorktree, RemoveWorktree, &[key('r')]),
     bind(CloseWorktree, ForceRemoveWorktree, &[key('R')]),
     bind(CloseWorktree, Close, &[ESC, key('n')]),
+    // Closing a slot that still runs.
+    bind(ConfirmClose, Accept, &[key('y'), ENTER]),
+    bind(ConfirmClose, Close, &[ESC, key('n')]),
+    // Slash commands.
+    bind(Slash, Accept, &[ENTER]),
+    bind(Slash, Complete, &[plain(KeyCode::Tab)]),
+    bind(Slash, Up, &[UP]),
+    bind(Slash, Down, &[DOWN]),
+    bind(Slash, Close, &[ESC]),
 ];
 
 /// Keys of a mode that are not commands, for the docs.
@@ -213,6 +222,13 @@ pub fn notes(mode: KeyMode) -> &'static [(&'static str, &'static str)] {
             "type",
             "search earlier prompts; the match shows as you type",
         )],
+        Slash => &[
+            ("type", "`/` then a command: the list narrows as you type"),
+            (
+                "`//`",
+                "a prompt that starts with `/`, sent as typed (one `/`)",
+            ),
+        ],
         DenyReason | NewSlot => &[("type", "the text")],
         Workstation => &[
             (
@@ -223,6 +239,7 @@ pub fn notes(mode: KeyMode) -> &'static [(&'static str, &'static str)] {
             ("click a slot", "focus it"),
             ("wheel", "scroll"),
         ],
-        Composer | PickerTurns | Help | Leave | Copy | Approval | Diff | CloseWorktree => &[],
+        Composer | PickerTurns | Help | Leave | Copy | Approval | Diff | CloseWorktree
+        | ConfirmClose => &[],
     }
 }

@@ -41,6 +41,8 @@ pub enum ToolStatus {
     Denied {
         reason: Option<String>,
     },
+    /// The turn ended (interrupted, failed) before the call ran.
+    NotRun,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +267,7 @@ fn tool_rows(cell: &ToolCell, width: usize, theme: &Theme) -> Vec<VisualRow> {
             )
         }
         ToolStatus::Denied { .. } => ("denied".to_owned(), theme.error()),
+        ToolStatus::NotRun => ("not run".to_owned(), theme.dim()),
     };
     let mut rows = plain_rows(
         &cell.command,

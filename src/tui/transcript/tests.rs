@@ -123,3 +123,48 @@ fn reasoning_folds_to_one_line() {
     t.set_reasoning_expanded(true);
     assert_eq!(t.height(40, &theme), 4);
 }
+
+#[test]
+fn a_failure_is_said_once_and_an_interrupted_call_is_not_left_waiting() {
+    let mut t = Transcript::default();
+    let gave_up = "gave up after 5 attempts: HTTP 429 (rate_limit_exceeded): slow down";
+    t.apply(
+        &ev(EventKind::ToolRequested(ToolRequested {
+            call_id: "c1".into(),
+            name: "shell".into(),
+            arguments: r#"{"command":"ls"}"#.into(),
+        })),
+        false,
+    );
+    t.apply(
+        &ev(EventKind::ResponseFailed(ResponseFailed {
+            code: Some("rate_limit_exceeded".into()),
+            message: gave_up.into(),
+        })),
+        false,
+    );
+    t.apply(
+        &ev(EventKind::TurnEnded(TurnEnded {
+            turn: 1,
+            outcome: TurnOutcome::Failed,
+            error: Some(gave_up.into()),
+            commit: None,
+        })),
+        false,
+    );
+    let errors = t
+        .entries()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Error)
+        .count();
+    assert_eq!(errors, 1);
+    let tool = t
+        .entries()
+        .iter()
+        .find_map(|e| match e.body() {
+            entry::Body::Tool(cell) => Some(cell.status.clone()),
+            entry::Body::Text(_) => None,
+        })
+        .unwrap();
+    assert_eq!(tool, entry::ToolStatus::NotRun);
+}

@@ -20,6 +20,9 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) -> Option<Position
         Some(slot) if slot.pane_running() => {
             format!("{} (typed into the program)", slot.name)
         }
+        Some(slot) if slot.kind == crate::tui::slots::SlotKind::Pty => {
+            format!("{} (its program ended)", slot.name)
+        }
         _ => "new agent session".to_owned(),
     };
     if let Mode::HistorySearch(search) = &state.mode {

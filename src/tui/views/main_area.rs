@@ -206,7 +206,9 @@ fn render_slot(
                 format!(" ⚠ not recorded: {error} "),
                 theme.error(),
             ));
-        } else if copy.size.cols < content.width || copy.size.rows < content.height {
+        } else if slot.pane_running()
+            && (copy.size.cols < content.width || copy.size.rows < content.height)
+        {
             block = block.title_bottom(Line::styled(
                 format!(" sized {} by a smaller window ", copy.size),
                 theme.dim(),
@@ -266,6 +268,8 @@ fn render_slot(
         );
         return None;
     }
+    // Prompts waiting for the running turn, under the transcript.
+    let content = draw_queued(state, slot, content, buf);
     let (first, rows) = transcript_window(slot, content, theme);
     for (i, row) in rows.iter().enumerate() {
         put_line(
@@ -278,6 +282,51 @@ fn render_slot(
     }
     draw_selection(state, slot, content, first, buf);
     None
+}
+
+/// Draws the slot's queued prompts at the bottom of `content` (at most three, the newest
+/// last) and returns the area left for the transcript.
+fn draw_queued(state: &AppState, slot: &Slot, content: Rect, buf: &mut Buffer) -> Rect {
+    let theme = &state.theme;
+    if slot.queued.is_empty() || content.height < 6 {
+        return content;
+    }
+    let shown = slot.queued.len().min(3);
+    let height = shown as u16 + 1;
+    let top = content.bottom() - height;
+    let up = state
+        .keymap
+        .key(KeyMode::Composer, CommandId::CursorUp)
+        .map(|k| format!(" · {k} in an empty prompt takes the last back"))
+        .unwrap_or_default();
+    let header = crate::tui::text::truncate_words(
+        &format!("queued for after this turn ({}){up}", slot.queued.len()),
+        content.width as usize,
+    );
+    put_line(
+        buf,
+        content.x,
+        top,
+        &Line::styled(header, theme.warn()),
+        content.width,
+    );
+    for (i, text) in slot.queued[slot.queued.len() - shown..].iter().enumerate() {
+        let line = crate::tui::text::truncate(
+            &format!("  › {}", text.replace('\n', " ⏎ ")),
+            content.width as usize,
+        );
+        put_line(
+            buf,
+            content.x,
+            top + 1 + i as u16,
+            &Line::styled(line, theme.dim()),
+            content.width,
+        );
+    }
+    Rect {
+        height: content.height - height,
+        ..content
+    }
 }
 
 /// Reverses the selected cells (mouse selection or copy mode) and shows the copy cursor.

@@ -229,6 +229,112 @@ pub fn confirm_quit(state: &AppState, area: Rect, buf: &mut Buffer) {
     put_lines(buf, padded(inner), &lines);
 }
 
+/// The `/` command list, just above the composer.
+pub fn slash(state: &AppState, composer: Rect, buf: &mut Buffer) {
+    let theme = &state.theme;
+    let Some((word, _)) = crate::tui::slash::typed(state) else {
+        return;
+    };
+    let found = crate::tui::slash::matches(&word);
+    let selected = state.slash_selected.min(found.len().saturating_sub(1));
+    let shown = found.len().clamp(1, 8) as u16;
+    let height = shown + 2;
+    if composer.y < height {
+        return;
+    }
+    let rect = Rect::new(composer.x, composer.y - height, composer.width, height);
+    Clear.render(rect, buf);
+    let keys = super::hints(
+        state,
+        KeyMode::Slash,
+        &[
+            (CommandId::Accept, "run"),
+            (CommandId::Complete, "complete"),
+            (CommandId::Close, "cancel"),
+        ],
+        (rect.width as usize).saturating_sub(4),
+    );
+    let block = Block::bordered()
+        .title(Line::styled(" Commands ", theme.title()))
+        .title_bottom(Line::styled(format!(" {keys} "), theme.dim()))
+        .border_style(theme.border(true));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    if found.is_empty() {
+        let line = Line::styled(format!("no command /{word}"), theme.dim());
+        put_line(
+            buf,
+            inner.x + 1,
+            inner.y,
+            &line,
+            inner.width.saturating_sub(1),
+        );
+        return;
+    }
+    // Keep the selection in view.
+    let first = selected.saturating_sub(shown as usize - 1);
+    for (row, entry) in found.iter().enumerate().skip(first).take(shown as usize) {
+        let y = inner.y + (row - first) as u16;
+        let name = format!(" /{:<10}", entry.name);
+        let args = if entry.args.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", entry.args)
+        };
+        let what = command(entry.command).description;
+        let room = (inner.width as usize).saturating_sub(width(&name) + width(&args) + 1);
+        let line = Line::from(vec![
+            Span::styled(name, theme.hint_key()),
+            Span::styled(args, theme.dim()),
+            Span::raw(crate::text::truncate_words(what, room)),
+        ]);
+        if row == selected {
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected());
+        }
+        put_line(buf, inner.x, y, &line, inner.width);
+    }
+}
+
+/// "Close this slot? Its program still runs."
+pub fn confirm_close(
+    state: &AppState,
+    slot: crate::tui::slots::SlotId,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let theme = &state.theme;
+    let Some(slot) = state.slot(slot) else {
+        return;
+    };
+    let rect = centered(area, 52, 7);
+    Clear.render(rect, buf);
+    let block = Block::bordered()
+        .title(Line::styled(" Close this slot? ", theme.title()))
+        .border_style(theme.border(true));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    let room = padded(inner).width as usize;
+    let what = match slot.kind {
+        crate::tui::slots::SlotKind::Pty => "its program is still running and will be stopped",
+        crate::tui::slots::SlotKind::Agent => "its turn is still running and will be interrupted",
+    };
+    let mut lines = vec![
+        Line::raw(truncate(&slot.name, room)),
+        Line::styled(what, theme.warn()),
+        Line::default(),
+    ];
+    lines.extend(super::key_lines(
+        state,
+        KeyMode::ConfirmClose,
+        &[
+            (CommandId::Accept, "close it"),
+            (CommandId::Close, "keep it"),
+        ],
+        room,
+    ));
+    put_lines(buf, padded(inner), &lines);
+}
+
 pub fn too_small(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
     let lines = [

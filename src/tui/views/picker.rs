@@ -22,7 +22,7 @@ fn status_style(theme: &Theme, status: PickerStatus) -> ratatui::style::Style {
         PickerStatus::Live => theme.ok(),
         PickerStatus::Interrupted => theme.warn(),
         PickerStatus::Failed => theme.error(),
-        PickerStatus::Completed | PickerStatus::Exited | PickerStatus::Closed => theme.dim(),
+        PickerStatus::Idle | PickerStatus::Exited | PickerStatus::Closed => theme.dim(),
     }
 }
 
