@@ -104,16 +104,42 @@ impl Context {
     /// Opens the store and reconciles it: sessions whose owner process died while they ran
     /// are marked interrupted (every command does this, headless ones included).
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.paths.store_file, self.config.store_options())?;
-        let interrupted = store.reconcile()?;
-        if !interrupted.is_empty() {
-            tracing::info!(
-                count = interrupted.len(),
-                "marked sessions of dead owners interrupted"
-            );
-        }
-        Ok(store)
+        open_and_reconcile(&self.paths.store_file, self.config.store_options())
     }
+
+    /// [`Self::open_store`] for async commands: opening reads (and may repair) the file and
+    /// reconciling waits for commits, so both run on a blocking thread, never on a thread that
+    /// drives the runtime.
+    pub async fn open_store_async(&self) -> anyhow::Result<Store> {
+        let path = self.paths.store_file.clone();
+        let options = self.config.store_options();
+        blocking(move || open_and_reconcile(&path, options)).await
+    }
+}
+
+fn open_and_reconcile(
+    path: &std::path::Path,
+    options: crate::store::StoreOptions,
+) -> anyhow::Result<Store> {
+    let store = Store::open(path, options)?;
+    let interrupted = store.reconcile()?;
+    if !interrupted.is_empty() {
+        tracing::info!(
+            count = interrupted.len(),
+            "marked sessions of dead owners interrupted"
+        );
+    }
+    Ok(store)
+}
+
+/// Runs blocking work (store reads and commits, git, file I/O) off the async runtime's
+/// threads and waits for it without blocking them.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("a background task failed: {e}"))?
 }
 
 /// Parses arguments and runs the command; errors become one line on stderr and exit code 1.

@@ -23,7 +23,6 @@ use redb::{
     ConcurrencyMode, Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError,
     TableHandle,
 };
-use tokio::sync::oneshot;
 
 pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
 pub use error::StoreError;
@@ -34,7 +33,7 @@ pub use tables::SCHEMA;
 pub use writer::Committed;
 
 use crate::event::{Event, EventKind, SessionCreated};
-use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
+use crate::ids::{IdPrefix, Seq, SessionId, ShortIds, Timestamp};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
@@ -70,23 +69,31 @@ impl Default for StoreOptions {
 }
 
 /// Waits for an append to become durable.
+///
+/// The acknowledgement travels over a one-slot flume channel rather than tokio's oneshot:
+/// tokio's `blocking_recv` panics when the calling thread happens to drive a runtime (the
+/// crash-recovery path of `exec` did exactly that), while flume's blocking receive is an
+/// ordinary condition-variable wait. Async code should still use [`Pending::durable`].
 #[derive(Debug)]
 #[must_use = "an append is only known durable once its Pending resolves"]
 pub struct Pending {
-    rx: oneshot::Receiver<Result<Committed, StoreError>>,
+    rx: flume::Receiver<Result<Committed, StoreError>>,
 }
 
 impl Pending {
-    /// Blocks until the batch holding the append has committed. Not for async contexts.
+    /// Blocks until the batch holding the append has committed. Meant for plain threads; it
+    /// does not panic inside a runtime, but it does hold the thread, so async code awaits
+    /// [`Self::durable`] instead.
     pub fn wait(self) -> Result<Committed, StoreError> {
-        self.rx
-            .blocking_recv()
-            .unwrap_or(Err(StoreError::WriterGone))
+        self.rx.recv().unwrap_or(Err(StoreError::WriterGone))
     }
 
     /// Resolves once the batch holding the append has committed.
     pub async fn durable(self) -> Result<Committed, StoreError> {
-        self.rx.await.unwrap_or(Err(StoreError::WriterGone))
+        self.rx
+            .recv_async()
+            .await
+            .unwrap_or(Err(StoreError::WriterGone))
     }
 }
 
@@ -183,7 +190,7 @@ impl Store {
     }
 
     fn request(&self, op: Op) -> Result<Pending, StoreError> {
-        let (ack, rx) = oneshot::channel();
+        let (ack, rx) = flume::bounded(1);
         self.queue()?
             .send(Request { op, ack })
             .map_err(|_| StoreError::WriterGone)?;
@@ -191,7 +198,7 @@ impl Store {
     }
 
     async fn request_async(&self, op: Op) -> Result<Pending, StoreError> {
-        let (ack, rx) = oneshot::channel();
+        let (ack, rx) = flume::bounded(1);
         self.queue()?
             .send_async(Request { op, ack })
             .await
@@ -308,6 +315,12 @@ impl Store {
             })?;
             Ok(out)
         })
+    }
+
+    /// The shortest unique prefix of every session id in the store (see [`ShortIds`]), for
+    /// any view that shows short ids.
+    pub fn short_ids(&self) -> Result<ShortIds, StoreError> {
+        self.read(|reader| reader.session_ids().map(ShortIds::new))
     }
 
     /// One session's index entry.

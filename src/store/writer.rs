@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use redb::Database;
-use tokio::sync::oneshot;
 
 use super::codec::{encode_event, encode_record};
 use super::error::StoreError;
@@ -33,7 +32,8 @@ pub struct Committed {
     pub last: Seq,
 }
 
-pub(crate) type Ack = oneshot::Sender<Result<Committed, StoreError>>;
+/// One-slot channel: the writer sends exactly one outcome and never waits on it.
+pub(crate) type Ack = flume::Sender<Result<Committed, StoreError>>;
 
 /// An event encoded by the caller, ready to insert.
 pub(crate) struct Prepared {
