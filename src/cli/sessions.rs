@@ -7,7 +7,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
-use crate::ids::{Seq, Timestamp};
+use crate::ids::{Seq, ShortIds, Timestamp};
 use crate::store::{SessionMeta, Store};
 
 #[derive(Debug, Subcommand)]
@@ -99,17 +99,20 @@ fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = Timestamp::now();
+    // Every id in the store is listed, so these prefixes are unique in the store.
+    let short = ShortIds::new(sessions.iter().map(|meta| meta.id));
+    let width = short.width();
     writeln!(
         out,
-        "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  TITLE",
+        "{:<width$}  {:<11}  {:<5}  {:>8}  {:>4}  TITLE",
         "ID", "STATUS", "KIND", "EVENTS", "AGE"
     )?;
     for meta in &sessions {
         let title: String = meta.title.chars().take(60).collect();
         writeln!(
             out,
-            "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  {}",
-            meta.id.short(),
+            "{:<width$}  {:<11}  {:<5}  {:>8}  {:>4}  {}",
+            short.get(meta.id),
             meta.status.label(),
             meta.kind.label(),
             meta.events(),
