@@ -94,9 +94,20 @@ pub struct Context {
 impl Context {
     pub fn from_env() -> anyhow::Result<Self> {
         let paths = Paths::from_env().map_err(anyhow::Error::msg)?;
+        let mut tightened = match paths.prepare_private() {
+            Ok(tightened) => tightened,
+            Err(err) => {
+                eprintln!("switchboard: warning: {err}");
+                Vec::new()
+            }
+        };
         let config = Config::load(&paths.config_file).map_err(anyhow::Error::msg)?;
-        if let Err(err) = crate::logging::init(&paths.log_dir) {
-            eprintln!("switchboard: warning: {err}");
+        match crate::logging::init(&paths.log_dir) {
+            Ok(more) => tightened.extend(more),
+            Err(err) => eprintln!("switchboard: warning: {err}"),
+        }
+        for change in &tightened {
+            notice(&change.to_string());
         }
         Ok(Self { paths, config })
     }
@@ -122,6 +133,9 @@ fn open_and_reconcile(
     options: crate::store::StoreOptions,
 ) -> anyhow::Result<Store> {
     let store = Store::open(path, options)?;
+    for change in store.tightened() {
+        notice(&change.to_string());
+    }
     let interrupted = store.reconcile()?;
     if !interrupted.is_empty() {
         tracing::info!(
@@ -130,6 +144,12 @@ fn open_and_reconcile(
         );
     }
     Ok(store)
+}
+
+/// A one-line notice for the user (stderr, before any terminal takeover) and the log.
+fn notice(text: &str) {
+    eprintln!("switchboard: note: {text}");
+    tracing::warn!("{text}");
 }
 
 /// Runs blocking work (store reads and commits, git, file I/O) off the async runtime's

@@ -34,6 +34,7 @@ pub use writer::Committed;
 
 use crate::event::{Event, EventKind, SessionCreated};
 use crate::ids::{IdPrefix, Seq, SessionId, ShortIds, Timestamp};
+use crate::paths::private::{self, Tightened};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
@@ -102,6 +103,7 @@ struct Inner {
     path: PathBuf,
     queue: Option<flume::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
+    tightened: Vec<Tightened>,
 }
 
 impl Drop for Inner {
@@ -131,17 +133,23 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        let cannot = |e: &dyn std::fmt::Display| StoreError::Open {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
+            && !dir.exists()
         {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
-                path: path.to_owned(),
-                reason: format!("cannot create {}: {e}", dir.display()),
-            })?;
+            private::private_dir(dir).map_err(|e| cannot(&e))?;
         }
         let existing = std::fs::metadata(path)
             .map(|m| m.len() > 0)
             .unwrap_or(false);
+        if !existing {
+            // redb creates files with the umask's mode (usually 0644); the store is private.
+            private::create_private_file(path).map_err(|e| cannot(&e))?;
+        }
         let mut builder = Database::builder();
         builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
         let db = if existing {
@@ -152,6 +160,11 @@ impl Store {
         .map_err(|e| open_error(path, e))?;
         let db = Arc::new(db);
         init_schema(&db, path)?;
+        // Only once the file is known to be our store: a foreign file is left exactly as it was.
+        let tightened = private::tighten(path, private::PRIVATE_FILE_MODE)
+            .map_err(|e| cannot(&e))?
+            .into_iter()
+            .collect();
 
         let (queue, requests) = flume::bounded(options.queue_requests.max(1));
         let writer = Writer::new(
@@ -177,8 +190,15 @@ impl Store {
                 path: path.to_owned(),
                 queue: Some(queue),
                 writer: Some(writer),
+                tightened,
             }),
         })
+    }
+
+    /// The store file's permissions, if opening it had to tighten them (an older install
+    /// created it readable by others).
+    pub fn tightened(&self) -> &[Tightened] {
+        &self.inner.tightened
     }
 
     pub fn path(&self) -> &Path {

@@ -21,9 +21,15 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        // As switchboard creates its own directories: private (otherwise the first command
+        // tightens it and says so on stderr).
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod temp dir");
+        Self { dir }
     }
 
     pub fn path(&self) -> &Path {
