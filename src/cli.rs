@@ -164,6 +164,7 @@ pub async fn blocking<T: Send + 'static>(
 
 /// Parses arguments and runs the command; errors become one line on stderr and exit code 1.
 pub fn main() -> ExitCode {
+    crate::store::install_quiet_hook();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

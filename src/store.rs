@@ -6,7 +6,9 @@
 //! while the workstation is open.
 
 mod codec;
+mod derived;
 mod error;
+mod guard;
 mod holders;
 mod indexes;
 mod meta;
@@ -16,6 +18,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -26,6 +29,7 @@ use redb::{
 
 pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
 pub use error::StoreError;
+pub use guard::{in_guarded_call, install_quiet_hook};
 pub use indexes::TurnRecord;
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
@@ -100,6 +104,12 @@ impl Pending {
 
 struct Inner {
     db: Arc<Database>,
+    /// Set once any call found the file damaged; see `Drop`.
+    damaged: Arc<AtomicBool>,
+    /// Set once this process committed anything to the file.
+    committed: Arc<AtomicBool>,
+    /// The file's first page as it was before this process opened it (see `Drop`).
+    header: Option<guard::HeaderCopy>,
     path: PathBuf,
     queue: Option<flume::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
@@ -112,6 +122,18 @@ impl Drop for Inner {
         self.queue.take();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
+        }
+        // Opening and closing a redb database rewrite its header. A damaged file must be left
+        // exactly as it was found (for `store repair` and for whoever inspects it): its handle
+        // is never closed (the process lets go of the descriptor and its locks on exit), and
+        // unless this process committed something, the header it found is put back.
+        if self.damaged.load(Ordering::Relaxed) {
+            std::mem::forget(Arc::clone(&self.db));
+            if !self.committed.load(Ordering::Relaxed)
+                && let Some(header) = &self.header
+            {
+                header.restore(&self.path);
+            }
         }
     }
 }
@@ -150,16 +172,33 @@ impl Store {
             // redb creates files with the umask's mode (usually 0644); the store is private.
             private::create_private_file(path).map_err(|e| cannot(&e))?;
         }
+        let header = existing.then(|| guard::HeaderCopy::read(path)).flatten();
         let mut builder = Database::builder();
         builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
-        let db = if existing {
-            builder.open(path)
-        } else {
-            builder.create(path)
-        }
-        .map_err(|e| open_error(path, e))?;
+        let db = guard::guarded(path, || {
+            let db = if existing {
+                builder.open(path)
+            } else {
+                builder.create(path)
+            }
+            .map_err(|e| open_error(path, e))?;
+            match init_schema(&db, path) {
+                Ok(()) => Ok(db),
+                Err(err) => {
+                    if err.is_damaged() {
+                        // As in `Inner::drop`: leave the damaged file as it was found.
+                        std::mem::forget(db);
+                        if let Some(header) = &header {
+                            header.restore(path);
+                        }
+                    }
+                    Err(err)
+                }
+            }
+        })?;
         let db = Arc::new(db);
-        init_schema(&db, path)?;
+        let damaged = Arc::new(AtomicBool::new(false));
+        let committed = Arc::new(AtomicBool::new(false));
         // Only once the file is known to be our store: a foreign file is left exactly as it was.
         let tightened = private::tighten(path, private::PRIVATE_FILE_MODE)
             .map_err(|e| cannot(&e))?
@@ -169,6 +208,8 @@ impl Store {
         let (queue, requests) = flume::bounded(options.queue_requests.max(1));
         let writer = Writer::new(
             Arc::clone(&db),
+            Arc::clone(&damaged),
+            Arc::clone(&committed),
             path.to_owned(),
             WriterConfig {
                 checkpoint_every: options.checkpoint_every.max(1),
@@ -187,6 +228,9 @@ impl Store {
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
+                damaged,
+                committed,
+                header,
                 path: path.to_owned(),
                 queue: Some(queue),
                 writer: Some(writer),
@@ -312,17 +356,28 @@ impl Store {
         ) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-        let sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
-        let checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
-        f(&Reader {
-            path,
-            events: &events,
-            sessions: &sessions,
-            checkpoints: &checkpoints,
+        self.guarded(|| {
+            let fail = |e: redb::Error| StoreError::storage(path, e);
+            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+            let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+            let sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
+            let checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+            f(&Reader {
+                path,
+                events: &events,
+                sessions: &sessions,
+                checkpoints: &checkpoints,
+            })
         })
+    }
+
+    /// Runs redb work so that a damaged file gives [`StoreError::Damaged`], never a panic.
+    fn guarded<T>(&self, work: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let result = guard::guarded(&self.inner.path, work);
+        if result.as_ref().is_err_and(StoreError::is_damaged) {
+            self.inner.damaged.store(true, Ordering::Relaxed);
+        }
+        result
     }
 
     /// Every session's index entry, newest first.
@@ -398,177 +453,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The newest `limit` user messages across all sessions, oldest first (composer history).
-    pub fn recent_prompts(&self, limit: usize) -> Result<Vec<String>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(PROMPTS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let mut out = Vec::with_capacity(limit);
-        for entry in table.iter().map_err(|e| fail(e.into()))?.rev().take(limit) {
-            let (_, text) = entry.map_err(|e| fail(e.into()))?;
-            out.push(text.value().to_owned());
-        }
-        out.reverse();
-        Ok(out)
-    }
-
-    /// Startup reconciliation: every session that claims to be running under a process that is
-    /// gone is marked interrupted (one `session.interrupted` event). Sessions owned by a live
-    /// process, this one included, are left alone. Returns the sessions marked.
-    pub fn reconcile(&self) -> Result<Vec<SessionId>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let claimed: Vec<(SessionId, ProcessOwner)> = {
-            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-            let table = match txn.open_table(LIVE) {
-                Ok(table) => table,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-                Err(e) => return Err(fail(e.into())),
-            };
-            let mut out = Vec::new();
-            for entry in table.iter().map_err(|e| fail(e.into()))? {
-                let (key, value) = entry.map_err(|e| fail(e.into()))?;
-                let (pid, started) = value.value();
-                out.push((SessionId(key.value()), ProcessOwner { pid, started }));
-            }
-            out
-        };
-        let me = ProcessOwner::current();
-        let mut marked = Vec::new();
-        for (session, owner) in claimed {
-            if owner == me || owner.is_alive() {
-                continue;
-            }
-            let reason = format!(
-                "owner process {} ended while the session was running",
-                owner.pid
-            );
-            let committed = self
-                .request(Op::Interrupt {
-                    session,
-                    owner,
-                    reason,
-                })?
-                .wait()?;
-            if committed.first <= committed.last {
-                marked.push(session);
-            }
-        }
-        Ok(marked)
-    }
-
-    /// The session's turns (one per user message, inherited ones included), oldest first.
-    /// An inherited turn that ended after the fork's cut reads as unfinished.
-    pub fn turns(&self, id: SessionId) -> Result<Vec<TurnRecord>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let segments = self.read(|reader| {
-            let last = reader.require_meta(id)?.last_seq;
-            reader.segments(id, last)
-        })?;
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(TURNS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let mut out = Vec::new();
-        for segment in segments {
-            let range = table
-                .range((segment.session.0, segment.from.0)..=(segment.session.0, segment.to.0))
-                .map_err(|e| fail(e.into()))?;
-            for entry in range {
-                let (key, value) = entry.map_err(|e| fail(e.into()))?;
-                let (session, seq) = key.value();
-                let mut record: TurnRecord =
-                    codec::decode_record(value.value()).map_err(|source| StoreError::Corrupt {
-                        session: SessionId(session),
-                        seq: Seq(seq),
-                        source,
-                    })?;
-                if record.ended_seq.is_some_and(|end| end > segment.to) {
-                    record.ended_seq = None;
-                    record.outcome = None;
-                    record.commit = None;
-                }
-                out.push(record);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Remembers the sessions open in the workstation's slots, in slot order.
-    pub fn set_open_slots(&self, sessions: &[SessionId]) -> Result<(), StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let ids: Vec<u128> = sessions.iter().map(|s| s.0).collect();
-        let bytes = codec::encode_record("open slots", &ids)?;
-        let txn = self.inner.db.begin_write().map_err(|e| fail(e.into()))?;
-        txn.open_table(WORKSTATION)
-            .map_err(|e| fail(e.into()))?
-            .insert("open_slots", bytes.as_slice())
-            .map_err(|e| fail(e.into()))?;
-        txn.commit().map_err(|e| fail(e.into()))
-    }
-
-    /// The sessions that were open in slots (see [`Self::set_open_slots`]), existing ones only.
-    pub fn open_slots(&self) -> Result<Vec<SessionId>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(WORKSTATION) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let Some(value) = table.get("open_slots").map_err(|e| fail(e.into()))? else {
-            return Ok(Vec::new());
-        };
-        let ids: Vec<u128> = codec::decode_record(value.value()).unwrap_or_default();
-        drop(value);
-        Ok(ids
-            .into_iter()
-            .map(SessionId)
-            .filter(|id| self.meta(*id).is_ok())
-            .collect())
-    }
-
-    /// Seq of the first user message at or after `seq` (a turn boundary), following the fork
-    /// chain: an index lookup per segment, whatever the session's length.
-    pub fn turn_start_from(&self, id: SessionId, seq: Seq) -> Result<Option<Seq>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let segments = self.read(|reader| {
-            let last = reader.require_meta(id)?.last_seq;
-            reader.segments(id, last)
-        })?;
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(TURNS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(fail(e.into())),
-        };
-        for segment in segments {
-            let from = segment.from.max(seq);
-            if from > segment.to {
-                continue;
-            }
-            let mut range = table
-                .range((segment.session.0, from.0)..=(segment.session.0, segment.to.0))
-                .map_err(|e| fail(e.into()))?;
-            if let Some(entry) = range.next() {
-                let (key, _) = entry.map_err(|e| fail(e.into()))?;
-                return Ok(Some(Seq(key.value().1)));
-            }
-        }
-        Ok(None)
-    }
-
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
@@ -589,10 +473,9 @@ fn open_error(path: &Path, err: DatabaseError) -> StoreError {
             path: path_buf,
             detail: format!("a redb file of format {version}, which this build cannot read"),
         },
-        DatabaseError::Storage(StorageError::Corrupted(detail)) => StoreError::NotAStore {
-            path: path_buf,
-            detail: detail.to_lowercase(),
-        },
+        DatabaseError::Storage(StorageError::Corrupted(detail)) => {
+            StoreError::damaged(path, &detail)
+        }
         DatabaseError::Storage(StorageError::Io(io))
             if matches!(
                 io.kind(),

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use redb::Database;
@@ -100,6 +101,10 @@ struct Cached {
 
 pub(crate) struct Writer {
     db: Arc<Database>,
+    /// Shared with the store handle: set when a batch finds the file damaged.
+    damaged: Arc<AtomicBool>,
+    /// Shared with the store handle: set after the first successful commit.
+    committed: Arc<AtomicBool>,
     path: PathBuf,
     config: WriterConfig,
     cache: HashMap<SessionId, Cached>,
@@ -108,9 +113,17 @@ pub(crate) struct Writer {
 type Tables<'t> = WriteTables<'t>;
 
 impl Writer {
-    pub fn new(db: Arc<Database>, path: PathBuf, config: WriterConfig) -> Self {
+    pub fn new(
+        db: Arc<Database>,
+        damaged: Arc<AtomicBool>,
+        committed: Arc<AtomicBool>,
+        path: PathBuf,
+        config: WriterConfig,
+    ) -> Self {
         Self {
             db,
+            damaged,
+            committed,
             path,
             config,
             cache: HashMap::new(),
@@ -153,8 +166,17 @@ impl Writer {
     fn commit(&mut self, batch: Vec<Request>) {
         let (ops, acks): (Vec<Op>, Vec<Ack>) = batch.into_iter().map(|r| (r.op, r.ack)).unzip();
         let mut touched = HashSet::new();
-        match self.write_batch(ops, &mut touched) {
+        // A damaged file can make redb panic mid-transaction; the transaction is then dropped
+        // (nothing of the batch lands) and every request of the batch gets the error.
+        let path = self.path.clone();
+        let written = super::guard::guarded(&path, || Ok(self.write_batch(ops, &mut touched)))
+            .and_then(|result| result);
+        if written.as_ref().is_err_and(StoreError::is_damaged) {
+            self.damaged.store(true, Ordering::Relaxed);
+        }
+        match written {
             Ok(results) => {
+                self.committed.store(true, Ordering::Relaxed);
                 for (ack, result) in acks.into_iter().zip(results) {
                     let _ = ack.send(result);
                 }
