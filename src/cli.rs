@@ -3,6 +3,7 @@
 
 mod debug;
 mod exec;
+mod maintenance;
 mod model_debug;
 mod render;
 mod sessions;
@@ -67,6 +68,11 @@ pub enum Command {
     Sessions {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
+    },
+    /// Check, repair or compact the store file
+    Store {
+        #[command(subcommand)]
+        command: maintenance::StoreCommand,
     },
     /// Print the workstation frame as plain text, without a terminal
     Render {
@@ -182,6 +188,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
+        Some(Command::Store { command }) => maintenance::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
         Some(Command::Resume { id, last }) => {

@@ -11,8 +11,10 @@ mod error;
 mod guard;
 mod holders;
 mod indexes;
+mod maintenance;
 mod meta;
 mod read;
+mod salvage;
 mod tables;
 mod writer;
 
@@ -31,8 +33,12 @@ pub use codec::{DecodeError, EVENT_CODEC, decode_event, encode_event};
 pub use error::StoreError;
 pub use guard::{in_guarded_call, install_quiet_hook};
 pub use indexes::TurnRecord;
+pub use maintenance::{
+    CheckReport, CompactReport, EngineVerdict, RepairReport, check, compact, repair,
+};
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
+pub use salvage::{Salvage, TableCount};
 pub use tables::SCHEMA;
 pub use writer::Committed;
 

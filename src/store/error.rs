@@ -24,6 +24,8 @@ pub enum StoreError {
     DiskFull { path: PathBuf },
     #[error("store {} is damaged ({detail}); `switchboard store check` reports what is readable, `switchboard store repair` recovers it into a new store", path.display())]
     Damaged { path: PathBuf, detail: String },
+    #[error("store {} cannot be opened even to salvage it ({detail}); it was left as it was — restore it from a backup or move it away to start afresh", path.display())]
+    Unrecoverable { path: PathBuf, detail: String },
     #[error("store I/O error: {0}")]
     Io(String),
     #[error("no session matches '{0}'")]

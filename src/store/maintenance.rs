@@ -1,0 +1,475 @@
+//! `store check`, `store repair` and `store compact`: whole-file maintenance. None of them
+//! runs on the store handle the rest of the program uses; each works on the file.
+//!
+//! - **check** never modifies the store: redb's integrity check must open a file for writing
+//!   (it repairs what it can), so it runs on a copy, taken while a read-only handle pins the
+//!   snapshot being copied; then every table of the copy is read and every value decoded.
+//! - **repair** keeps a copy of the damaged file first, reads everything readable (see
+//!   `salvage`) into a new store and puts the new store in place of the old one.
+//! - **compact** gives free pages back to the file system; it needs the file to itself.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use redb::{ConcurrencyMode, Database, ReadableDatabase};
+
+use super::codec::{decode_event, encode_record};
+use super::error::StoreError;
+use super::guard::guarded;
+use super::holders;
+use super::meta::SessionMeta;
+use super::salvage::{self, Discard, Salvage, Sink};
+use super::tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SESSIONS, TURNS, WORKSTATION};
+use crate::event::EventKind;
+use crate::ids::{Seq, SessionId};
+use crate::paths::private;
+use crate::session::{SessionState, reduce};
+
+/// Entries per write transaction while building a repaired store: large enough that commits
+/// are few, small enough that a transaction's dirty pages stay within tens of megabytes.
+const REPAIR_BATCH: usize = 8192;
+
+/// What redb's own integrity check said about (a copy of) the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineVerdict {
+    /// Every page checksum and the allocator state verified.
+    Clean,
+    /// redb found something to repair and could (an unclean shutdown looks like this too).
+    Repairable,
+    /// redb could not verify or repair the file.
+    Damaged(String),
+}
+
+/// The outcome of `store check`.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub path: PathBuf,
+    pub size: u64,
+    pub engine: EngineVerdict,
+    pub salvage: Salvage,
+}
+
+impl CheckReport {
+    /// Whether every entry is readable and decodes (redb having repaired nothing worse than
+    /// an unclean shutdown).
+    pub fn is_healthy(&self) -> bool {
+        !matches!(self.engine, EngineVerdict::Damaged(_)) && self.salvage.is_clean()
+    }
+}
+
+/// The outcome of `store repair`.
+#[derive(Debug, Clone)]
+pub struct RepairReport {
+    pub path: PathBuf,
+    /// Where the damaged file was kept.
+    pub kept: PathBuf,
+    pub salvage: Salvage,
+    /// Sessions in the new store.
+    pub sessions: u64,
+}
+
+/// The outcome of `store compact`.
+#[derive(Debug, Clone, Copy)]
+pub struct CompactReport {
+    pub before: u64,
+    pub after: u64,
+}
+
+/// Checks the store at `path` without modifying it.
+pub fn check(path: &Path) -> Result<CheckReport, StoreError> {
+    let size = file_size(path)?;
+    let copy = sibling(path, &format!("check-{}", std::process::id()));
+    let result = copy_consistently(path, &copy).and_then(|()| {
+        let (failed_open, db) = match open_copy(&copy) {
+            Ok(db) => (None, Some(db)),
+            Err((detail, db)) => (Some(detail), db),
+        };
+        let Some(mut db) = db else {
+            let detail = failed_open.unwrap_or_default();
+            return Ok((EngineVerdict::Damaged(detail), Salvage::default()));
+        };
+        let (salvage, _) = salvage::scan(&db, &copy, &mut Discard)?;
+        let engine = match failed_open {
+            Some(detail) => EngineVerdict::Damaged(detail),
+            None => verify(&mut db, &copy),
+        };
+        Ok((engine, salvage))
+    });
+    let _ = std::fs::remove_file(&copy);
+    let (engine, salvage) = result?;
+    Ok(CheckReport {
+        path: path.to_owned(),
+        size,
+        engine,
+        salvage,
+    })
+}
+
+/// Recovers everything readable from the store at `path` into a new store that replaces it,
+/// after keeping a copy of the old file. Refused while another process has the file open.
+pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
+    file_size(path)?;
+    refuse_if_open(path)?;
+    let stamp = crate::ids::Timestamp::now().0 / 1_000_000;
+    let kept = sibling(path, &format!("damaged-{stamp}"));
+    copy_private(path, &kept)?;
+    let scratch = sibling(path, &format!("salvage-{}", std::process::id()));
+    let fresh = sibling(path, &format!("repaired-{}", std::process::id()));
+    let result = rebuild(path, &scratch, &fresh);
+    let _ = std::fs::remove_file(&scratch);
+    let (salvage, sessions) = match result {
+        Ok(done) => done,
+        Err(err) => {
+            // Nothing was replaced: the store is as it was, so no copy of it is needed.
+            let _ = std::fs::remove_file(&fresh);
+            let _ = std::fs::remove_file(&kept);
+            return Err(err);
+        }
+    };
+    std::fs::rename(&fresh, path).map_err(|e| io_error("replace", path, &e))?;
+    Ok(RepairReport {
+        path: path.to_owned(),
+        kept,
+        salvage,
+        sessions,
+    })
+}
+
+/// Compacts the store at `path`, which no other process may have open.
+pub fn compact(path: &Path) -> Result<CompactReport, StoreError> {
+    let before = file_size(path)?;
+    refuse_if_open(path)?;
+    guarded(path, || {
+        let mut builder = Database::builder();
+        builder.set_concurrency_mode(ConcurrencyMode::ExclusiveWriter);
+        let mut db = builder.open(path).map_err(|e| locked_or(path, e))?;
+        // Each pass moves pages towards the start; redb says when nothing more can move.
+        while db
+            .compact()
+            .map_err(|e| StoreError::storage(path, redb::Error::from(e)))?
+        {}
+        Ok(())
+    })?;
+    Ok(CompactReport {
+        before,
+        after: file_size(path)?,
+    })
+}
+
+/// Reads a copy of `path` into a new store at `fresh`; returns the counts and sessions.
+fn rebuild(path: &Path, scratch: &Path, fresh: &Path) -> Result<(Salvage, u64), StoreError> {
+    copy_private(path, scratch)?;
+    let source = match open_copy(scratch) {
+        Ok(db) | Err((_, Some(db))) => db,
+        Err((detail, None)) => {
+            return Err(StoreError::Unrecoverable {
+                path: path.to_owned(),
+                detail,
+            });
+        }
+    };
+    let _ = std::fs::remove_file(fresh);
+    private::create_private_file(fresh).map_err(|e| io_error("create", fresh, &e))?;
+    let target = guarded(fresh, || {
+        let db = Database::builder()
+            .create(fresh)
+            .map_err(|e| StoreError::storage(fresh, redb::Error::from(e)))?;
+        super::init_schema(&db, fresh)?;
+        Ok(db)
+    })?;
+    let mut sink = Writer::new(&target, fresh);
+    let (mut salvage, last_seq) = salvage::scan(&source, scratch, &mut sink)?;
+    sink.flush()?;
+    let (sessions, stray) = sink.finish_index(&last_seq)?;
+    salvage.events.kept -= stray;
+    salvage.events.undecodable += stray;
+    salvage.orphans -= stray;
+    Ok((salvage, sessions))
+}
+
+/// Opens a private copy of a store for reading whatever it holds. `Err` carries why the
+/// plain open failed (the verdict), alongside a handle when marking the copy as needing
+/// recovery got it open after all.
+fn open_copy(copy: &Path) -> Result<Database, (String, Option<Database>)> {
+    let open = || {
+        guarded(copy, || {
+            // The mode the store is written in: opening in another mode makes redb rebuild
+            // its allocator state, a walk of every page that stops at the first damaged one.
+            let mut builder = Database::builder();
+            builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+            builder
+                .open(copy)
+                .map_err(|e| StoreError::storage(copy, redb::Error::from(e)))
+        })
+    };
+    match open() {
+        Ok(db) => Ok(db),
+        Err(err) => {
+            // The pages redb reads on open (its allocator state) may be what is damaged. Marked
+            // as needing recovery, the copy opens by rebuilding that state from the tables.
+            let detail = one_line(&err);
+            if !mark_needs_recovery(copy) {
+                return Err((detail, None));
+            }
+            Err((detail, open().ok()))
+        }
+    }
+}
+
+/// redb's own integrity check. It repairs what it can, which may mean falling back to the
+/// previous commit, so it runs only after everything readable has been read.
+fn verify(db: &mut Database, copy: &Path) -> EngineVerdict {
+    match guarded(copy, || {
+        db.check_integrity()
+            .map_err(|e| StoreError::storage(copy, redb::Error::from(e)))
+    }) {
+        Ok(true) => EngineVerdict::Clean,
+        Ok(false) => EngineVerdict::Repairable,
+        Err(err) => EngineVerdict::Damaged(one_line(&err)),
+    }
+}
+
+/// Sets redb's "recovery required" flag in a copy's header (bit 1 of the byte after the
+/// 9-byte magic number), so the next open rebuilds the allocator state instead of reading it.
+fn mark_needs_recovery(copy: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    /// redb's god byte: right after its 9-byte magic number.
+    const GOD_BYTE: u64 = 9;
+    /// The god byte's "recovery required" flag.
+    const RECOVERY_REQUIRED: u8 = 2;
+    let result = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(copy)
+        .and_then(|mut file| {
+            let mut byte = [0u8];
+            file.seek(SeekFrom::Start(GOD_BYTE))?;
+            file.read_exact(&mut byte)?;
+            byte[0] |= RECOVERY_REQUIRED;
+            file.seek(SeekFrom::Start(GOD_BYTE))?;
+            file.write_all(&byte)
+        });
+    result.is_ok()
+}
+
+/// Copies the store while a read-only handle pins its latest snapshot, so a writer in another
+/// process cannot reuse the pages being copied; a file that will not open read-only (damaged,
+/// or needing recovery) is copied as it is.
+fn copy_consistently(path: &Path, copy: &Path) -> Result<(), StoreError> {
+    let pinned = guarded(path, || {
+        let mut builder = Database::builder();
+        builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+        let db = builder
+            .open_read_only(path)
+            .map_err(|e| StoreError::storage(path, redb::Error::from(e)))?;
+        let txn = db
+            .begin_read()
+            .map_err(|e| StoreError::storage(path, redb::Error::from(e)))?;
+        Ok((db, txn))
+    });
+    let copied = copy_private(path, copy);
+    drop(pinned);
+    copied
+}
+
+fn copy_private(from: &Path, to: &Path) -> Result<(), StoreError> {
+    let _ = std::fs::remove_file(to);
+    private::create_private_file(to).map_err(|e| io_error("create", to, &e))?;
+    std::fs::copy(from, to).map_err(|e| io_error("copy", from, &e))?;
+    Ok(())
+}
+
+fn refuse_if_open(path: &Path) -> Result<(), StoreError> {
+    if holders::any(path) {
+        return Err(StoreError::Locked {
+            path: path.to_owned(),
+            holder: holders::describe(path),
+        });
+    }
+    Ok(())
+}
+
+fn locked_or(path: &Path, err: redb::DatabaseError) -> StoreError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen | redb::DatabaseError::LockProtocolMismatch => {
+            StoreError::Locked {
+                path: path.to_owned(),
+                holder: holders::describe(path),
+            }
+        }
+        other => StoreError::storage(path, redb::Error::from(other)),
+    }
+}
+
+fn file_size(path: &Path) -> Result<u64, StoreError> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| io_error("read", path, &e))
+}
+
+/// `store.redb` → `store.redb.<suffix>`, in the same directory (same file system, so the
+/// final rename is atomic).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(format!(".{suffix}"));
+    path.with_file_name(name)
+}
+
+fn io_error(action: &str, path: &Path, err: &dyn std::fmt::Display) -> StoreError {
+    StoreError::Io(format!("cannot {action} {}: {err}", path.display()))
+}
+
+fn one_line(err: &StoreError) -> String {
+    match err {
+        StoreError::Damaged { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Writes salvaged entries into the new store in batches.
+struct Writer<'a> {
+    db: &'a Database,
+    path: &'a Path,
+    pending: Vec<Entry>,
+    indexed: std::collections::HashSet<u128>,
+}
+
+enum Entry {
+    Event((u128, u64), Vec<u8>),
+    Session(u128, Vec<u8>),
+    Checkpoint((u128, u64), Vec<u8>),
+    Turn((u128, u64), Vec<u8>),
+    Prompt((i64, u128, u64), String),
+    Live(u128, (u32, u64)),
+    Workstation(String, Vec<u8>),
+}
+
+impl<'a> Writer<'a> {
+    fn new(db: &'a Database, path: &'a Path) -> Self {
+        Self {
+            db,
+            path,
+            pending: Vec::new(),
+            indexed: Default::default(),
+        }
+    }
+
+    fn push(&mut self, entry: Entry) -> Result<(), StoreError> {
+        self.pending.push(entry);
+        if self.pending.len() >= REPAIR_BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let fail = |e: redb::Error| StoreError::storage(self.path, e);
+        let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
+        {
+            let mut events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+            let mut sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
+            let mut checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+            let mut turns = txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
+            let mut prompts = txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
+            let mut live = txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
+            let mut workstation = txn.open_table(WORKSTATION).map_err(|e| fail(e.into()))?;
+            for entry in self.pending.drain(..) {
+                let done = match &entry {
+                    Entry::Event(k, v) => events.insert(*k, v.as_slice()).map(drop),
+                    Entry::Session(k, v) => sessions.insert(*k, v.as_slice()).map(drop),
+                    Entry::Checkpoint(k, v) => checkpoints.insert(*k, v.as_slice()).map(drop),
+                    Entry::Turn(k, v) => turns.insert(*k, v.as_slice()).map(drop),
+                    Entry::Prompt(k, v) => prompts.insert(*k, v.as_str()).map(drop),
+                    Entry::Live(k, v) => live.insert(*k, *v).map(drop),
+                    Entry::Workstation(k, v) => {
+                        workstation.insert(k.as_str(), v.as_slice()).map(drop)
+                    }
+                };
+                done.map_err(|e| fail(e.into()))?;
+            }
+        }
+        txn.commit().map_err(|e| fail(e.into()))
+    }
+
+    /// Index entries for sessions that have events but lost theirs: the fold of the events
+    /// that survived. A lone event that does not start a session is a damaged key (a flipped
+    /// bit names a session that never existed), not a session: it is dropped. Returns the
+    /// number of sessions in the new store and of such stray events.
+    fn finish_index(&mut self, last_seq: &BTreeMap<u128, Seq>) -> Result<(u64, u64), StoreError> {
+        let fail = |e: redb::Error| StoreError::storage(self.path, e);
+        let orphans: Vec<u128> = last_seq
+            .keys()
+            .filter(|id| !self.indexed.contains(id))
+            .copied()
+            .collect();
+        let mut stray = 0;
+        for id in orphans {
+            let mut state = SessionState::default();
+            let mut events_seen = Vec::new();
+            {
+                let txn = self.db.begin_read().map_err(|e| fail(e.into()))?;
+                let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+                for entry in events
+                    .range((id, 0)..=(id, u64::MAX))
+                    .map_err(|e| fail(e.into()))?
+                {
+                    let (key, value) = entry.map_err(|e| fail(e.into()))?;
+                    let (_, seq) = key.value();
+                    if let Ok(event) = decode_event(SessionId(id), Seq(seq), value.value()) {
+                        reduce(&mut state, &event);
+                        events_seen.push(event);
+                    }
+                }
+            }
+            let starts = |kind: &EventKind| {
+                matches!(
+                    kind,
+                    EventKind::SessionCreated(_) | EventKind::SessionForked(_)
+                )
+            };
+            if let [lone] = events_seen.as_slice()
+                && !starts(&lone.kind)
+            {
+                let txn = self.db.begin_write().map_err(|e| fail(e.into()))?;
+                txn.open_table(EVENTS)
+                    .map_err(|e| fail(e.into()))?
+                    .remove((id, lone.seq.0))
+                    .map_err(|e| fail(e.into()))?;
+                txn.commit().map_err(|e| fail(e.into()))?;
+                stray += 1;
+                continue;
+            }
+            let meta = SessionMeta::project(SessionId(id), &state);
+            let bytes = encode_record("session index entry", &meta)?;
+            self.push(Entry::Session(id, bytes))?;
+            self.indexed.insert(id);
+        }
+        self.flush()?;
+        Ok((self.indexed.len() as u64, stray))
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn event(&mut self, key: (u128, u64), value: &[u8]) -> Result<(), StoreError> {
+        self.push(Entry::Event(key, value.to_vec()))
+    }
+    fn session(&mut self, id: u128, value: &[u8]) -> Result<(), StoreError> {
+        self.indexed.insert(id);
+        self.push(Entry::Session(id, value.to_vec()))
+    }
+    fn checkpoint(&mut self, key: (u128, u64), value: &[u8]) -> Result<(), StoreError> {
+        self.push(Entry::Checkpoint(key, value.to_vec()))
+    }
+    fn turn(&mut self, key: (u128, u64), value: &[u8]) -> Result<(), StoreError> {
+        self.push(Entry::Turn(key, value.to_vec()))
+    }
+    fn prompt(&mut self, key: (i64, u128, u64), text: &str) -> Result<(), StoreError> {
+        self.push(Entry::Prompt(key, text.to_owned()))
+    }
+    fn live(&mut self, id: u128, owner: (u32, u64)) -> Result<(), StoreError> {
+        self.push(Entry::Live(id, owner))
+    }
+    fn workstation(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.push(Entry::Workstation(key.to_owned(), value.to_vec()))
+    }
+}
