@@ -14,6 +14,7 @@ mod indexes;
 mod maintenance;
 mod meta;
 mod read;
+mod retention;
 mod salvage;
 mod tables;
 mod writer;
@@ -38,9 +39,10 @@ pub use maintenance::{
 };
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
+pub use retention::Dropped;
 pub use salvage::{Salvage, TableCount};
 pub use tables::SCHEMA;
-pub use writer::Committed;
+pub use writer::{Committed, Prepared};
 
 use crate::event::{Event, EventKind, SessionCreated};
 use crate::ids::{IdPrefix, Seq, SessionId, ShortIds, Timestamp};
@@ -49,9 +51,10 @@ use crate::process::ProcessOwner;
 use crate::session::SessionState;
 use read::Reader;
 use tables::{
-    CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS, WORKSTATION,
+    CHECKPOINTS, EVENTS, LIVE, PANE_HISTORY, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS,
+    WORKSTATION,
 };
-use writer::{Op, Prepared, Request, Writer, WriterConfig};
+use writer::{Op, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
 #[derive(Debug, Clone)]
@@ -66,7 +69,28 @@ pub struct StoreOptions {
     pub max_batch_events: usize,
     /// Requests that may wait for the writer before appenders block (back-pressure).
     pub queue_requests: usize,
+    /// Output bytes a PTY session keeps; older chunks are dropped whole (see `retention`).
+    /// `None` keeps everything.
+    pub pane_history: Option<u64>,
 }
+
+/// Default of `[store] pane_history`: 256 MiB of output per pane is hours of a busy build log
+/// (and ~100k screens of a full-screen program), while a pane flooding at 30 MB/s stops growing
+/// after ten seconds instead of filling the disk.
+pub const DEFAULT_PANE_HISTORY: u64 = 256 * 1024 * 1024;
+
+/// The smallest `[store] pane_history` the config accepts: screen checkpoints come every
+/// 4 MiB of output and only output before the latest one is ever dropped, so a smaller limit
+/// would drop nothing sooner.
+pub const MIN_PANE_HISTORY: u64 = 16 * 1024 * 1024;
+
+/// redb's page cache. Its default (1 GiB) let a process recording a flood grow to 0.7–1.1 GB
+/// RSS. What must stay cached is the B-trees' branch pages and the tail leaves being appended
+/// to or resumed from: a 270 MB store with a million events has about 2 MB of branch pages,
+/// so 64 MiB holds every branch page of stores up to several GB, while a flooding pane and
+/// its 10,000-line scrollback stay well inside a 300 MB budget. Colder leaves come from the
+/// operating system's page cache, which gives memory back under pressure.
+pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -75,6 +99,7 @@ impl Default for StoreOptions {
             linger: Duration::from_millis(1),
             max_batch_events: 16_384,
             queue_requests: 4096,
+            pane_history: Some(DEFAULT_PANE_HISTORY),
         }
     }
 }
@@ -181,6 +206,7 @@ impl Store {
         let header = existing.then(|| guard::HeaderCopy::read(path)).flatten();
         let mut builder = Database::builder();
         builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
+        builder.set_cache_size(CACHE_BYTES);
         let db = guard::guarded(path, || {
             let db = if existing {
                 builder.open(path)
@@ -222,6 +248,7 @@ impl Store {
                 linger: options.linger,
                 max_batch_events: options.max_batch_events.max(1),
                 max_cached_sessions: 1024,
+                pane_history: options.pane_history,
             },
         );
         let writer = std::thread::Builder::new()
@@ -301,6 +328,15 @@ impl Store {
     /// [`Pending`] resolves when they are durable.
     pub fn append(&self, session: SessionId, kinds: Vec<EventKind>) -> Result<Pending, StoreError> {
         let events = Self::prepare(kinds)?;
+        self.request(Op::Append { session, events })
+    }
+
+    /// [`Self::append`] of events the caller already encoded (see [`Prepared`]).
+    pub fn append_prepared(
+        &self,
+        session: SessionId,
+        events: Vec<Prepared>,
+    ) -> Result<Pending, StoreError> {
         self.request(Op::Append { session, events })
     }
 
@@ -566,6 +602,7 @@ fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
         txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
         txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
         txn.open_table(WORKSTATION).map_err(|e| fail(e.into()))?;
+        txn.open_table(PANE_HISTORY).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

@@ -149,6 +149,12 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
             );
+            if meta.kind == crate::event::SessionKind::Pty {
+                let dropped = store.dropped_output(id)?;
+                map.insert("pty_bytes_out".into(), json!(state.pty_bytes_out));
+                map.insert("pty_dropped_bytes".into(), json!(dropped.bytes));
+                map.insert("pty_dropped_chunks".into(), json!(dropped.chunks));
+            }
         }
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
@@ -191,6 +197,19 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             state.usage.output_tokens,
             state.usage.reasoning_tokens
         )?;
+    }
+    if meta.kind == crate::event::SessionKind::Pty {
+        let dropped = store.dropped_output(id)?;
+        let recorded = super::maintenance::bytes(state.pty_bytes_out);
+        if dropped.bytes > 0 {
+            writeln!(
+                out,
+                "output    {recorded} recorded; the oldest {} dropped ([store] pane_history), resume and the last screen are intact",
+                super::maintenance::bytes(dropped.bytes)
+            )?;
+        } else {
+            writeln!(out, "output    {recorded} recorded")?;
+        }
     }
     if let Some(commit) = &state.last_commit {
         writeln!(out, "snapshot  {commit}")?;

@@ -7,7 +7,8 @@ use super::Store;
 use super::codec;
 use super::error::StoreError;
 use super::indexes::TurnRecord;
-use super::tables::{LIVE, PROMPTS, TURNS, WORKSTATION};
+use super::retention::Dropped;
+use super::tables::{LIVE, PANE_HISTORY, PROMPTS, TURNS, WORKSTATION};
 use super::writer::Op;
 use crate::ids::{Seq, SessionId};
 use crate::process::ProcessOwner;
@@ -199,6 +200,25 @@ impl Store {
                 }
             }
             Ok(None)
+        })
+    }
+
+    /// What a PTY session's history limit has dropped (nothing for other sessions).
+    pub fn dropped_output(&self, id: SessionId) -> Result<Dropped, StoreError> {
+        self.guarded(|| {
+            let path = &self.inner.path;
+            let fail = |e: redb::Error| StoreError::storage(path, e);
+            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+            let table = match txn.open_table(PANE_HISTORY) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Dropped::default()),
+                Err(e) => return Err(fail(e.into())),
+            };
+            Ok(table
+                .get(id.0)
+                .map_err(|e| fail(e.into()))?
+                .map(|row| Dropped::from_row(row.value()))
+                .unwrap_or_default())
         })
     }
 }

@@ -36,17 +36,25 @@ pub struct Committed {
 /// One-slot channel: the writer sends exactly one outcome and never waits on it.
 pub(crate) type Ack = flume::Sender<Result<Committed, StoreError>>;
 
-/// An event encoded by the caller, ready to insert.
-pub(crate) struct Prepared {
-    pub at: Timestamp,
-    pub kind: EventKind,
-    pub bytes: Vec<u8>,
+/// An event encoded (and compressed, when it pays) by the caller, ready to insert. A caller
+/// that cares about the stored size, like the PTY recorder sizing its chunks to redb's pages,
+/// encodes first, looks at [`Prepared::stored_len`] and appends with `Store::append_prepared`.
+#[derive(Debug)]
+pub struct Prepared {
+    pub(crate) at: Timestamp,
+    pub(crate) kind: EventKind,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Prepared {
     pub fn new(at: Timestamp, kind: EventKind) -> Result<Self, StoreError> {
         let bytes = encode_event(at, &kind)?;
         Ok(Self { at, kind, bytes })
+    }
+
+    /// Bytes the value takes in the events table.
+    pub fn stored_len(&self) -> usize {
+        self.bytes.len()
     }
 }
 
@@ -92,6 +100,8 @@ pub(crate) struct WriterConfig {
     pub linger: Duration,
     pub max_batch_events: usize,
     pub max_cached_sessions: usize,
+    /// Output a PTY session keeps before its oldest chunks are dropped (`None`: all).
+    pub pane_history: Option<u64>,
 }
 
 struct Cached {
@@ -241,6 +251,16 @@ impl Writer {
                     tables
                         .index_session(*session, &cached.state)
                         .map_err(|e| e.into_store(&path))?;
+                    if let Some(limit) = self.config.pane_history {
+                        super::retention::trim(
+                            &mut tables.events,
+                            &mut tables.pane_history,
+                            &path,
+                            *session,
+                            &cached.state,
+                            limit,
+                        )?;
+                    }
                 }
             }
         }
