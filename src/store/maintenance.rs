@@ -174,7 +174,7 @@ fn rebuild(path: &Path, scratch: &Path, fresh: &Path) -> Result<(Salvage, u64), 
         let db = Database::builder()
             .create(fresh)
             .map_err(|e| StoreError::storage(fresh, redb::Error::from(e)))?;
-        super::init_schema(&db, fresh)?;
+        super::open::init_schema(&db, fresh)?;
         Ok(db)
     })?;
     let mut sink = Writer::new(&target, fresh);
