@@ -147,7 +147,9 @@ fn main() {
         let base_dir = tempfile::tempdir().unwrap();
         let baseline = flood(command, base_dir.path(), BASELINE_SECS.min(secs), None);
         println!(
-            "| `{command}` | {:.0} MB | {:.1} MB/s | {:.1} MB/s | {:.1} MB | {:.3}× | {:.3}× | {:.0} MB |",
+            "| `{}` | {:.0} MB | {:.1} MB/s | {:.1} MB/s | {:.1} MB | {:.3}× | {:.3}× | {:.0} MB |",
+            // A pipe inside a table cell ends the cell unless escaped.
+            command.replace('|', "\\|"),
             mb(recorded.recorded),
             mb(recorded.parsed) / recorded.secs,
             mb(baseline.parsed) / baseline.secs,

@@ -228,10 +228,14 @@ impl Store {
         let damaged = Arc::new(AtomicBool::new(false));
         let committed = Arc::new(AtomicBool::new(false));
         // Only once the file is known to be our store: a foreign file is left exactly as it was.
-        let tightened = private::tighten(path, private::PRIVATE_FILE_MODE)
-            .map_err(|e| cannot(&e))?
-            .into_iter()
-            .collect();
+        // Best effort: a store shared on purpose (another owner, a group) still opens.
+        let tightened = match private::tighten(path, private::PRIVATE_FILE_MODE) {
+            Ok(tightened) => tightened.into_iter().collect(),
+            Err(err) => {
+                tracing::warn!(%err, "store permissions left as they are");
+                Vec::new()
+            }
+        };
 
         let (queue, requests) = flume::bounded(options.queue_requests.max(1));
         let writer = Writer::new(

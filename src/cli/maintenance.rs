@@ -87,11 +87,13 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<ExitCode>
             let report = store::compact(path)?;
             writeln!(
                 out,
-                "compacted {}: {} → {}, {} given back",
+                "compacted {}: {} → {} on disk, {} given back (file size {} → {})",
                 path.display(),
+                bytes(report.on_disk_before),
+                bytes(report.on_disk_after),
+                bytes(report.on_disk_before.saturating_sub(report.on_disk_after)),
                 bytes(report.before),
                 bytes(report.after),
-                bytes(report.before.saturating_sub(report.after))
             )?;
             Ok(ExitCode::SUCCESS)
         }

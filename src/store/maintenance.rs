@@ -68,11 +68,14 @@ pub struct RepairReport {
     pub sessions: u64,
 }
 
-/// The outcome of `store compact`.
+/// The outcome of `store compact`: the file's size and the space it takes on disk (allocated
+/// blocks, what `du` reports; redb leaves unused pages as holes, so the two differ).
 #[derive(Debug, Clone, Copy)]
 pub struct CompactReport {
     pub before: u64,
     pub after: u64,
+    pub on_disk_before: u64,
+    pub on_disk_after: u64,
 }
 
 /// Checks the store at `path` without modifying it.
@@ -138,6 +141,7 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
 /// Compacts the store at `path`, which no other process may have open.
 pub fn compact(path: &Path) -> Result<CompactReport, StoreError> {
     let before = file_size(path)?;
+    let on_disk_before = on_disk(path)?;
     refuse_if_open(path)?;
     guarded(path, || {
         let mut builder = Database::builder();
@@ -153,7 +157,16 @@ pub fn compact(path: &Path) -> Result<CompactReport, StoreError> {
     Ok(CompactReport {
         before,
         after: file_size(path)?,
+        on_disk_before,
+        on_disk_after: on_disk(path)?,
     })
+}
+
+fn on_disk(path: &Path) -> Result<u64, StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path)
+        .map(|m| m.blocks() * 512)
+        .map_err(|e| io_error("read", path, &e))
 }
 
 /// Reads a copy of `path` into a new store at `fresh`; returns the counts and sessions.
