@@ -138,6 +138,14 @@ pub(crate) fn scan(
     let known = last_seq.clone();
     let seen = RefCell::new((last_seq, BTreeMap::<u128, Vec<u64>>::new()));
     let mut keep_event = |key: (u128, u64), value: &[u8]| {
+        // The index entry is rewritten in the transaction of every append, so a seq outside
+        // the range it names is a damaged key, not an event.
+        if own
+            .get(&key.0)
+            .is_some_and(|&(first, last)| key.1 < first || key.1 > last)
+        {
+            return Ok(false);
+        }
         if decode_event(SessionId(key.0), Seq(key.1), value).is_err() {
             return Ok(false);
         }
