@@ -14,6 +14,7 @@ mod indexes;
 mod maintenance;
 mod meta;
 mod open;
+mod rawscan;
 mod read;
 mod retention;
 mod salvage;

@@ -130,3 +130,45 @@ fn repair_and_compact_refuse_a_store_in_use() {
     let said = home.ok(&["store", "compact"]);
     assert!(said.contains("given back"), "{said}");
 }
+
+#[test]
+fn repair_reads_the_pages_when_redb_cannot_open_the_file() {
+    let home = Home::new();
+    build_store(&home.store_file());
+    let before = all_events(&home.store_file());
+    let healthy = std::fs::read(home.store_file()).unwrap();
+    // A page redb reads while opening: with its type byte gone, no open succeeds.
+    let scratch_dir = tempfile::tempdir().unwrap();
+    let scratch = scratch_dir.path().join("store.redb");
+    let pages = healthy.len() as u64 / 4096;
+    let page = (1..pages)
+        .rev()
+        .find(|page| {
+            std::fs::write(&scratch, &healthy).unwrap();
+            damage(&scratch, page * 4096, &[0xa5; 8]);
+            switchboard::store::check(&scratch).is_ok_and(|r| {
+                r.salvage.events.kept == 0
+                    && matches!(r.engine, switchboard::store::EngineVerdict::Damaged(_))
+            })
+        })
+        .expect("a page every open reads");
+    std::fs::write(home.store_file(), &healthy).unwrap();
+    damage(&home.store_file(), page * 4096, &[0xa5; 8]);
+
+    let said = home.ok(&["store", "repair"]);
+    assert!(said.contains("read one by one"), "{said}");
+    let after = all_events(&home.store_file());
+    for (key, value) in &after {
+        assert_eq!(before.get(key), Some(value), "repair invented {key:?}");
+    }
+    // At most the damaged page's own entries are missing.
+    assert!(
+        after.len() * 10 >= before.len() * 9,
+        "{} of {}",
+        after.len(),
+        before.len()
+    );
+    let listed = home.ok(&["sessions", "list"]);
+    assert_eq!(listed.lines().count(), 1 + 5, "{listed}");
+    assert!(home.ok(&["store", "check"]).contains("healthy"));
+}

@@ -69,6 +69,12 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<ExitCode>
         }
         StoreCommand::Repair => {
             let report = store::repair(path)?;
+            if report.page_by_page {
+                writeln!(
+                    out,
+                    "the database engine could not open the file; its pages were read one by one"
+                )?;
+            }
             let s = &report.salvage;
             let lost = s.events.undecodable;
             writeln!(

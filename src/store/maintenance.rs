@@ -66,6 +66,8 @@ pub struct RepairReport {
     pub salvage: Salvage,
     /// Sessions in the new store.
     pub sessions: u64,
+    /// redb could not open the file at all; its pages were read one by one.
+    pub page_by_page: bool,
 }
 
 /// The outcome of `store compact`: the file's size and the space it takes on disk (allocated
@@ -120,8 +122,8 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
     let fresh = sibling(path, &format!("repaired-{}", std::process::id()));
     let result = rebuild(path, &scratch, &fresh);
     let _ = std::fs::remove_file(&scratch);
-    let (salvage, sessions) = match result {
-        Ok(done) => done,
+    let rebuilt = match result {
+        Ok(rebuilt) => rebuilt,
         Err(err) => {
             // Nothing was replaced: the store is as it was, so no copy of it is needed.
             let _ = std::fs::remove_file(&fresh);
@@ -133,8 +135,9 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
     Ok(RepairReport {
         path: path.to_owned(),
         kept,
-        salvage,
-        sessions,
+        salvage: rebuilt.salvage,
+        sessions: rebuilt.sessions,
+        page_by_page: rebuilt.page_by_page,
     })
 }
 
@@ -170,16 +173,11 @@ fn on_disk(path: &Path) -> Result<u64, StoreError> {
 }
 
 /// Reads a copy of `path` into a new store at `fresh`; returns the counts and sessions.
-fn rebuild(path: &Path, scratch: &Path, fresh: &Path) -> Result<(Salvage, u64), StoreError> {
+fn rebuild(path: &Path, scratch: &Path, fresh: &Path) -> Result<Rebuilt, StoreError> {
     copy_private(path, scratch)?;
     let source = match open_copy(scratch) {
-        Ok(db) | Err((_, Some(db))) => db,
-        Err((detail, None)) => {
-            return Err(StoreError::Unrecoverable {
-                path: path.to_owned(),
-                detail,
-            });
-        }
+        Ok(db) | Err((_, Some(db))) => Ok(db),
+        Err((detail, None)) => Err(detail),
     };
     let _ = std::fs::remove_file(fresh);
     private::create_private_file(fresh).map_err(|e| io_error("create", fresh, &e))?;
@@ -191,13 +189,36 @@ fn rebuild(path: &Path, scratch: &Path, fresh: &Path) -> Result<(Salvage, u64), 
         Ok(db)
     })?;
     let mut sink = Writer::new(&target, fresh);
-    let (mut salvage, last_seq) = salvage::scan(&source, scratch, &mut sink)?;
+    let (mut salvage, last_seq) = match &source {
+        Ok(source) => salvage::scan(source, scratch, &mut sink)?,
+        Err(detail) => {
+            // redb cannot open it at all: read the pages themselves.
+            let found = super::rawscan::scan_file(scratch, &mut sink)?;
+            if found.0.events.kept == 0 && found.0.sessions.kept == 0 {
+                return Err(StoreError::Unrecoverable {
+                    path: path.to_owned(),
+                    detail: detail.clone(),
+                });
+            }
+            found
+        }
+    };
     sink.flush()?;
     let (sessions, stray) = sink.finish_index(&last_seq)?;
     salvage.events.kept -= stray;
     salvage.events.undecodable += stray;
     salvage.orphans -= stray;
-    Ok((salvage, sessions))
+    Ok(Rebuilt {
+        salvage,
+        sessions,
+        page_by_page: source.is_err(),
+    })
+}
+
+struct Rebuilt {
+    salvage: Salvage,
+    sessions: u64,
+    page_by_page: bool,
 }
 
 /// Opens a private copy of a store for reading whatever it holds. `Err` carries why the
