@@ -16,6 +16,7 @@ mod meta;
 mod open;
 mod rawscan;
 mod read;
+mod repair_writer;
 mod retention;
 mod salvage;
 mod tables;
