@@ -3,6 +3,7 @@
 
 mod debug;
 mod exec;
+mod maintenance;
 mod model_debug;
 mod render;
 mod server_cmd;
@@ -99,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
     },
+    /// Check, repair or compact the store file
+    Store {
+        #[command(subcommand)]
+        command: maintenance::StoreCommand,
+    },
     /// Print the workstation frame as plain text, without a terminal
     Render {
         /// Frame size as COLSxROWS
@@ -125,9 +131,20 @@ pub struct Context {
 impl Context {
     pub fn from_env() -> anyhow::Result<Self> {
         let paths = Paths::from_env().map_err(anyhow::Error::msg)?;
+        let mut tightened = match paths.prepare_private() {
+            Ok(tightened) => tightened,
+            Err(err) => {
+                eprintln!("switchboard: warning: {err}");
+                Vec::new()
+            }
+        };
         let config = Config::load(&paths.config_file).map_err(anyhow::Error::msg)?;
-        if let Err(err) = crate::logging::init(&paths.log_dir) {
-            eprintln!("switchboard: warning: {err}");
+        match crate::logging::init(&paths.log_dir) {
+            Ok(more) => tightened.extend(more),
+            Err(err) => eprintln!("switchboard: warning: {err}"),
+        }
+        for change in &tightened {
+            notice(&change.to_string());
         }
         Ok(Self { paths, config })
     }
@@ -135,21 +152,54 @@ impl Context {
     /// Opens the store and reconciles it: sessions whose owner process died while they ran
     /// are marked interrupted (every command does this, headless ones included).
     pub fn open_store(&self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.paths.store_file, self.config.store_options())?;
-        let files = crate::server::ServerFiles::new(&self.paths.run_dir, &self.paths.store_file);
-        let interrupted = crate::server::lifecycle::reconcile(&store, &files)?;
-        if !interrupted.is_empty() {
-            tracing::info!(
-                count = interrupted.len(),
-                "marked sessions of dead owners interrupted"
-            );
-        }
-        Ok(store)
+        open_and_reconcile(&self.paths, self.config.store_options())
     }
+
+    /// [`Self::open_store`] for async commands: opening reads (and may repair) the file and
+    /// reconciling waits for commits, so both run on a blocking thread, never on a thread that
+    /// drives the runtime.
+    pub async fn open_store_async(&self) -> anyhow::Result<Store> {
+        let paths = self.paths.clone();
+        let options = self.config.store_options();
+        blocking(move || open_and_reconcile(&paths, options)).await
+    }
+}
+
+fn open_and_reconcile(paths: &Paths, options: crate::store::StoreOptions) -> anyhow::Result<Store> {
+    let store = Store::open(&paths.store_file, options)?;
+    for change in store.tightened() {
+        notice(&change.to_string());
+    }
+    let files = crate::server::ServerFiles::new(&paths.run_dir, &paths.store_file);
+    let interrupted = crate::server::lifecycle::reconcile(&store, &files)?;
+    if !interrupted.is_empty() {
+        tracing::info!(
+            count = interrupted.len(),
+            "marked sessions of dead owners interrupted"
+        );
+    }
+    Ok(store)
+}
+
+/// A one-line notice for the user (stderr, before any terminal takeover) and the log.
+fn notice(text: &str) {
+    eprintln!("switchboard: note: {text}");
+    tracing::warn!("{text}");
+}
+
+/// Runs blocking work (store reads and commits, git, file I/O) off the async runtime's
+/// threads and waits for it without blocking them.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("a background task failed: {e}"))?
 }
 
 /// Parses arguments and runs the command; errors become one line on stderr and exit code 1.
 pub fn main() -> ExitCode {
+    crate::store::install_quiet_hook();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -168,6 +218,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
+        Some(Command::Store { command }) => maintenance::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
         Some(Command::Resume { id, last }) => {

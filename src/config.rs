@@ -92,12 +92,65 @@ impl Default for ModelConfig {
 pub struct StoreConfig {
     /// Events between checkpoints (see `StoreOptions::checkpoint_every`).
     pub checkpoint_every: u64,
+    /// Output each PTY session keeps, e.g. `"256 MiB"` (or bytes, or `"unlimited"`); older
+    /// output is dropped in whole chunks (see `store::retention`).
+    pub pane_history: ByteLimit,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
         Self {
             checkpoint_every: crate::store::StoreOptions::default().checkpoint_every,
+            pane_history: ByteLimit(Some(crate::store::DEFAULT_PANE_HISTORY)),
+        }
+    }
+}
+
+/// A size limit written as a number of bytes, a size with a unit (`"512 KiB"`, `"256 MiB"`,
+/// `"2 GB"`), or `"unlimited"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteLimit(pub Option<u64>);
+
+impl ByteLimit {
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("unlimited") {
+            return Some(Self(None));
+        }
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().ok()?;
+        let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "kb" => 1000,
+            "mb" => 1000 * 1000,
+            "gb" => 1000 * 1000 * 1000,
+            "kib" => 1 << 10,
+            "mib" => 1 << 20,
+            "gib" => 1 << 30,
+            _ => return None,
+        };
+        number.checked_mul(scale).map(|bytes| Self(Some(bytes)))
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteLimit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bytes(u64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Bytes(bytes) => Ok(Self(Some(bytes))),
+            Raw::Text(text) => Self::parse(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "{text:?} is not a size (try \"256 MiB\", \"2 GB\" or \"unlimited\")"
+                ))
+            }),
         }
     }
 }
@@ -135,6 +188,11 @@ impl Config {
     pub fn store_options(&self) -> crate::store::StoreOptions {
         crate::store::StoreOptions {
             checkpoint_every: self.store.checkpoint_every.max(1),
+            pane_history: self
+                .store
+                .pane_history
+                .0
+                .map(|limit| limit.max(crate::store::MIN_PANE_HISTORY)),
             ..Default::default()
         }
     }
@@ -147,6 +205,27 @@ mod tests {
     #[test]
     fn empty_config_is_defaults() {
         assert_eq!(Config::parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn pane_history_takes_sizes() {
+        for (text, bytes) in [
+            ("pane_history = \"256 MiB\"", Some(256 << 20)),
+            ("pane_history = \"2GB\"", Some(2_000_000_000)),
+            ("pane_history = 33554432", Some(32 << 20)),
+            ("pane_history = \"unlimited\"", None),
+        ] {
+            let config = Config::parse(&format!("[store]\n{text}\n")).unwrap();
+            assert_eq!(config.store.pane_history, ByteLimit(bytes), "{text}");
+            assert_eq!(config.store_options().pane_history, bytes);
+        }
+        assert_eq!(
+            Config::default().store_options().pane_history,
+            Some(crate::store::DEFAULT_PANE_HISTORY)
+        );
+        let err = Config::parse("[store]\npane_history = \"lots\"\n").unwrap_err();
+        assert!(err.starts_with("line 2:"), "{err}");
+        assert!(err.contains("256 MiB"), "{err}");
     }
 
     #[test]

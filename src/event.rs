@@ -151,6 +151,9 @@ event_kinds! {
     PtyInput(PtyInput) = "pty.input",
     /// A checkpoint of a PTY slot's screen; replay starts from the latest one.
     PtyScreen(PtyScreen) = "pty.screen",
+    /// What is left of a `pty.output` chunk that the pane's history limit dropped: written
+    /// in its place (same seq), so seqs stay unbroken and the fold counts the same bytes.
+    PtyDropped(PtyDropped) = "pty.dropped",
     /// A task on the board changed state.
     TaskState(TaskStateChanged) = "task.state",
 }

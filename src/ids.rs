@@ -24,11 +24,80 @@ impl SessionId {
         uuid::Uuid::from_u128(self.0)
     }
 
-    /// The first 13 characters of the hyphenated form, for compact lists: the 48-bit
-    /// millisecond timestamp of a UUIDv7, so two sessions only share it when created in the
-    /// same millisecond. It is always a valid prefix for `sessions show`.
+    /// The first 13 characters of the hyphenated form: the 48-bit millisecond timestamp of a
+    /// UUIDv7. Two sessions created in the same millisecond share it, so lists use
+    /// [`ShortIds`] (the shortest prefix unique in the store) instead; this stays for a
+    /// one-off mention where no list of ids is at hand.
     pub fn short(self) -> String {
         self.to_string().chars().take(13).collect()
+    }
+
+    /// The hyphenated form cut after `digits` hex digits (hyphens between them kept), so the
+    /// result is a valid prefix for `sessions show`.
+    pub fn prefix(self, digits: usize) -> String {
+        let mut seen = 0;
+        self.to_string()
+            .chars()
+            .take_while(|c| {
+                if seen >= digits {
+                    return false;
+                }
+                if *c != '-' {
+                    seen += 1;
+                }
+                true
+            })
+            .collect()
+    }
+}
+
+/// The fewest hex digits a short id shows, as git does for abbreviated hashes: short enough
+/// to type, long enough to stay unique as a store grows (the first 8 digits of a UUIDv7 change
+/// every ~65 seconds).
+pub const SHORT_ID_MIN_DIGITS: usize = 8;
+
+/// Short forms of a set of session ids: each id's shortest prefix that no other id in the set
+/// shares (git's abbreviated hashes), at least [`SHORT_ID_MIN_DIGITS`] hex digits. Sessions
+/// created in the same millisecond share the whole 12-digit timestamp, so theirs are longer.
+#[derive(Debug, Clone, Default)]
+pub struct ShortIds {
+    digits: std::collections::HashMap<SessionId, usize>,
+}
+
+impl ShortIds {
+    /// Computes the short forms of `ids` (any order, duplicates ignored).
+    pub fn new(ids: impl IntoIterator<Item = SessionId>) -> Self {
+        let mut sorted: Vec<SessionId> = ids.into_iter().collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // In sorted order the id sharing the longest prefix with any id is a neighbour.
+        let shared = |a: SessionId, b: SessionId| ((a.0 ^ b.0).leading_zeros() / 4) as usize;
+        let digits = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| {
+                let before = i.checked_sub(1).map_or(0, |j| shared(sorted[j], id));
+                let after = sorted.get(i + 1).map_or(0, |&next| shared(id, next));
+                let needed = (before.max(after) + 1).clamp(SHORT_ID_MIN_DIGITS, 32);
+                (id, needed)
+            })
+            .collect();
+        Self { digits }
+    }
+
+    /// The short form of `id`; an id outside the set gets the minimum length.
+    pub fn get(&self, id: SessionId) -> String {
+        let digits = self.digits.get(&id).copied().unwrap_or(SHORT_ID_MIN_DIGITS);
+        id.prefix(digits)
+    }
+
+    /// The widest short form, for aligning columns.
+    pub fn width(&self) -> usize {
+        self.digits
+            .keys()
+            .map(|&id| self.get(id).len())
+            .max()
+            .unwrap_or(SHORT_ID_MIN_DIGITS)
     }
 }
 
@@ -191,6 +260,40 @@ mod tests {
         let prefix = IdPrefix::parse(&id.to_string()).unwrap();
         assert!(prefix.is_full());
         assert_eq!(prefix.key_range(), (id.0, id.0));
+    }
+
+    #[test]
+    fn short_ids_are_the_shortest_unique_prefixes() {
+        // Same millisecond (the first 12 digits), then the version digit, then the counter.
+        let a = SessionId(0x0193_abcd_0001_7000_8000_0000_0000_0001);
+        let b = SessionId(0x0193_abcd_0001_7001_8000_0000_0000_0001);
+        // Another minute: unique within the minimum length.
+        let c = SessionId(0x0194_0000_0000_7000_8000_0000_0000_0001);
+        let short = ShortIds::new([c, b, a, a]);
+        assert_eq!(short.get(a), "0193abcd-0001-7000");
+        assert_eq!(short.get(b), "0193abcd-0001-7001");
+        assert_eq!(short.get(c), "01940000");
+        assert_eq!(short.width(), "0193abcd-0001-7000".len());
+        for id in [a, b, c] {
+            let prefix = IdPrefix::parse(&short.get(id)).unwrap();
+            let (lo, hi) = prefix.key_range();
+            let matching: Vec<_> = [a, b, c]
+                .into_iter()
+                .filter(|x| lo <= x.0 && x.0 <= hi)
+                .collect();
+            assert_eq!(matching, vec![id], "{} is not unique", short.get(id));
+        }
+        assert_eq!(ShortIds::new([a]).get(a), "0193abcd");
+        assert_eq!(ShortIds::default().get(a), "0193abcd");
+    }
+
+    #[test]
+    fn identical_but_for_the_last_digit_shows_the_whole_id() {
+        let a = SessionId(0x10);
+        let b = SessionId(0x11);
+        let short = ShortIds::new([a, b]);
+        assert_eq!(short.get(a), a.to_string());
+        assert_eq!(short.get(b), b.to_string());
     }
 
     #[test]

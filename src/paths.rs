@@ -1,7 +1,11 @@
 //! Where switchboard keeps things. `SWITCHBOARD_HOME`, when set, holds everything; otherwise
 //! the XDG base directories (config, data, state, runtime) are used.
 
+pub mod private;
+
 use std::path::{Path, PathBuf};
+
+use private::{PermissionError, Tightened};
 
 /// The files and directories of one installation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +29,34 @@ impl Paths {
             worktrees_dir: home.join("worktrees"),
             run_dir: home.join("run"),
         }
+    }
+
+    /// The directories switchboard owns: config, data (store, worktrees), state and logs. Under
+    /// `SWITCHBOARD_HOME` the first three are that directory.
+    pub fn own_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = [
+            self.config_file.parent(),
+            self.store_file.parent(),
+            self.log_dir.parent(),
+            Some(self.log_dir.as_path()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .collect();
+        dirs.dedup();
+        dirs
+    }
+
+    /// Creates the directories of [`Self::own_dirs`] `0700` (tightening ones an older install
+    /// left open to others) and returns what was tightened.
+    pub fn prepare_private(&self) -> Result<Vec<Tightened>, PermissionError> {
+        let mut tightened = Vec::new();
+        for dir in self.own_dirs() {
+            tightened.extend(private::private_dir(&dir)?);
+        }
+        Ok(tightened)
     }
 
     /// Paths from the environment: `SWITCHBOARD_HOME`, else `XDG_*_HOME`, else `~/.config`,

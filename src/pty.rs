@@ -36,7 +36,7 @@ pub use geometry::{
 };
 pub use input::{encode_key, encode_mouse, encode_paste};
 pub use notify::{PaneWaker, PaneWakeups, pane_wakeups};
-pub use record::{OUTPUT_CHUNK_BYTES, OUTPUT_LINGER, Recorder, SCREEN_CHECKPOINT_BYTES};
+pub use record::{MAX_CHUNK_RAW, OUTPUT_LINGER, Recorder, SCREEN_CHECKPOINT_BYTES, VALUE_BUDGET};
 pub use render::{ColorMode, PaneRenderState, PaneView};
 pub use replay::{ReplayStart, ReplayedScreen, replay_screen, replay_screen_from};
 pub use replies::{ReplyColors, Rgb};

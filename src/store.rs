@@ -6,42 +6,53 @@
 //! while the workstation is open.
 
 mod codec;
+mod derived;
 mod error;
+mod guard;
 mod holders;
 mod indexes;
+mod maintenance;
 mod meta;
+mod open;
+mod rawscan;
 mod read;
+mod repair_writer;
+mod retention;
+mod salvage;
 mod tables;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use redb::{
-    ConcurrencyMode, Database, DatabaseError, ReadableDatabase, ReadableTable, StorageError,
-    TableHandle,
-};
-use tokio::sync::oneshot;
+use redb::{ConcurrencyMode, Database, ReadableDatabase};
 
 pub use codec::{DecodeError, EVENT_CODEC, EncodeError, decode_event, encode_event};
 pub use error::StoreError;
+pub use guard::{in_guarded_call, install_quiet_hook};
 pub use indexes::TurnRecord;
+pub use maintenance::{
+    CheckReport, CompactReport, EngineVerdict, RepairReport, check, compact, repair,
+};
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
+pub use retention::Dropped;
+pub use salvage::{Salvage, TableCount};
 pub use tables::SCHEMA;
-pub use writer::Committed;
+pub use writer::{Committed, Prepared};
 
 use crate::event::{Event, EventKind, SessionCreated};
-use crate::ids::{IdPrefix, Seq, SessionId, Timestamp};
+use crate::ids::{IdPrefix, Seq, SessionId, ShortIds, Timestamp};
+use crate::paths::private::{self, Tightened};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
+use open::{init_schema, open_error};
 use read::Reader;
-use tables::{
-    CHECKPOINTS, EVENTS, LIVE, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO, TURNS, WORKSTATION,
-};
-use writer::{Op, Prepared, Request, Writer, WriterConfig};
+use tables::{CHECKPOINTS, EVENTS, SESSIONS};
+use writer::{Op, Request, Writer, WriterConfig};
 
 /// Tuning of the store. The defaults are what the workstation uses.
 #[derive(Debug, Clone)]
@@ -56,7 +67,28 @@ pub struct StoreOptions {
     pub max_batch_events: usize,
     /// Requests that may wait for the writer before appenders block (back-pressure).
     pub queue_requests: usize,
+    /// Output bytes a PTY session keeps; older chunks are dropped whole (see `retention`).
+    /// `None` keeps everything.
+    pub pane_history: Option<u64>,
 }
+
+/// Default of `[store] pane_history`: 256 MiB of output per pane is hours of a busy build log
+/// (and ~100k screens of a full-screen program), while a pane flooding at 30 MB/s stops growing
+/// after ten seconds instead of filling the disk.
+pub const DEFAULT_PANE_HISTORY: u64 = 256 * 1024 * 1024;
+
+/// The smallest `[store] pane_history` the config accepts: screen checkpoints come every
+/// 4 MiB of output and only output before the latest one is ever dropped, so a smaller limit
+/// would drop nothing sooner.
+pub const MIN_PANE_HISTORY: u64 = 16 * 1024 * 1024;
+
+/// redb's page cache. Its default (1 GiB) let a process recording a flood grow to 0.7–1.1 GB
+/// RSS. What must stay cached is the B-trees' branch pages and the tail leaves being appended
+/// to or resumed from: a 270 MB store with a million events has about 2 MB of branch pages,
+/// so 64 MiB holds every branch page of stores up to several GB, while a flooding pane and
+/// its 10,000-line scrollback stay well inside a 300 MB budget. Colder leaves come from the
+/// operating system's page cache, which gives memory back under pressure.
+pub const CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> Self {
@@ -65,36 +97,52 @@ impl Default for StoreOptions {
             linger: Duration::from_millis(1),
             max_batch_events: 16_384,
             queue_requests: 4096,
+            pane_history: Some(DEFAULT_PANE_HISTORY),
         }
     }
 }
 
 /// Waits for an append to become durable.
+///
+/// The acknowledgement travels over a one-slot flume channel rather than tokio's oneshot:
+/// tokio's `blocking_recv` panics when the calling thread happens to drive a runtime (the
+/// crash-recovery path of `exec` did exactly that), while flume's blocking receive is an
+/// ordinary condition-variable wait. Async code should still use [`Pending::durable`].
 #[derive(Debug)]
 #[must_use = "an append is only known durable once its Pending resolves"]
 pub struct Pending {
-    rx: oneshot::Receiver<Result<Committed, StoreError>>,
+    rx: flume::Receiver<Result<Committed, StoreError>>,
 }
 
 impl Pending {
-    /// Blocks until the batch holding the append has committed. Not for async contexts.
+    /// Blocks until the batch holding the append has committed. Meant for plain threads; it
+    /// does not panic inside a runtime, but it does hold the thread, so async code awaits
+    /// [`Self::durable`] instead.
     pub fn wait(self) -> Result<Committed, StoreError> {
-        self.rx
-            .blocking_recv()
-            .unwrap_or(Err(StoreError::WriterGone))
+        self.rx.recv().unwrap_or(Err(StoreError::WriterGone))
     }
 
     /// Resolves once the batch holding the append has committed.
     pub async fn durable(self) -> Result<Committed, StoreError> {
-        self.rx.await.unwrap_or(Err(StoreError::WriterGone))
+        self.rx
+            .recv_async()
+            .await
+            .unwrap_or(Err(StoreError::WriterGone))
     }
 }
 
 struct Inner {
     db: Arc<Database>,
+    /// Set once any call found the file damaged; see `Drop`.
+    damaged: Arc<AtomicBool>,
+    /// Set once this process committed anything to the file.
+    committed: Arc<AtomicBool>,
+    /// The file's first page as it was before this process opened it (see `Drop`).
+    header: Option<guard::HeaderCopy>,
     path: PathBuf,
     queue: Option<flume::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
+    tightened: Vec<Tightened>,
 }
 
 impl Drop for Inner {
@@ -103,6 +151,18 @@ impl Drop for Inner {
         self.queue.take();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
+        }
+        // Opening and closing a redb database rewrite its header. A damaged file must be left
+        // exactly as it was found (for `store repair` and for whoever inspects it): its handle
+        // is never closed (the process lets go of the descriptor and its locks on exit), and
+        // unless this process committed something, the header it found is put back.
+        if self.damaged.load(Ordering::Relaxed) {
+            std::mem::forget(Arc::clone(&self.db));
+            if !self.committed.load(Ordering::Relaxed)
+                && let Some(header) = &self.header
+            {
+                header.restore(&self.path);
+            }
         }
     }
 }
@@ -124,37 +184,73 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        let cannot = |e: &dyn std::fmt::Display| StoreError::Open {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
         if let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
+            && !dir.exists()
         {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
-                path: path.to_owned(),
-                reason: format!("cannot create {}: {e}", dir.display()),
-            })?;
+            private::private_dir(dir).map_err(|e| cannot(&e))?;
         }
         let existing = std::fs::metadata(path)
             .map(|m| m.len() > 0)
             .unwrap_or(false);
+        if !existing {
+            // redb creates files with the umask's mode (usually 0644); the store is private.
+            private::create_private_file(path).map_err(|e| cannot(&e))?;
+        }
+        let header = existing.then(|| guard::HeaderCopy::read(path)).flatten();
         let mut builder = Database::builder();
         builder.set_concurrency_mode(ConcurrencyMode::MultiWriter);
-        let db = if existing {
-            builder.open(path)
-        } else {
-            builder.create(path)
-        }
-        .map_err(|e| open_error(path, e))?;
+        builder.set_cache_size(CACHE_BYTES);
+        let db = guard::guarded(path, || {
+            let db = if existing {
+                builder.open(path)
+            } else {
+                builder.create(path)
+            }
+            .map_err(|e| open_error(path, e))?;
+            match init_schema(&db, path) {
+                Ok(()) => Ok(db),
+                Err(err) => {
+                    if err.is_damaged() {
+                        // As in `Inner::drop`: leave the damaged file as it was found.
+                        std::mem::forget(db);
+                        if let Some(header) = &header {
+                            header.restore(path);
+                        }
+                    }
+                    Err(err)
+                }
+            }
+        })?;
         let db = Arc::new(db);
-        init_schema(&db, path)?;
+        let damaged = Arc::new(AtomicBool::new(false));
+        let committed = Arc::new(AtomicBool::new(false));
+        // Only once the file is known to be our store: a foreign file is left exactly as it was.
+        // Best effort: a store shared on purpose (another owner, a group) still opens.
+        let tightened = match private::tighten(path, private::PRIVATE_FILE_MODE) {
+            Ok(tightened) => tightened.into_iter().collect(),
+            Err(err) => {
+                tracing::warn!(%err, "store permissions left as they are");
+                Vec::new()
+            }
+        };
 
         let (queue, requests) = flume::bounded(options.queue_requests.max(1));
         let writer = Writer::new(
             Arc::clone(&db),
+            Arc::clone(&damaged),
+            Arc::clone(&committed),
             path.to_owned(),
             WriterConfig {
                 checkpoint_every: options.checkpoint_every.max(1),
                 linger: options.linger,
                 max_batch_events: options.max_batch_events.max(1),
                 max_cached_sessions: 1024,
+                pane_history: options.pane_history,
             },
         );
         let writer = std::thread::Builder::new()
@@ -167,11 +263,21 @@ impl Store {
         Ok(Self {
             inner: Arc::new(Inner {
                 db,
+                damaged,
+                committed,
+                header,
                 path: path.to_owned(),
                 queue: Some(queue),
                 writer: Some(writer),
+                tightened,
             }),
         })
+    }
+
+    /// The store file's permissions, if opening it had to tighten them (an older install
+    /// created it readable by others).
+    pub fn tightened(&self) -> &[Tightened] {
+        &self.inner.tightened
     }
 
     pub fn path(&self) -> &Path {
@@ -183,7 +289,7 @@ impl Store {
     }
 
     fn request(&self, op: Op) -> Result<Pending, StoreError> {
-        let (ack, rx) = oneshot::channel();
+        let (ack, rx) = flume::bounded(1);
         self.queue()?
             .send(Request { op, ack })
             .map_err(|_| StoreError::WriterGone)?;
@@ -191,7 +297,7 @@ impl Store {
     }
 
     async fn request_async(&self, op: Op) -> Result<Pending, StoreError> {
-        let (ack, rx) = oneshot::channel();
+        let (ack, rx) = flume::bounded(1);
         self.queue()?
             .send_async(Request { op, ack })
             .await
@@ -235,6 +341,15 @@ impl Store {
     /// [`Pending`] resolves when they are durable.
     pub fn append(&self, session: SessionId, kinds: Vec<EventKind>) -> Result<Pending, StoreError> {
         let events = Self::prepare(kinds)?;
+        self.request(Op::Append { session, events })
+    }
+
+    /// [`Self::append`] of events the caller already encoded (see [`Prepared`]).
+    pub fn append_prepared(
+        &self,
+        session: SessionId,
+        events: Vec<Prepared>,
+    ) -> Result<Pending, StoreError> {
         self.request(Op::Append { session, events })
     }
 
@@ -296,17 +411,28 @@ impl Store {
         ) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-        let sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
-        let checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
-        f(&Reader {
-            path,
-            events: &events,
-            sessions: &sessions,
-            checkpoints: &checkpoints,
+        self.guarded(|| {
+            let fail = |e: redb::Error| StoreError::storage(path, e);
+            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
+            let events = txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
+            let sessions = txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
+            let checkpoints = txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
+            f(&Reader {
+                path,
+                events: &events,
+                sessions: &sessions,
+                checkpoints: &checkpoints,
+            })
         })
+    }
+
+    /// Runs redb work so that a damaged file gives [`StoreError::Damaged`], never a panic.
+    fn guarded<T>(&self, work: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let result = guard::guarded(&self.inner.path, work);
+        if result.as_ref().is_err_and(StoreError::is_damaged) {
+            self.inner.damaged.store(true, Ordering::Relaxed);
+        }
+        result
     }
 
     /// Every session's index entry, newest first.
@@ -319,6 +445,12 @@ impl Store {
             })?;
             Ok(out)
         })
+    }
+
+    /// The shortest unique prefix of every session id in the store (see [`ShortIds`]), for
+    /// any view that shows short ids.
+    pub fn short_ids(&self) -> Result<ShortIds, StoreError> {
+        self.read(|reader| reader.session_ids().map(ShortIds::new))
     }
 
     /// One session's index entry.
@@ -376,297 +508,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The newest `limit` user messages across all sessions, oldest first (composer history).
-    pub fn recent_prompts(&self, limit: usize) -> Result<Vec<String>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(PROMPTS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let mut out = Vec::with_capacity(limit);
-        for entry in table.iter().map_err(|e| fail(e.into()))?.rev().take(limit) {
-            let (_, text) = entry.map_err(|e| fail(e.into()))?;
-            out.push(text.value().to_owned());
-        }
-        out.reverse();
-        Ok(out)
-    }
-
-    /// Startup reconciliation: every session that claims to be running under a process that is
-    /// gone is marked interrupted (one `session.interrupted` event). Sessions owned by a live
-    /// process, this one included, are left alone. Returns the sessions marked.
-    pub fn reconcile(&self) -> Result<Vec<SessionId>, StoreError> {
-        self.reconcile_with(|owner| {
-            format!(
-                "owner process {} ended while the session was running",
-                owner.pid
-            )
-        })
-    }
-
-    /// [`Self::reconcile`] with the reason recorded for each dead owner (the server names
-    /// its own previous run "server ended").
-    pub fn reconcile_with(
-        &self,
-        reason: impl Fn(ProcessOwner) -> String,
-    ) -> Result<Vec<SessionId>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let claimed: Vec<(SessionId, ProcessOwner)> = {
-            let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-            let table = match txn.open_table(LIVE) {
-                Ok(table) => table,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-                Err(e) => return Err(fail(e.into())),
-            };
-            let mut out = Vec::new();
-            for entry in table.iter().map_err(|e| fail(e.into()))? {
-                let (key, value) = entry.map_err(|e| fail(e.into()))?;
-                let (pid, started) = value.value();
-                out.push((SessionId(key.value()), ProcessOwner { pid, started }));
-            }
-            out
-        };
-        let me = ProcessOwner::current();
-        let mut marked = Vec::new();
-        for (session, owner) in claimed {
-            if owner == me || owner.is_alive() {
-                continue;
-            }
-            let reason = reason(owner);
-            let committed = self
-                .request(Op::Interrupt {
-                    session,
-                    owner,
-                    reason,
-                })?
-                .wait()?;
-            if committed.first <= committed.last {
-                marked.push(session);
-            }
-        }
-        Ok(marked)
-    }
-
-    /// The session's turns (one per user message, inherited ones included), oldest first.
-    /// An inherited turn that ended after the fork's cut reads as unfinished.
-    pub fn turns(&self, id: SessionId) -> Result<Vec<TurnRecord>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let segments = self.read(|reader| {
-            let last = reader.require_meta(id)?.last_seq;
-            reader.segments(id, last)
-        })?;
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(TURNS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let mut out = Vec::new();
-        for segment in segments {
-            let range = table
-                .range((segment.session.0, segment.from.0)..=(segment.session.0, segment.to.0))
-                .map_err(|e| fail(e.into()))?;
-            for entry in range {
-                let (key, value) = entry.map_err(|e| fail(e.into()))?;
-                let (session, seq) = key.value();
-                let mut record: TurnRecord =
-                    codec::decode_record(value.value()).map_err(|source| StoreError::Corrupt {
-                        session: SessionId(session),
-                        seq: Seq(seq),
-                        source,
-                    })?;
-                if record.ended_seq.is_some_and(|end| end > segment.to) {
-                    record.ended_seq = None;
-                    record.outcome = None;
-                    record.commit = None;
-                }
-                out.push(record);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Remembers the sessions open in the workstation's slots, in slot order.
-    pub fn set_open_slots(&self, sessions: &[SessionId]) -> Result<(), StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let ids: Vec<u128> = sessions.iter().map(|s| s.0).collect();
-        let bytes = codec::encode_record("open slots", &ids)?;
-        let txn = self.inner.db.begin_write().map_err(|e| fail(e.into()))?;
-        txn.open_table(WORKSTATION)
-            .map_err(|e| fail(e.into()))?
-            .insert("open_slots", bytes.as_slice())
-            .map_err(|e| fail(e.into()))?;
-        txn.commit().map_err(|e| fail(e.into()))
-    }
-
-    /// The sessions that were open in slots (see [`Self::set_open_slots`]), existing ones only.
-    pub fn open_slots(&self) -> Result<Vec<SessionId>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(WORKSTATION) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(fail(e.into())),
-        };
-        let Some(value) = table.get("open_slots").map_err(|e| fail(e.into()))? else {
-            return Ok(Vec::new());
-        };
-        let ids: Vec<u128> = codec::decode_record(value.value()).unwrap_or_default();
-        drop(value);
-        Ok(ids
-            .into_iter()
-            .map(SessionId)
-            .filter(|id| self.meta(*id).is_ok())
-            .collect())
-    }
-
-    /// Seq of the first user message at or after `seq` (a turn boundary), following the fork
-    /// chain: an index lookup per segment, whatever the session's length.
-    pub fn turn_start_from(&self, id: SessionId, seq: Seq) -> Result<Option<Seq>, StoreError> {
-        let path = &self.inner.path;
-        let fail = |e: redb::Error| StoreError::storage(path, e);
-        let segments = self.read(|reader| {
-            let last = reader.require_meta(id)?.last_seq;
-            reader.segments(id, last)
-        })?;
-        let txn = self.inner.db.begin_read().map_err(|e| fail(e.into()))?;
-        let table = match txn.open_table(TURNS) {
-            Ok(table) => table,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
-            Err(e) => return Err(fail(e.into())),
-        };
-        for segment in segments {
-            let from = segment.from.max(seq);
-            if from > segment.to {
-                continue;
-            }
-            let mut range = table
-                .range((segment.session.0, from.0)..=(segment.session.0, segment.to.0))
-                .map_err(|e| fail(e.into()))?;
-            if let Some(entry) = range.next() {
-                let (key, _) = entry.map_err(|e| fail(e.into()))?;
-                return Ok(Some(Seq(key.value().1)));
-            }
-        }
-        Ok(None)
-    }
-
     /// Seqs at which a session has checkpoints of its own.
     pub fn checkpoints(&self, id: SessionId) -> Result<Vec<Seq>, StoreError> {
         self.read(|reader| reader.checkpoint_seqs(id))
     }
-}
-
-/// Maps a failure to open the file to a one-line reason.
-fn open_error(path: &Path, err: DatabaseError) -> StoreError {
-    let path_buf = path.to_owned();
-    match err {
-        DatabaseError::DatabaseAlreadyOpen | DatabaseError::LockProtocolMismatch => {
-            StoreError::Locked {
-                path: path_buf,
-                holder: holders::describe(path),
-            }
-        }
-        DatabaseError::UpgradeRequired(version) => StoreError::NotAStore {
-            path: path_buf,
-            detail: format!("a redb file of format {version}, which this build cannot read"),
-        },
-        DatabaseError::Storage(StorageError::Corrupted(detail)) => StoreError::NotAStore {
-            path: path_buf,
-            detail: detail.to_lowercase(),
-        },
-        DatabaseError::Storage(StorageError::Io(io))
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
-            ) =>
-        {
-            StoreError::NotAStore {
-                path: path_buf,
-                detail: io.to_string().to_lowercase(),
-            }
-        }
-        DatabaseError::Storage(StorageError::Io(io)) if error::is_out_of_space(&io) => {
-            StoreError::DiskFull { path: path_buf }
-        }
-        other => StoreError::Open {
-            path: path_buf,
-            reason: other.to_string(),
-        },
-    }
-}
-
-/// Checks the schema marker, creating the tables in a new file. A redb file holding other
-/// tables and no marker belongs to another program and is left untouched.
-fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> {
-    let fail = |e: redb::Error| StoreError::storage(path, e);
-    let newer = |found: u64| StoreError::NewerSchema {
-        path: path.to_owned(),
-        found,
-        supported: tables::SCHEMA,
-    };
-    {
-        let txn = db.begin_read().map_err(|e| fail(e.into()))?;
-        match txn.open_table(STORE_INFO) {
-            Ok(info) => match info.get(SCHEMA_KEY).map_err(|e| fail(e.into()))? {
-                Some(found) if found.value() > tables::SCHEMA => return Err(newer(found.value())),
-                Some(_) => return Ok(()),
-                None => {}
-            },
-            Err(redb::TableError::TableDoesNotExist(_)) => {}
-            Err(e) => return Err(fail(e.into())),
-        }
-    }
-    let txn = db.begin_write().map_err(|e| fail(e.into()))?;
-    let foreign: Vec<String> = txn
-        .list_tables()
-        .map_err(|e| fail(e.into()))?
-        .map(|t| t.name().to_owned())
-        .filter(|name| {
-            ![
-                EVENTS.name(),
-                SESSIONS.name(),
-                CHECKPOINTS.name(),
-                STORE_INFO.name(),
-            ]
-            .contains(&name.as_str())
-        })
-        .collect();
-    if !foreign.is_empty() {
-        return Err(StoreError::NotAStore {
-            path: path.to_owned(),
-            detail: format!("a redb database with tables {}", foreign.join(", ")),
-        });
-    }
-    {
-        let mut info = txn.open_table(STORE_INFO).map_err(|e| fail(e.into()))?;
-        let found = info
-            .get(SCHEMA_KEY)
-            .map_err(|e| fail(e.into()))?
-            .map(|v| v.value());
-        match found {
-            Some(found) if found > tables::SCHEMA => return Err(newer(found)),
-            Some(_) => {}
-            None => {
-                info.insert(SCHEMA_KEY, tables::SCHEMA)
-                    .map_err(|e| fail(e.into()))?;
-            }
-        }
-        txn.open_table(EVENTS).map_err(|e| fail(e.into()))?;
-        txn.open_table(SESSIONS).map_err(|e| fail(e.into()))?;
-        txn.open_table(CHECKPOINTS).map_err(|e| fail(e.into()))?;
-        txn.open_table(PROMPTS).map_err(|e| fail(e.into()))?;
-        txn.open_table(LIVE).map_err(|e| fail(e.into()))?;
-        txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
-        txn.open_table(WORKSTATION).map_err(|e| fail(e.into()))?;
-    }
-    txn.commit().map_err(|e| fail(e.into()))?;
-    Ok(())
 }

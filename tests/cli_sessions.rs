@@ -13,7 +13,7 @@ fn list_show_export_fork_round_trip() {
     let id = home.gen_fixture(300);
 
     let listed = home.ok(&["sessions", "list"]);
-    assert!(listed.contains(&id[..13]), "{listed}");
+    assert!(listed.contains(&id[..8]), "{listed}");
 
     let shown: serde_json::Value =
         serde_json::from_str(&home.ok(&["sessions", "show", &id[..13], "--json"])).expect("json");
@@ -337,4 +337,56 @@ fn fork_by_turn_cuts_after_the_turn_ends() {
         home.fails(&["sessions", "fork", &id, "--turn", "99"])
             .contains("has no turn 99")
     );
+}
+
+#[test]
+fn sessions_created_in_the_same_millisecond_get_distinct_short_ids() {
+    use switchboard::event::{EventKind, SessionCreated, SessionKind};
+    use switchboard::ids::SessionId;
+    use switchboard::store::{Store, StoreOptions};
+
+    let home = support::Home::new();
+    // Two ids sharing the 48-bit millisecond timestamp (and everything but the random tail),
+    // as two `--slot` flags produce.
+    let first = SessionId::new();
+    let second = SessionId(first.0 ^ 0x5);
+    let third = SessionId(first.0 ^ (1u128 << 100)); // another minute: short as can be
+    {
+        let store = Store::open(&home.store_file(), StoreOptions::default()).unwrap();
+        for id in [first, second, third] {
+            let created = SessionCreated {
+                kind: SessionKind::Pty,
+                title: Some(format!("pane {id}")),
+                cwd: "/".into(),
+                command: Some("bash".into()),
+                model: None,
+                owner: None,
+            };
+            store
+                .append_durable(id, vec![EventKind::SessionCreated(created)])
+                .unwrap();
+        }
+    }
+
+    let listed = home.ok(&["sessions", "list"]);
+    let shorts: Vec<String> = listed
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().next().unwrap().to_owned())
+        .collect();
+    assert_eq!(shorts.len(), 3, "{listed}");
+    let unique: std::collections::HashSet<_> = shorts.iter().collect();
+    assert_eq!(unique.len(), 3, "short ids collide: {listed}");
+    for short in &shorts {
+        assert!(short.chars().filter(|c| *c != '-').count() >= 8, "{short}");
+        // Each short id names exactly its own session.
+        let shown: serde_json::Value =
+            serde_json::from_str(&home.ok(&["sessions", "show", short, "--json"])).unwrap();
+        assert!(
+            shown["id"].as_str().unwrap().starts_with(short.as_str()),
+            "{short} → {shown}"
+        );
+    }
+    let third_short = third.to_string()[..8].to_owned();
+    assert!(shorts.contains(&third_short), "{listed}");
 }

@@ -295,7 +295,60 @@ fn every_known_kind_is_in_the_fixture_list() {
     known.sort();
     // Kinds added after the first schema are listed here as they come; every first-schema kind
     // must stay covered.
-    let added_later: [&str; 3] = ["pty.screen", "session.worktree", "session.settings"];
+    let added_later: [&str; 4] = [
+        "pty.screen",
+        "session.worktree",
+        "session.settings",
+        "pty.dropped",
+    ];
     known.retain(|t| !added_later.contains(&t.as_str()));
     assert_eq!(covered, known);
+}
+
+/// Events large enough to be stored compressed (version byte 2: a zstd frame of the plain
+/// body), as the first build that compressed wrote them.
+fn compressed_events() -> Vec<EventKind> {
+    let screenful: Vec<u8> = (0..200)
+        .flat_map(|i| format!("\x1b[32mline {i}\x1b[0m: cargo test -- ok\r\n").into_bytes())
+        .collect();
+    vec![
+        EventKind::PtyOutput(PtyOutput {
+            bytes: screenful.clone().into(),
+        }),
+        EventKind::PtyOutput(PtyOutput {
+            bytes: b"y\r\n".repeat(20_000).into(),
+        }),
+        EventKind::ToolOutput(ToolOutput {
+            call_id: "call_1".into(),
+            bytes: screenful.into(),
+        }),
+    ]
+}
+
+#[test]
+fn compressed_records_still_decode() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/codec/v2_compressed.bin");
+    if std::env::var_os("SWITCHBOARD_BLESS_CODEC").is_some() && !path.exists() {
+        let mut file = Vec::new();
+        for kind in compressed_events() {
+            let record = encode_event(Timestamp(1_800_000_000_000_000), &kind).expect("encode");
+            file.extend_from_slice(&(record.len() as u32).to_le_bytes());
+            file.extend_from_slice(&record);
+        }
+        std::fs::write(&path, file).expect("write fixture");
+    }
+    let bytes = std::fs::read(&path)
+        .expect("fixtures/codec/v2_compressed.bin is missing: it is committed, never regenerated");
+    let records = read_records(&bytes);
+    let expected = compressed_events();
+    assert_eq!(records.len(), expected.len());
+    for (i, (record, kind)) in records.iter().zip(&expected).enumerate() {
+        assert_eq!(record[0], 2, "record {i} is stored compressed");
+        let event = decode_event(SessionId(1), Seq(1), record).expect("decodes");
+        assert_eq!(&event.kind, kind, "record {i}");
+        assert_eq!(event.at, Timestamp(1_800_000_000_000_000));
+    }
+    // The plain first-schema records beside them keep their version byte.
+    let plain = read_records(&std::fs::read(fixture_path()).expect("v1 fixture"));
+    assert!(plain.iter().all(|r| r[0] == 1));
 }

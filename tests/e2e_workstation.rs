@@ -78,9 +78,17 @@ fn multi_line_compose_and_paste_reach_the_transcript() {
     tui.wait_until("the placeholder expanded in the transcript", TIMEOUT, |s| {
         s.contains("log line 0119") && s.contains("1 slot") && !s.contains("[pasted")
     });
-    // The stored session holds the whole message.
-    let out = home.ok(&["sessions", "list", "--json"]);
-    assert!(out.contains("first line second line"), "{out}");
+    // The stored session holds the whole message. The agent shows its events as it queues
+    // them, so the commit may land a moment after the screen shows the message: wait for it.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    loop {
+        let out = home.ok(&["sessions", "list", "--json"]);
+        if out.contains("first line second line") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{out}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use pty_wait::{Pane, TIMEOUT, bash_spec, spec};
 use switchboard::event::{EventKind, SessionCreated, SessionKind};
 use switchboard::ids::SessionId;
 use switchboard::pty::{
-    OUTPUT_CHUNK_BYTES, PaneSize, ProgramExit, Recorder, ReplayStart, SlotOptions, SlotStatus,
+    MAX_CHUNK_RAW, PaneSize, ProgramExit, Recorder, ReplayStart, SlotOptions, SlotStatus,
     replay_screen, replay_screen_from,
 };
 use switchboard::session::SessionStatus;
@@ -147,11 +147,7 @@ fn checkpointed_replay_equals_full_replay_and_reads_only_the_tail() {
         "{} output events",
         outputs.len()
     );
-    assert!(
-        outputs
-            .iter()
-            .all(|len| *len <= OUTPUT_CHUNK_BYTES + 64 * 1024)
-    );
+    assert!(outputs.iter().all(|len| *len <= MAX_CHUNK_RAW));
 
     let tail = replay_screen_from(&store, session, ReplayStart::LatestCheckpoint, 100).unwrap();
     let full = replay_screen_from(&store, session, ReplayStart::Beginning, 100).unwrap();

@@ -108,7 +108,7 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
     };
     // Before the store is touched: without a key nothing is created.
     let client = ResponsesClient::new(settings)?;
-    let store = context.open_store()?;
+    let store = context.open_store_async().await?;
     let mut config = AgentConfig::new(client);
     config.policy = args.approval;
     if args.approval != ApprovalPolicy::Never {
@@ -165,20 +165,24 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
     drop(running.handle);
     let _ = running.task.await;
     let (outcome, error, final_message) = finished;
-    finish(&args, session, outcome, error, final_message)
+    finish(&args, session, outcome, error, final_message).await
 }
 
 /// Writes the answer where it was asked for and turns the outcome into the exit status.
-fn finish(
+async fn finish(
     args: &ExecArgs,
     session: SessionId,
     outcome: TurnOutcome,
     error: Option<String>,
     final_message: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    if let (Some(path), Some(message)) = (&args.output_last_message, &final_message) {
-        std::fs::write(path, format!("{message}\n"))
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    if let (Some(path), Some(message)) = (args.output_last_message.clone(), &final_message) {
+        let text = format!("{message}\n");
+        super::blocking(move || {
+            std::fs::write(&path, text)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+        })
+        .await?;
     }
     match outcome {
         TurnOutcome::Completed | TurnOutcome::Other => {
@@ -227,11 +231,18 @@ async fn open_agent(
     config: AgentConfig,
     args: &ExecArgs,
 ) -> anyhow::Result<Agent> {
-    let continued = match (&args.session, args.last) {
-        (Some(id), _) => Some(store.resolve(id)?),
-        (None, true) => Some(last_agent_session(store)?),
-        (None, false) => None,
-    };
+    // Store reads and git run on a blocking thread: this runtime has one thread, which also
+    // serves the demo provider.
+    let reader = store.clone();
+    let (session, last) = (args.session.clone(), args.last);
+    let continued = super::blocking(move || {
+        Ok(match (session, last) {
+            (Some(id), _) => Some(reader.resolve(&id)?),
+            (None, true) => Some(last_agent_session(&reader)?),
+            (None, false) => None,
+        })
+    })
+    .await?;
     if let Some(id) = continued {
         return Ok(Agent::resume(store.clone(), id, config).await?);
     }
@@ -239,16 +250,20 @@ async fn open_agent(
     if !args.worktree {
         return Ok(Agent::create(store.clone(), config, &cwd, None, None).await?);
     }
-    let repo = crate::workspace::repo_root(&cwd)?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "--worktree needs a git repository; {} is not in one",
-            cwd.display()
-        )
-    })?;
-    // The random tail of a fresh id keeps branch names unique across runs.
-    let id = SessionId::new().to_string();
-    let name = format!("exec-{}", &id[id.len() - 12..]);
-    let worktree = crate::workspace::create(&repo, &context.paths.worktrees_dir, &name)?;
+    let worktrees = context.paths.worktrees_dir.clone();
+    let worktree = super::blocking(move || {
+        let repo = crate::workspace::repo_root(&cwd)?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "--worktree needs a git repository; {} is not in one",
+                cwd.display()
+            )
+        })?;
+        // The random tail of a fresh id keeps branch names unique across runs.
+        let id = SessionId::new().to_string();
+        let name = format!("exec-{}", &id[id.len() - 12..]);
+        Ok(crate::workspace::create(&repo, &worktrees, &name)?)
+    })
+    .await?;
     Ok(Agent::create(store.clone(), config, &worktree.path, Some(&worktree), None).await?)
 }
 

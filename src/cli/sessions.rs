@@ -7,7 +7,7 @@ use clap::Subcommand;
 use serde_json::json;
 
 use super::Context;
-use crate::ids::{Seq, Timestamp};
+use crate::ids::{Seq, ShortIds, Timestamp};
 use crate::session::Cut;
 use crate::store::{SessionMeta, Store};
 
@@ -100,17 +100,20 @@ fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = Timestamp::now();
+    // Every id in the store is listed, so these prefixes are unique in the store.
+    let short = ShortIds::new(sessions.iter().map(|meta| meta.id));
+    let width = short.width();
     writeln!(
         out,
-        "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  TITLE",
+        "{:<width$}  {:<11}  {:<5}  {:>8}  {:>4}  TITLE",
         "ID", "STATUS", "KIND", "EVENTS", "AGE"
     )?;
     for meta in &sessions {
         let title: String = meta.title.chars().take(60).collect();
         writeln!(
             out,
-            "{:<13}  {:<11}  {:<5}  {:>8}  {:>4}  {}",
-            meta.id.short(),
+            "{:<width$}  {:<11}  {:<5}  {:>8}  {:>4}  {}",
+            short.get(meta.id),
             meta.status.label(),
             meta.kind.label(),
             meta.events(),
@@ -147,6 +150,12 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
             );
+            if meta.kind == crate::event::SessionKind::Pty {
+                let dropped = store.dropped_output(id)?;
+                map.insert("pty_bytes_out".into(), json!(state.pty_bytes_out));
+                map.insert("pty_dropped_bytes".into(), json!(dropped.bytes));
+                map.insert("pty_dropped_chunks".into(), json!(dropped.chunks));
+            }
         }
         serde_json::to_writer_pretty(&mut *out, &value)?;
         writeln!(out)?;
@@ -189,6 +198,19 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
             state.usage.output_tokens,
             state.usage.reasoning_tokens
         )?;
+    }
+    if meta.kind == crate::event::SessionKind::Pty {
+        let dropped = store.dropped_output(id)?;
+        let recorded = super::maintenance::bytes(state.pty_bytes_out);
+        if dropped.bytes > 0 {
+            writeln!(
+                out,
+                "output    {recorded} recorded; the oldest {} dropped ([store] pane_history), resume and the last screen are intact",
+                super::maintenance::bytes(dropped.bytes)
+            )?;
+        } else {
+            writeln!(out, "output    {recorded} recorded")?;
+        }
     }
     if let Some(commit) = &state.last_commit {
         writeln!(out, "snapshot  {commit}")?;

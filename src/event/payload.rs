@@ -356,6 +356,12 @@ pub struct PtyOutput {
     pub bytes: Bytes,
 }
 
+/// A dropped `pty.output` chunk: how many bytes it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PtyDropped {
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct PtyInput {
     pub bytes: Bytes,

@@ -11,25 +11,23 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::event::{
-    EventKind, PtyInput, PtyOutput, PtyScreen, SlotExited, SlotResized, SlotSpawned,
-};
-use crate::ids::SessionId;
-use crate::store::{Pending, Store};
+use crate::event::{EventKind, PtyInput, PtyScreen, SlotExited, SlotResized, SlotSpawned};
+use crate::ids::{SessionId, Timestamp};
+use crate::store::{Pending, Prepared, Store};
 
 use super::geometry::PaneSize;
 use super::lock;
 use super::screen::ScreenCheckpoint;
 
-/// Output bytes coalesced into one `pty.output` event. Big enough that a flood becomes a few
-/// dozen events per MB rather than thousands of tiny ones (each event costs an envelope, an
-/// index rewrite and a reducer step); small enough that a replay or export can seek through
-/// output in reasonable steps and one event stays far below redb's comfortable value size.
-pub const OUTPUT_CHUNK_BYTES: usize = 32 * 1024;
+mod chunker;
 
-/// Longest time output waits in the recorder before it is appended anyway. A few milliseconds
-/// is invisible to a person and bounds what a crash can lose, while a flood still fills whole
-/// chunks long before it expires.
+use chunker::Chunker;
+pub use chunker::{MAX_CHUNK_RAW, VALUE_BUDGET};
+
+/// Longest time output waits in the recorder (after it arrived, or after the previous chunk
+/// was cut) before it is appended anyway. A few milliseconds is invisible to a person and
+/// bounds what a crash can lose, while a flood still fills whole chunks long before it
+/// expires. Output is cut into chunks sized to redb's pages (see `chunker`).
 pub const OUTPUT_LINGER: Duration = Duration::from_millis(5);
 
 /// Output bytes that may wait in the queue before the reader stops reading (back-pressure):
@@ -230,6 +228,7 @@ struct RecorderThread {
     recorder: Recorder,
     queue: Arc<RecordQueue>,
     output: Vec<u8>,
+    chunker: Chunker,
     flush_at: Option<Instant>,
     in_flight: VecDeque<Pending>,
 }
@@ -240,6 +239,7 @@ impl RecorderThread {
             recorder,
             queue,
             output: Vec::new(),
+            chunker: Chunker::default(),
             flush_at: None,
             in_flight: VecDeque::new(),
         }
@@ -263,8 +263,15 @@ impl RecorderThread {
                         self.flush_at = Some(Instant::now() + OUTPUT_LINGER);
                     }
                     self.output.extend_from_slice(&bytes);
-                    if self.output.len() >= OUTPUT_CHUNK_BYTES {
-                        self.flush()?;
+                    if self.output.len() >= self.chunker.goal() {
+                        while self.output.len() >= self.chunker.goal() {
+                            self.cut()?;
+                        }
+                        // What is left arrived after the chunks just cut: it gets its own wait,
+                        // so a flood is recorded in full chunks rather than full chunks and a
+                        // fragment every few milliseconds.
+                        self.flush_at =
+                            (!self.output.is_empty()).then(|| Instant::now() + OUTPUT_LINGER);
                     }
                 }
                 Popped::Item(Record::Sync(reply)) => {
@@ -306,20 +313,32 @@ impl RecorderThread {
 
     fn flush(&mut self) -> Result<(), String> {
         self.flush_at = None;
-        if self.output.is_empty() {
-            return Ok(());
+        while !self.output.is_empty() {
+            self.cut()?;
         }
-        let bytes = std::mem::take(&mut self.output);
-        self.append(EventKind::PtyOutput(PtyOutput {
-            bytes: bytes.into(),
-        }))
+        Ok(())
+    }
+
+    /// Appends one chunk from the front of the pending output.
+    fn cut(&mut self) -> Result<(), String> {
+        let (chunk, took) = self
+            .chunker
+            .cut(Timestamp::now(), &self.output)
+            .map_err(|e| e.to_string())?;
+        self.output.drain(..took);
+        self.append_prepared(chunk)
     }
 
     fn append(&mut self, kind: EventKind) -> Result<(), String> {
+        let prepared = Prepared::new(Timestamp::now(), kind).map_err(|e| e.to_string())?;
+        self.append_prepared(prepared)
+    }
+
+    fn append_prepared(&mut self, event: Prepared) -> Result<(), String> {
         let pending = self
             .recorder
             .store
-            .append(self.recorder.session, vec![kind])
+            .append_prepared(self.recorder.session, vec![event])
             .map_err(|e| e.to_string())?;
         self.in_flight.push_back(pending);
         self.settle(MAX_IN_FLIGHT)

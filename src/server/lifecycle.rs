@@ -138,6 +138,9 @@ fn start(context: &Context, _options: &ServeOptions) -> anyhow::Result<Started> 
         .ok()
         .and_then(|p| p.trim().parse().ok());
     let store = Store::open(&context.paths.store_file, context.config.store_options())?;
+    for change in store.tightened() {
+        tracing::warn!("{change}");
+    }
     let marked = store.reconcile_with(|owner| {
         if Some(owner.pid) == previous {
             format!("server ended (pid {})", owner.pid)

@@ -227,6 +227,8 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         EventKind::ResponseFailed(failed) => state.last_error = Some(failed.message.clone()),
         EventKind::ToolRequested(_) => state.tool_calls += 1,
         EventKind::PtyOutput(output) => state.pty_bytes_out += output.bytes.0.len() as u64,
+        // Counted as the output it replaced, so a replay folds to the state the live fold had.
+        EventKind::PtyDropped(dropped) => state.pty_bytes_out += dropped.bytes,
         EventKind::PtyInput(input) => state.pty_bytes_in += input.bytes.0.len() as u64,
         EventKind::PtyScreen(_) => state.pty_screen_at = Some(event.seq),
         EventKind::Unknown(_) => state.unknown_events += 1,

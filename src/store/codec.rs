@@ -1,9 +1,12 @@
 //! Bytes on disk. Every stored value starts with a version byte so the format can change without
 //! guessing; the rest is MessagePack.
 //!
-//! An event value is `[EVENT_CODEC] + msgpack [at_micros, tag, payload]`. The payload is the
-//! kind's struct as a MessagePack map keyed by field name, so fields can be added freely; a tag
-//! this build does not know keeps its payload bytes verbatim (`EventKind::Unknown`).
+//! An event value is `[1] + msgpack [at_micros, tag, payload]`, or, when that is large and
+//! compresses, `[2] + zstd(msgpack [at_micros, tag, payload])`: the same body in a zstd frame
+//! that records its own size. The payload is the kind's struct as a MessagePack map keyed by
+//! field name, so fields can be added freely; a tag this build does not know keeps its payload
+//! bytes verbatim (`EventKind::Unknown`). Records written before compression existed (all
+//! `[1]`) decode as they always did.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,8 +14,27 @@ use serde::de::DeserializeOwned;
 use crate::event::{Event, EventKind};
 use crate::ids::{Seq, SessionId, Timestamp};
 
-/// Version byte of event values written by this build.
+/// Version byte of plain event values.
 pub const EVENT_CODEC: u8 = 1;
+/// Version byte of zstd-compressed event values (the same body inside a zstd frame).
+pub const EVENT_CODEC_ZSTD: u8 = 2;
+/// The highest event version byte this build reads.
+const EVENT_CODEC_MAX: u8 = EVENT_CODEC_ZSTD;
+
+/// Bodies at least this long are offered to the compressor. Below it a zstd frame (about a
+/// dozen bytes of header) saves little, and most events (deltas, approvals, state changes)
+/// stay plain and cost no CPU.
+pub const COMPRESS_FROM: usize = 512;
+
+/// zstd level for event values. Measured on PTY floods (docs/BENCHMARKS.md): level 1 keeps
+/// base64 noise at 0.75 of its size and `yes` at ~0.0002, at several hundred MB/s on one
+/// core, far above what a PTY delivers; higher levels cost 2–3× the CPU for a few percent.
+const COMPRESS_LEVEL: i32 = 1;
+
+/// Largest decompressed event accepted. Far above any event switchboard writes (tool output
+/// is capped at 8 MiB + 64 KiB, PTY chunks at 256 KiB), small enough that a damaged frame
+/// claiming gigabytes cannot make a reader allocate them.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024 * 1024;
 /// Version byte of other records (session index entries, checkpoints).
 pub const RECORD_CODEC: u8 = 1;
 
@@ -52,12 +74,55 @@ pub fn encode_event(at: Timestamp, kind: &EventKind) -> Result<Vec<u8>, EncodeEr
     rmp::encode::write_str(&mut out, kind.tag()).map_err(|e| fail(e.to_string()))?;
     kind.encode_body(&mut out)
         .map_err(|e| fail(e.to_string()))?;
+    if out.len() > COMPRESS_FROM {
+        let body = &out[1..];
+        let packed = zstd::bulk::compress(body, COMPRESS_LEVEL).map_err(|e| fail(e.to_string()))?;
+        if packed.len() + 1 < out.len() {
+            let mut compressed = Vec::with_capacity(packed.len() + 1);
+            compressed.push(EVENT_CODEC_ZSTD);
+            compressed.extend_from_slice(&packed);
+            return Ok(compressed);
+        }
+    }
     Ok(out)
+}
+
+/// The plain body of a compressed event value.
+fn decompress(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let size = zstd::zstd_safe::get_frame_content_size(frame)
+        .map_err(|_| DecodeError::Malformed("not a zstd frame".into()))?
+        .ok_or_else(|| DecodeError::Malformed("zstd frame without its size".into()))?;
+    if size > MAX_EVENT_BYTES as u64 {
+        return Err(DecodeError::Malformed(format!(
+            "compressed event claims {size} bytes"
+        )));
+    }
+    let body = zstd::bulk::decompress(frame, size as usize)
+        .map_err(|e| DecodeError::Malformed(format!("zstd: {e}")))?;
+    if body.len() as u64 != size {
+        return Err(DecodeError::Malformed(
+            "zstd frame shorter than it says".into(),
+        ));
+    }
+    Ok(body)
 }
 
 /// Decodes one event value stored under `(session, seq)`.
 pub fn decode_event(session: SessionId, seq: Seq, bytes: &[u8]) -> Result<Event, DecodeError> {
-    let mut rest = check_version(bytes, EVENT_CODEC)?;
+    match bytes.split_first() {
+        None => Err(DecodeError::Empty),
+        Some((&EVENT_CODEC, body)) => decode_body(session, seq, body),
+        Some((&EVENT_CODEC_ZSTD, frame)) => decode_body(session, seq, &decompress(frame)?),
+        Some((&v, _)) if v > EVENT_CODEC_MAX => Err(DecodeError::Newer {
+            found: v,
+            supported: EVENT_CODEC_MAX,
+        }),
+        Some((&v, _)) => Err(DecodeError::BadVersion(v)),
+    }
+}
+
+/// Decodes `msgpack [at_micros, tag, payload]`.
+fn decode_body(session: SessionId, seq: Seq, mut rest: &[u8]) -> Result<Event, DecodeError> {
     let malformed = |what: &str| DecodeError::Malformed(what.to_owned());
     let len = rmp::decode::read_array_len(&mut rest).map_err(|_| malformed("no envelope"))?;
     if len != 3 {
@@ -168,18 +233,96 @@ mod tests {
             DecodeError::Newer { found: 9, .. }
         ));
         assert!(matches!(
+            decode_event(SessionId(1), Seq(1), &[3, 0x93]).unwrap_err(),
+            DecodeError::Newer { found: 3, .. }
+        ));
+        assert!(matches!(
             decode_event(SessionId(1), Seq(1), &[0]).unwrap_err(),
             DecodeError::BadVersion(0)
         ));
+    }
+
+    #[test]
+    fn large_events_are_compressed_when_it_pays() {
+        let text = EventKind::PtyOutput(PtyOutput {
+            bytes: b"y\r\n".repeat(10_000).into(),
+        });
+        let bytes = encode_event(Timestamp(5), &text).unwrap();
+        assert_eq!(bytes[0], EVENT_CODEC_ZSTD);
+        assert!(bytes.len() < 200, "{} bytes", bytes.len());
+        assert_eq!(
+            decode_event(SessionId(1), Seq(1), &bytes).unwrap().kind,
+            text
+        );
+
+        // Noise does not compress: it stays plain rather than growing.
+        let mut x: u32 = 1;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let noise = EventKind::PtyOutput(PtyOutput {
+            bytes: noise.into(),
+        });
+        let bytes = encode_event(Timestamp(5), &noise).unwrap();
+        assert_eq!(bytes[0], EVENT_CODEC);
+        assert_eq!(
+            decode_event(SessionId(1), Seq(1), &bytes).unwrap().kind,
+            noise
+        );
+
+        // Small events never go through the compressor.
+        let small = EventKind::UserMessage(UserMessage {
+            text: "a".repeat(100),
+        });
+        assert_eq!(encode_event(Timestamp(5), &small).unwrap()[0], EVENT_CODEC);
+    }
+
+    #[test]
+    fn a_frame_claiming_too_much_is_refused() {
+        let body = vec![0u8; 1024];
+        let mut frame = zstd::bulk::compress(&body, 1).unwrap();
+        // Patch the frame: a tiny one that claims a huge size fails before allocating it.
+        let huge = zstd::bulk::compress(&vec![0u8; MAX_EVENT_BYTES + 1], 1).unwrap();
+        let mut value = vec![EVENT_CODEC_ZSTD];
+        value.extend_from_slice(&huge);
+        assert!(matches!(
+            decode_event(SessionId(1), Seq(1), &value),
+            Err(DecodeError::Malformed(_))
+        ));
+        frame.truncate(frame.len() / 2);
+        let mut value = vec![EVENT_CODEC_ZSTD];
+        value.extend_from_slice(&frame);
+        assert!(decode_event(SessionId(1), Seq(1), &value).is_err());
     }
 
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = decode_event(SessionId(1), Seq(1), &bytes);
-            let mut with_version = vec![EVENT_CODEC];
-            with_version.extend_from_slice(&bytes);
-            let _ = decode_event(SessionId(1), Seq(1), &with_version);
+            for version in [EVENT_CODEC, EVENT_CODEC_ZSTD] {
+                let mut with_version = vec![version];
+                with_version.extend_from_slice(&bytes);
+                let _ = decode_event(SessionId(1), Seq(1), &with_version);
+            }
+        }
+
+        #[test]
+        fn damaged_compressed_events_never_panic(
+            at in 0usize..200,
+            mask in 1u8..=255,
+        ) {
+            let kind = EventKind::PtyOutput(PtyOutput {
+                bytes: b"\x1b[32mok\x1b[0m line\r\n".repeat(100).into(),
+            });
+            let mut bytes = encode_event(Timestamp(1), &kind).unwrap();
+            let at = 1 + at % (bytes.len() - 1);
+            bytes[at] ^= mask;
+            let _ = decode_event(SessionId(1), Seq(1), &bytes);
         }
     }
 }

@@ -22,6 +22,10 @@ pub enum StoreError {
     Locked { path: PathBuf, holder: String },
     #[error("no space left on the device writing store {}", path.display())]
     DiskFull { path: PathBuf },
+    #[error("store {} is damaged ({detail}); `switchboard store check` reports what is readable, `switchboard store repair` recovers it into a new store", path.display())]
+    Damaged { path: PathBuf, detail: String },
+    #[error("store {} cannot be opened even to salvage it ({detail}); it was left as it was — restore it from a backup or move it away to start afresh", path.display())]
+    Unrecoverable { path: PathBuf, detail: String },
     #[error("store I/O error: {0}")]
     Io(String),
     #[error("no session matches '{0}'")]
@@ -69,12 +73,39 @@ impl StoreError {
                 path: path.to_owned(),
             };
         }
+        if let redb::Error::Corrupted(detail) = &err {
+            return Self::damaged(path, detail);
+        }
         if matches!(err, redb::Error::PreviousIo) {
             return Self::Io(
                 "an earlier write failed; restart switchboard to reopen the store".into(),
             );
         }
         Self::Io(err.to_string())
+    }
+}
+
+impl StoreError {
+    /// The file is damaged: `detail` (redb's words, or a caught panic's) shortened to one line.
+    pub(crate) fn damaged(path: &Path, detail: &str) -> Self {
+        /// Enough of redb's message to recognise it; the rest goes to the log.
+        const DETAIL_CHARS: usize = 120;
+        let detail: String = detail
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(DETAIL_CHARS)
+            .collect();
+        Self::Damaged {
+            path: path.to_owned(),
+            detail: detail.to_lowercase(),
+        }
+    }
+
+    /// Whether the file itself is damaged (as opposed to busy, full or of another program).
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, Self::Damaged { .. })
     }
 }
 

@@ -16,6 +16,11 @@ pub(crate) fn describe(path: &Path) -> String {
         .join(", ")
 }
 
+/// Whether any other process has `path` open.
+pub(crate) fn any(path: &Path) -> bool {
+    !find(path).is_empty()
+}
+
 fn find(path: &Path) -> Vec<(u32, String)> {
     let Ok(target) = std::fs::canonicalize(path) else {
         return Vec::new();

@@ -10,7 +10,7 @@ use super::codec::{decode_record, encode_record};
 use super::error::StoreError;
 use super::meta::SessionMeta;
 use super::read::Reader;
-use super::tables::{CHECKPOINTS, EVENTS, LIVE, PROMPTS, SESSIONS, TURNS};
+use super::tables::{CHECKPOINTS, EVENTS, LIVE, PANE_HISTORY, PROMPTS, SESSIONS, TURNS};
 use crate::event::{Event, EventKind, TurnOutcome};
 use crate::ids::{Seq, SessionId};
 use crate::session::SessionState;
@@ -43,6 +43,7 @@ pub(crate) struct WriteTables<'t> {
     pub prompts: Table<'t, (i64, u128, u64), &'static str>,
     pub live: Table<'t, u128, (u32, u64)>,
     pub turns: Table<'t, (u128, u64), &'static [u8]>,
+    pub pane_history: Table<'t, u128, (u64, u64, u64)>,
 }
 
 impl<'t> WriteTables<'t> {
@@ -54,6 +55,7 @@ impl<'t> WriteTables<'t> {
             prompts: txn.open_table(PROMPTS)?,
             live: txn.open_table(LIVE)?,
             turns: txn.open_table(TURNS)?,
+            pane_history: txn.open_table(PANE_HISTORY)?,
         })
     }
 

@@ -207,6 +207,16 @@ where
         Ok(())
     }
 
+    /// Every session id in the index, oldest first (no entry is decoded).
+    pub fn session_ids(&self) -> Result<Vec<SessionId>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.sessions.iter().map_err(|e| self.fail(e))? {
+            let (key, _) = entry.map_err(|e| self.fail(e))?;
+            out.push(SessionId(key.value()));
+        }
+        Ok(out)
+    }
+
     /// The one session whose id starts with `prefix`.
     pub fn resolve(&self, prefix: &IdPrefix, typed: &str) -> Result<SessionId, StoreError> {
         let (low, high) = prefix.key_range();

@@ -21,6 +21,10 @@ pub const LIVE: TableDefinition<u128, (u32, u64)> = TableDefinition::new("live")
 /// Workstation state that is not history: `open_slots` → the sessions open in slots when the
 /// workstation last changed them (MessagePack list of ids), so a restart shows them again.
 pub const WORKSTATION: TableDefinition<&str, &[u8]> = TableDefinition::new("workstation");
+/// Per PTY session, what its history limit dropped: `(looked at through seq, bytes, chunks)`
+/// (see `retention`). Derived: the `pty.dropped` events say the same.
+pub const PANE_HISTORY: TableDefinition<u128, (u64, u64, u64)> =
+    TableDefinition::new("pane_history");
 /// Store-wide facts (`schema`).
 pub const STORE_INFO: TableDefinition<&str, u64> = TableDefinition::new("store_info");
 

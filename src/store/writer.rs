@@ -11,10 +11,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use redb::Database;
-use tokio::sync::oneshot;
 
 use super::codec::{encode_event, encode_record};
 use super::error::StoreError;
@@ -33,19 +33,28 @@ pub struct Committed {
     pub last: Seq,
 }
 
-pub(crate) type Ack = oneshot::Sender<Result<Committed, StoreError>>;
+/// One-slot channel: the writer sends exactly one outcome and never waits on it.
+pub(crate) type Ack = flume::Sender<Result<Committed, StoreError>>;
 
-/// An event encoded by the caller, ready to insert.
-pub(crate) struct Prepared {
-    pub at: Timestamp,
-    pub kind: EventKind,
-    pub bytes: Vec<u8>,
+/// An event encoded (and compressed, when it pays) by the caller, ready to insert. A caller
+/// that cares about the stored size, like the PTY recorder sizing its chunks to redb's pages,
+/// encodes first, looks at [`Prepared::stored_len`] and appends with `Store::append_prepared`.
+#[derive(Debug)]
+pub struct Prepared {
+    pub(crate) at: Timestamp,
+    pub(crate) kind: EventKind,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Prepared {
     pub fn new(at: Timestamp, kind: EventKind) -> Result<Self, StoreError> {
         let bytes = encode_event(at, &kind)?;
         Ok(Self { at, kind, bytes })
+    }
+
+    /// Bytes the value takes in the events table.
+    pub fn stored_len(&self) -> usize {
+        self.bytes.len()
     }
 }
 
@@ -91,6 +100,8 @@ pub(crate) struct WriterConfig {
     pub linger: Duration,
     pub max_batch_events: usize,
     pub max_cached_sessions: usize,
+    /// Output a PTY session keeps before its oldest chunks are dropped (`None`: all).
+    pub pane_history: Option<u64>,
 }
 
 struct Cached {
@@ -100,6 +111,10 @@ struct Cached {
 
 pub(crate) struct Writer {
     db: Arc<Database>,
+    /// Shared with the store handle: set when a batch finds the file damaged.
+    damaged: Arc<AtomicBool>,
+    /// Shared with the store handle: set after the first successful commit.
+    committed: Arc<AtomicBool>,
     path: PathBuf,
     config: WriterConfig,
     cache: HashMap<SessionId, Cached>,
@@ -108,9 +123,17 @@ pub(crate) struct Writer {
 type Tables<'t> = WriteTables<'t>;
 
 impl Writer {
-    pub fn new(db: Arc<Database>, path: PathBuf, config: WriterConfig) -> Self {
+    pub fn new(
+        db: Arc<Database>,
+        damaged: Arc<AtomicBool>,
+        committed: Arc<AtomicBool>,
+        path: PathBuf,
+        config: WriterConfig,
+    ) -> Self {
         Self {
             db,
+            damaged,
+            committed,
             path,
             config,
             cache: HashMap::new(),
@@ -153,8 +176,17 @@ impl Writer {
     fn commit(&mut self, batch: Vec<Request>) {
         let (ops, acks): (Vec<Op>, Vec<Ack>) = batch.into_iter().map(|r| (r.op, r.ack)).unzip();
         let mut touched = HashSet::new();
-        match self.write_batch(ops, &mut touched) {
+        // A damaged file can make redb panic mid-transaction; the transaction is then dropped
+        // (nothing of the batch lands) and every request of the batch gets the error.
+        let path = self.path.clone();
+        let written = super::guard::guarded(&path, || Ok(self.write_batch(ops, &mut touched)))
+            .and_then(|result| result);
+        if written.as_ref().is_err_and(StoreError::is_damaged) {
+            self.damaged.store(true, Ordering::Relaxed);
+        }
+        match written {
             Ok(results) => {
+                self.committed.store(true, Ordering::Relaxed);
                 for (ack, result) in acks.into_iter().zip(results) {
                     let _ = ack.send(result);
                 }
@@ -219,6 +251,16 @@ impl Writer {
                     tables
                         .index_session(*session, &cached.state)
                         .map_err(|e| e.into_store(&path))?;
+                    if let Some(limit) = self.config.pane_history {
+                        super::retention::trim(
+                            &mut tables.events,
+                            &mut tables.pane_history,
+                            &path,
+                            *session,
+                            &cached.state,
+                            limit,
+                        )?;
+                    }
                 }
             }
         }

@@ -97,7 +97,11 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        restore();
+        // A panic inside redb on a damaged store file is caught by the store and becomes an
+        // error the workstation shows; the terminal must stay as it is.
+        if !crate::store::in_guarded_call() {
+            restore();
+        }
         previous(info);
     }));
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod agent;
+pub mod damage;
 pub mod e2e;
 pub mod exec;
 pub mod procs;
@@ -26,9 +27,15 @@ pub struct Home {
 
 impl Home {
     pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        // As switchboard creates its own directories: private (otherwise the first command
+        // tightens it and says so on stderr).
+        std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod temp dir");
+        Self { dir }
     }
 
     pub fn path(&self) -> &Path {

@@ -102,7 +102,7 @@ pub async fn exec(
                 ..
             } => {
                 link.close().await;
-                return finish(args, finished, outcome, error, final_message);
+                return finish(args, finished, outcome, error, final_message).await;
             }
             Notification::TurnRefused { error } => anyhow::bail!("{error}"),
             _ => {}
