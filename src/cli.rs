@@ -113,6 +113,9 @@ pub enum Command {
         /// Open this session (id or unique prefix) in a slot
         #[arg(long)]
         session: Option<String>,
+        /// Press these keys first, in tmux send-keys notation (e.g. "C-p quit", "M-t", "? Down")
+        #[arg(long)]
+        keys: Option<String>,
     },
     /// Developer tools: fixtures and diagnostics
     #[command(hide = true)]
@@ -220,7 +223,11 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
-        Some(Command::Render { size, session }) => render::run(&context, size, session),
+        Some(Command::Render {
+            size,
+            session,
+            keys,
+        }) => render::run(&context, size, session, keys),
         Some(Command::Resume { id, last }) => {
             let opening = workstation::Opening::Resume { id, last };
             workstation::run(&context, opening, workstation::Flags::from(&cli), Local)

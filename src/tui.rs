@@ -27,7 +27,7 @@
 //! | `driver.rs` | the loop: terminal input, the server link, effects, paced drawing |
 //! | `startup.rs` | what `resume`, `fork` and `--slot` do right after attaching |
 //! | `terminal.rs`, `theme.rs` | terminal setup and restore; colours |
-//! | `headless.rs` | rendering without a terminal (`switchboard render`, snapshots) |
+//! | `headless.rs`, `keyscript.rs` | rendering without a terminal (`switchboard render`, snapshots); key scripts in tmux notation that drive it (`render --keys`) |
 
 pub mod agent_ui;
 pub mod app;
@@ -40,6 +40,7 @@ pub mod driver;
 pub mod headless;
 pub mod history;
 pub mod keymap;
+pub mod keyscript;
 pub mod layout;
 pub(crate) mod modal_keys;
 mod mouse;

@@ -64,14 +64,21 @@ fn list_show_export_fork_round_trip() {
     let fork_show: serde_json::Value =
         serde_json::from_str(&home.ok(&["sessions", "show", &fork_id, "--json"])).expect("json");
     assert_eq!(fork_show["parent"]["seq"], 120);
-    assert_eq!(fork_show["events"], 121);
+    // The parent's 120, `session.forked`, and a title that says what the fork is.
+    assert_eq!(fork_show["events"], 122);
+    assert!(
+        fork_show["title"]
+            .as_str()
+            .is_some_and(|t| t.ends_with(")") && t.contains(" (fork at turn ")),
+        "{fork_show}"
+    );
 
     let fork_export: Vec<serde_json::Value> = home
         .ok(&["sessions", "export", &fork_id])
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect();
-    assert_eq!(fork_export.len(), 121);
+    assert_eq!(fork_export.len(), 122);
     assert!(
         fork_export[..120]
             .iter()
@@ -79,6 +86,7 @@ fn list_show_export_fork_round_trip() {
     );
     assert_eq!(fork_export[120]["kind"], "session.forked");
     assert!(fork_export[120].get("inherited").is_none());
+    assert_eq!(fork_export[121]["kind"], "session.renamed");
     // Inherited events are the parent's, unchanged.
     for (a, b) in fork_export[..120].iter().zip(&lines[..120]) {
         assert_eq!(a["data"], b["data"]);

@@ -1,4 +1,5 @@
-//! `switchboard render`: the workstation frame as plain text, for bug reports and tests.
+//! `switchboard render`: the workstation frame as plain text, for bug reports and tests;
+//! `--keys` drives it first (a key script in tmux's `send-keys` notation).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,10 +25,25 @@ pub fn parse_size(text: &str) -> Result<Size, String> {
     })
 }
 
-pub fn run(context: &Context, size: Size, session: Option<String>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    context: &Context,
+    size: Size,
+    session: Option<String>,
+    keys: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    // Refuse a bad script before touching the store.
+    let keys = match keys {
+        Some(script) => {
+            crate::tui::keyscript::parse(&script).map_err(|e| anyhow::anyhow!("--keys: {e}"))?
+        }
+        None => Vec::new(),
+    };
+    let keymap = context.config.keymap()?;
     let store = context.open_store()?;
     let session = session.map(|id| store.resolve(&id)).transpose()?;
-    let state = crate::tui::headless::state_from_store(&store, size, session)?;
+    let mut state = crate::tui::headless::state_from_store(&store, size, session)?;
+    state.keymap = keymap;
+    crate::tui::headless::press(&mut state, &keys);
     let text = crate::tui::headless::render_text(&state);
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

@@ -176,7 +176,7 @@ pub const COMMANDS: &[Command] = &[
         NewShellSlot,
         "slot.new_shell",
         "New shell slot",
-        "Open your shell in a new pane; keys go to it until Ctrl+G",
+        "Open your shell in a new pane; keys go to it until you press the leader",
         Always,
         true
     ),
@@ -344,7 +344,7 @@ pub const COMMANDS: &[Command] = &[
         HistorySearch,
         "composer.history_search",
         "Search history",
-        "Search earlier prompts (Ctrl+R again for older matches)",
+        "Search earlier prompts as you type; the same key again for older matches",
         Always,
         true
     ),

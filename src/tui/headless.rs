@@ -85,3 +85,11 @@ pub fn state_from_store(
     }
     Ok(state)
 }
+
+/// Presses `keys` in order, as a terminal would deliver them (effects — commands to a server,
+/// the clipboard — are dropped: there is none).
+pub fn press(state: &mut AppState, keys: &[crossterm::event::KeyEvent]) {
+    for key in keys {
+        update(state, Msg::Key(*key));
+    }
+}

@@ -160,10 +160,15 @@ fn help_lines(state: &AppState, width: u16) -> Vec<Line<'static>> {
         } else {
             spans.push(Span::raw(c.title.to_owned()));
             lines.push(Line::from(spans));
-            lines.push(Line::styled(
-                format!("      {}", c.description),
-                theme.dim(),
-            ));
+            // The description on the lines below, wrapped at words.
+            let room = (width as usize).saturating_sub(6).max(10);
+            for row in crate::text::wrap_words(c.description, room) {
+                let text = crate::text::slice_chars(c.description, row.start, row.end);
+                lines.push(Line::styled(
+                    format!("      {}", text.trim_start()),
+                    theme.dim(),
+                ));
+            }
         }
     }
     lines.remove(0);

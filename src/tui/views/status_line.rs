@@ -53,15 +53,22 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
                         Span::styled(format!("{} error", scope.label()), theme.error())
                     }
                 };
-                Line::from(vec![
+                let mut spans = vec![
                     Span::raw(format!(
                         " {slots} slot{} · {} live · ",
                         if slots == 1 { "" } else { "s" },
                         state.live_slots()
                     )),
                     health,
-                    Span::styled(format!(" · {}", state.layout.label()), theme.dim()),
-                ])
+                ];
+                // The layout only means something with more than one slot to lay out.
+                if slots > 1 {
+                    spans.push(Span::styled(
+                        format!(" · {}", state.layout.label()),
+                        theme.dim(),
+                    ));
+                }
+                Line::from(spans)
             }
         },
     };
