@@ -7,9 +7,22 @@ mod support;
 use support::Home;
 use support::e2e::{TIMEOUT, Tui, percentiles};
 
-fn snapshot(name: &str, text: &str) {
+const SNAPSHOTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots");
+
+/// Snapshots the screen once it shows the stored snapshot (or when the harness's timeout
+/// passes, and then the assertion shows the difference): the screen settles at its own pace
+/// (the welcome, the model label, the status line come in separate frames), so a snapshot
+/// taken at the first sign of one part can race the others.
+fn snapshot(tui: &Tui, name: &str) {
+    let stored = std::fs::read_to_string(format!("{SNAPSHOTS}/{name}.snap"))
+        .ok()
+        .and_then(|file| file.splitn(3, "---\n").nth(2).map(str::to_owned));
+    let text = match stored {
+        Some(want) => tui.screen_when(TIMEOUT, |s| s.trim_end() == want.trim_end()),
+        None => tui.screen(),
+    };
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"));
+    settings.set_snapshot_path(SNAPSHOTS);
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!(name, text));
 }
@@ -29,7 +42,7 @@ fn starts_empty_and_quits_restoring_the_terminal() {
     let home = Home::new();
     let mut tui = started(&home);
     tui.wait_for("0 slots · 0 live · ok");
-    snapshot("e2e_empty_100x30", &tui.screen());
+    snapshot(&tui, "e2e_empty_100x30");
     tui.ctrl('q');
     assert!(tui.wait_exit(), "exit status");
     tui.terminal_restored().unwrap();
@@ -45,7 +58,7 @@ fn palette_fuzzy_query_runs_a_command() {
     tui.wait_until("the query narrowed to the command", TIMEOUT, |s| {
         s.contains("› nwagt") && s.contains("New agent slot") && !s.contains("Quit ")
     });
-    snapshot("e2e_palette_query_100x30", &tui.screen());
+    snapshot(&tui, "e2e_palette_query_100x30");
     tui.enter();
     // The new-slot dialog: outside a git repository there is no worktree to choose.
     tui.wait_for("not a git repository: no worktree");

@@ -357,7 +357,14 @@ impl Keymap {
             "# Keys\n\n<!-- Generated from src/tui/keymap by `switchboard debug keys-doc`; do not edit by hand. -->\n\n\
              Every key can be rebound per mode in `config.toml`: a `[keys.MODE]` table maps a \
              chord to a command name (`\"none\"` unbinds it), e.g.\n\n```toml\n[keys]\n\
-             leader = \"ctrl-g\"\n\n[keys.palette]\n\"ctrl-j\" = \"list.down\"\n\"ctrl-k\" = \"list.up\"\n```\n",
+             leader = \"ctrl-g\"\n\n[keys.palette]\n\"ctrl-j\" = \"list.down\"\n\"ctrl-k\" = \"list.up\"\n```\n\n\
+             **The leader** (`Ctrl+G` unless `[keys] leader` says otherwise) moves the keys \
+             between a pane and the workstation, and is a one-shot prefix like tmux's: while a \
+             pane has the keys, every key goes to its program except the leader, which takes \
+             them back; the one key after it may be `d` (detach: leave the window, everything \
+             keeps running) or any workstation key. In the workstation, the leader on a \
+             focused pane whose program runs gives that pane the keys again. Hints in the \
+             status line, dialogs and help always name the configured leader.\n",
         );
         let rows = self.rows();
         for mode in KeyMode::ALL {

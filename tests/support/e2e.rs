@@ -203,6 +203,22 @@ impl Tui {
         }
     }
 
+    /// The screen once `pred` holds for it, or as it is when `timeout` passes (no panic: the
+    /// caller compares and reports, e.g. a snapshot assertion that shows the difference).
+    pub fn screen_when(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + timeout;
+        let (lock, cvar) = &*self.shared;
+        let mut shared = lock.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let text = screen_text(shared.parser.screen());
+            let now = Instant::now();
+            if pred(&text) || now >= deadline || shared.eof {
+                return text;
+            }
+            shared = cvar.wait_timeout(shared, deadline - now).unwrap().0;
+        }
+    }
+
     /// Waits until the screen contains `needle`.
     pub fn wait_for(&self, needle: &str) {
         self.wait_until(&format!("{needle:?} on screen"), TIMEOUT, |s| {
