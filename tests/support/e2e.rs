@@ -70,6 +70,21 @@ impl Tui {
         Self::spawn(command, home, cols, rows, env)
     }
 
+    /// Any program in a `cols`×`rows` PTY read by this harness (a bench's anchor: a tmux
+    /// client, as a user would run it).
+    pub fn start_program(
+        home: &Path,
+        program: &str,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
+        let mut command = CommandBuilder::new(program);
+        command.args(args);
+        Self::spawn(command, home, cols, rows, env)
+    }
+
     /// An interactive bash with job control (prompt `$ `), for tests that need a shell
     /// around switchboard (Ctrl+Z and `fg`). `SB` holds the switchboard binary's path.
     pub fn start_shell(home: &Path, cols: u16, rows: u16) -> Self {
