@@ -7,6 +7,7 @@ mod model_debug;
 mod render;
 mod server_cmd;
 pub(crate) mod sessions;
+pub mod task;
 pub mod workstation;
 
 use std::process::ExitCode;
@@ -99,6 +100,11 @@ pub enum Command {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
     },
+    /// Submit, inspect and act on tasks of the board (run by the server)
+    Task {
+        #[command(subcommand)]
+        command: task::TaskCommandLine,
+    },
     /// Print the workstation frame as plain text, without a terminal
     Render {
         /// Frame size as COLSxROWS
@@ -168,6 +174,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
+        Some(Command::Task { command }) => task::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),
         Some(Command::Resume { id, last }) => {

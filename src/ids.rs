@@ -50,6 +50,64 @@ impl fmt::Debug for SessionId {
     }
 }
 
+/// A task's identity on the board: a UUIDv7 like a session's, but stored and sent as its
+/// hyphenated text (task ids appear in JSON output and plan files, where a 128-bit number
+/// does not survive).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u128);
+
+impl TaskId {
+    /// A fresh, time-ordered id.
+    pub fn new() -> Self {
+        Self(uuid::Uuid::now_v7().as_u128())
+    }
+
+    /// The first 8 characters: enough to tell the tasks of one board apart in lists, and
+    /// always a valid prefix for the task commands.
+    pub fn short(self) -> String {
+        self.to_string().chars().take(8).collect()
+    }
+
+    /// Parses a whole id (hyphenated or not).
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text.trim())
+            .ok()
+            .map(|id| Self(id.as_u128()))
+    }
+}
+
+impl Default for TaskId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&uuid::Uuid::from_u128(self.0).hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskId({self})")
+    }
+}
+
+impl Serialize for TaskId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a task id: {text:?}")))
+    }
+}
+
 /// A prefix of a session id as typed by a user: hex digits, hyphens ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdPrefix {

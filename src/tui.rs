@@ -15,6 +15,7 @@
 //! | `server_ui.rs` | notifications from the server folded into the state |
 //! | `commands.rs` | the command registry: keymap, palette, help and `docs/KEYS.md` |
 //! | `agent_ui.rs`, `panes_ui.rs`, `slots_ui.rs` | agent slots, pane slots, opening stored sessions |
+//! | `board.rs` | the task board: its state, the board view's keys, the submit form |
 //! | `slots.rs` | a slot as this window sees it |
 //! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
 //! | `composer.rs`, `history.rs`, `palette.rs`, `picker.rs`, `diff_view.rs` | the composer, prompt history, palette, pickers, diff view |
@@ -29,6 +30,7 @@
 
 pub mod agent_ui;
 pub mod app;
+pub mod board;
 pub mod commands;
 pub mod composer;
 pub mod content;

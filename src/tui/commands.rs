@@ -22,6 +22,7 @@ pub enum CommandId {
     LayoutGrid,
     ToggleReasoning,
     ShowDiff,
+    ShowBoard,
     ResumeSession,
     ForkSession,
     NextSlot,
@@ -409,6 +410,16 @@ pub const COMMANDS: &[Command] = &[
         true
     ),
     command!(
+        ShowBoard,
+        "view.board",
+        "Task board",
+        "Tasks grouped by state: filter, details, approve or reject a gate, retry, cancel, submit",
+        [Chord::alt('t')],
+        Global,
+        Always,
+        true
+    ),
+    command!(
         ResumeSession,
         "session.resume",
         "Resume session…",
@@ -769,6 +780,30 @@ pub const MODAL_KEYS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "Task board (Alt+T)",
+        &[
+            (
+                "↑ / ↓, j / k, PgUp / PgDn",
+                "choose a task (in the detail: scroll it)",
+            ),
+            ("Tab", "filter: all, then one state at a time"),
+            ("/", "filter by name or title"),
+            ("Enter", "details: attempts, validations, logs, the diff"),
+            ("a", "approve (a gate, or the command the agent waits on)"),
+            ("x", "reject, with a reason you type"),
+            ("r / c / R", "retry / cancel / resume in place"),
+            (
+                "o",
+                "open the latest attempt's session in a slot, to watch or steer it",
+            ),
+            (
+                "n",
+                "new task: goal, title, executor, validation, depends, gate (Tab moves, Ctrl+Enter submits)",
+            ),
+            ("Esc or q", "close the detail, then the board"),
+        ],
+    ),
+    (
         "Closing a slot with a worktree",
         &[
             ("k", "close and keep the worktree and branch"),
@@ -907,6 +942,7 @@ mod tests {
             LayoutGrid,
             ToggleReasoning,
             ShowDiff,
+            ShowBoard,
             ResumeSession,
             ForkSession,
             NextSlot,
@@ -941,12 +977,12 @@ mod tests {
             match id {
                 OpenPalette | ToggleHelp | Quit | Detach | StopServer | Suspend | NewAgentSlot
                 | NewShellSlot | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit
-                | LayoutGrid | ToggleReasoning | ShowDiff | ResumeSession | ForkSession
-                | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop
-                | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
-                | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
-                | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
-                | KillToEnd | KillToStart | KillWord | Yank => {}
+                | LayoutGrid | ToggleReasoning | ShowDiff | ShowBoard | ResumeSession
+                | ForkSession | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown
+                | ScrollTop | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline
+                | HistorySearch | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp
+                | CursorDown | LineStart | LineEnd | WordLeft | WordRight | Backspace
+                | DeleteChar | KillToEnd | KillToStart | KillWord | Yank => {}
             }
         }
         ids

@@ -1,0 +1,91 @@
+//! The task runner inside the server: the core hands it task commands, its own finished work,
+//! native attempts' agent updates and deadlines, and carries out what it asks — replies, news
+//! for every workstation, the hidden agent slot of a native attempt, approvals — plus the
+//! "needs you" news (a bell, a desktop notification, the `notify` command).
+
+use super::core::{ClientId, Core};
+use super::slots::{AgentState, Runtime, SlotEntry};
+use crate::protocol::{Notification, SlotKind, SlotStatus};
+use crate::tasks::runner::Effect;
+
+impl Core {
+    /// Carries out what the runner asked.
+    pub fn task_effects(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Reply(client, notification) => self.send(client, notification),
+                Effect::Broadcast(notification) => self.broadcast(notification),
+                Effect::NeedsYou(text) => self.needs_you(text),
+                Effect::StartAgent {
+                    slot,
+                    cwd,
+                    worktree,
+                    options,
+                    prompt,
+                } => {
+                    if self.slot(slot).is_none() {
+                        let name = crate::text::truncate(&format!("task {}", slot.short()), 24);
+                        let mut info = SlotEntry::info(slot, SlotKind::Agent, name, cwd);
+                        info.status = SlotStatus::Idle;
+                        info.stored = true;
+                        info.worktree = Some(worktree);
+                        info.model = Some(self.models.label(&options));
+                        let mut entry = SlotEntry::new(info, Runtime::Agent(AgentState::Idle));
+                        // Nobody's window shows it until someone opens its session.
+                        entry.hidden = true;
+                        entry.agents = options;
+                        self.slots.push(entry);
+                    }
+                    self.submit(0, slot, prompt);
+                }
+                Effect::Decide {
+                    slot,
+                    call_id,
+                    decision,
+                } => self.decide(slot, call_id, decision),
+                Effect::Interrupt { slot } => self.interrupt(slot),
+                Effect::DropAgent { slot } => {
+                    if let Some(index) = self
+                        .slots
+                        .iter()
+                        .position(|s| s.info.slot == slot && s.hidden)
+                    {
+                        // Dropping the handle interrupts and ends the agent.
+                        self.slots.remove(index);
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn task_command(&mut self, client: ClientId, command: crate::protocol::tasks::TaskCommand) {
+        let effects = self.tasks.command(client, command);
+        self.task_effects(effects);
+    }
+
+    /// Someone is needed: every workstation rings and notifies; the configured `notify`
+    /// command gets a JSON payload.
+    pub fn needs_you(&mut self, text: String) {
+        self.broadcast(Notification::NeedsYou { text: text.clone() });
+        let Some((program, args)) = self.settings.notify.split_first() else {
+            return;
+        };
+        let payload = serde_json::json!({
+            "type": "needs-you",
+            "message": text,
+        })
+        .to_string();
+        let mut command = std::process::Command::new(program);
+        command
+            .args(args)
+            .arg(payload)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        match command.spawn() {
+            // Reaped off the core so it never lingers as a zombie.
+            Ok(mut child) => drop(tokio::task::spawn_blocking(move || child.wait())),
+            Err(error) => tracing::warn!(%error, program, "cannot run the notify command"),
+        }
+    }
+}
