@@ -50,22 +50,33 @@ impl fmt::Debug for SessionId {
     }
 }
 
-/// A task's identity on the board: a UUIDv7 like a session's, but stored and sent as its
+/// A task's identity on the board: a random UUID (version 4), stored and sent as its
 /// hyphenated text (task ids appear in JSON output and plan files, where a 128-bit number
-/// does not survive).
+/// does not survive). Random rather than time-ordered like a session's: the tasks of a plan
+/// are made in the same millisecond, and their short forms must still differ (the board
+/// keeps submission order itself).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(pub u128);
 
 impl TaskId {
-    /// A fresh, time-ordered id.
+    /// A fresh random id.
     pub fn new() -> Self {
-        Self(uuid::Uuid::now_v7().as_u128())
+        let random: u128 = rand::random();
+        // Version 4 and the RFC 4122 variant, so it is a well-formed UUID.
+        let versioned = (random & !(0xf << 76)) | (0x4 << 76);
+        Self((versioned & !(0x3 << 62)) | (0x2 << 62))
     }
 
-    /// The first 8 characters: enough to tell the tasks of one board apart in lists, and
-    /// always a valid prefix for the task commands.
+    /// The first 8 characters (32 random bits): enough to tell the tasks of one board apart
+    /// in lists, and a prefix the task commands accept.
     pub fn short(self) -> String {
         self.to_string().chars().take(8).collect()
+    }
+
+    /// 12 hex digits (48 random bits), for names that must not collide: branches and
+    /// worktree directories.
+    pub fn name(self) -> String {
+        format!("{:032x}", self.0)[..12].to_owned()
     }
 
     /// Parses a whole id (hyphenated or not).

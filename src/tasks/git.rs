@@ -71,7 +71,7 @@ pub struct AttemptTree {
 
 /// `switchboard/task/<task>/<n>`.
 pub fn branch(task: TaskId, attempt: u32) -> String {
-    format!("switchboard/task/{}/{attempt}", task.short())
+    format!("switchboard/task/{}/{attempt}", task.name())
 }
 
 /// A dependency's result to merge: its id, how to name it, its result commit.
@@ -99,7 +99,7 @@ pub fn prepare(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "repo".into());
-    let path = worktrees_dir.join(format!("{repo_name}-task-{}-{attempt}", task.short()));
+    let path = worktrees_dir.join(format!("{repo_name}-task-{}-{attempt}", task.name()));
     if path.exists() {
         return Err(PrepareError::Exists(path.display().to_string()));
     }
@@ -219,6 +219,9 @@ mod tests {
     #[test]
     fn branches_name_task_and_attempt() {
         let id = TaskId(0x0193_abcd_ef01_7000_8000_0000_0000_0001);
-        assert_eq!(branch(id, 2), "switchboard/task/0193abcd/2");
+        assert_eq!(branch(id, 2), "switchboard/task/0193abcdef01/2");
+        let a = TaskId::new();
+        assert_eq!(TaskId::parse(&a.to_string()), Some(a));
+        assert_eq!(uuid::Uuid::from_u128(a.0).get_version_num(), 4);
     }
 }

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod e2e;
 pub mod exec;
 pub mod procs;
+pub mod tasks;
 
 #[allow(unused_imports)]
 pub use procs::{kill_servers, process_runs, server_pids};
