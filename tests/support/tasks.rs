@@ -118,3 +118,19 @@ pub fn history(record: &Value) -> Vec<String> {
         .map(|h| h["state"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Waits until attempt `attempt` of the task has begun its run (a `started` file in its
+/// worktree, which the test's goal writes); the worktree.
+pub fn wait_for_worktree(home: &Home, cwd: &Path, id: &str, attempt: u64) -> PathBuf {
+    let mut worktree = None;
+    let ok = super::wait_for(WAIT, || {
+        let record = record(home, cwd, id);
+        worktree = record["worktree"].as_str().map(PathBuf::from);
+        record["attempts"] == attempt
+            && worktree
+                .as_ref()
+                .is_some_and(|w| w.join("started").exists())
+    });
+    assert!(ok, "attempt {attempt} of task {id} never started");
+    worktree.unwrap()
+}

@@ -223,15 +223,17 @@ fn codex(
         );
     };
     let mut command = std::process::Command::new(program);
-    command.args(leading).arg("exec");
-    if let Some(thread) = &job.thread {
-        command.args(["resume", thread]);
-    }
-    command.args(["--json", "--skip-git-repo-check"]);
+    // `exec`'s options come before `resume`, which takes only the thread and the prompt.
+    command
+        .args(leading)
+        .args(["exec", "--json", "--skip-git-repo-check"]);
     if job.spec.approval == "never" {
         command.arg("--dangerously-bypass-approvals-and-sandbox");
     } else {
         command.args(["--sandbox", "workspace-write"]);
+    }
+    if let Some(thread) = &job.thread {
+        command.args(["resume", thread]);
     }
     command.current_dir(&job.dir).arg(&job.prompt);
     let mut transcript =
