@@ -25,7 +25,7 @@ use crate::tasks::view::{self, TaskSummary};
 #[derive(Debug, Subcommand)]
 pub enum TaskCommandLine {
     /// Submit a task (--goal), or every task of a plan file, admitted all or nothing
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// List tasks, oldest first
     List {
         /// Only tasks in this state (queued, running, validating, awaiting_approval, …)

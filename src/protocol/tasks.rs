@@ -91,7 +91,7 @@ pub enum TaskNotification {
     /// Every task (the answer to `List`, and to a workstation at attach).
     Board(Vec<TaskSummary>),
     /// A task changed (to every workstation, and to clients following it).
-    Changed(TaskSummary),
+    Changed(Box<TaskSummary>),
     /// A task's whole record (with the board's other tasks for names of dependencies).
     Record {
         task: Box<Task>,

@@ -433,7 +433,7 @@ mod tests {
     }
 
     fn submitted(id: TaskId, name: &str, depends: Vec<TaskId>) -> EventKind {
-        EventKind::TaskSubmitted(TaskSubmitted {
+        EventKind::TaskSubmitted(Box::new(TaskSubmitted {
             task: id,
             spec: TaskSpec {
                 title: name.into(),
@@ -444,7 +444,7 @@ mod tests {
             },
             plan: None,
             input: None,
-        })
+        }))
     }
 
     fn state(id: TaskId, state: TaskState) -> EventKind {
@@ -466,21 +466,21 @@ mod tests {
             event(2, state(a, TaskState::Running)),
             event(
                 3,
-                EventKind::TaskAttemptStarted(TaskAttemptStarted {
+                EventKind::TaskAttemptStarted(Box::new(TaskAttemptStarted {
                     task: a,
                     attempt: 1,
                     session,
                     ..Default::default()
-                }),
+                })),
             ),
             event(
                 4,
-                EventKind::TaskAttemptEnded(TaskAttemptEnded {
+                EventKind::TaskAttemptEnded(Box::new(TaskAttemptEnded {
                     task: a,
                     attempt: 1,
                     commit: Some("abc".into()),
                     ..Default::default()
-                }),
+                })),
             ),
             event(5, state(a, TaskState::Completed)),
         ];
@@ -541,22 +541,22 @@ mod tests {
             event(1, submitted(a, "a", vec![])),
             event(
                 2,
-                EventKind::TaskAttemptStarted(TaskAttemptStarted {
+                EventKind::TaskAttemptStarted(Box::new(TaskAttemptStarted {
                     task: a,
                     attempt: 1,
                     ..Default::default()
-                }),
+                })),
             ),
             event(3, state(a, TaskState::AwaitingApproval)),
         ]);
         assert!(board.get(a).unwrap().is_active());
         board.apply(&event(
             4,
-            EventKind::TaskAttemptEnded(TaskAttemptEnded {
+            EventKind::TaskAttemptEnded(Box::new(TaskAttemptEnded {
                 task: a,
                 attempt: 1,
                 ..Default::default()
-            }),
+            })),
         ));
         assert!(!board.get(a).unwrap().is_active());
     }

@@ -504,9 +504,9 @@ impl Runner {
         let Some(task) = self.board.get(id) else {
             return;
         };
-        let notification = Notification::Task(TaskNotification::Changed(
+        let notification = Notification::Task(TaskNotification::Changed(Box::new(
             super::view::TaskSummary::of(task),
-        ));
+        )));
         for (client, tasks) in &self.watchers {
             if tasks.contains(&id) {
                 self.effects

@@ -133,7 +133,7 @@ mod tests {
                 .collect();
             push(
                 &mut board,
-                EventKind::TaskSubmitted(TaskSubmitted {
+                EventKind::TaskSubmitted(Box::new(TaskSubmitted {
                     task: ids[i],
                     spec: TaskSpec {
                         title: name.to_string(),
@@ -146,16 +146,16 @@ mod tests {
                     },
                     plan: None,
                     input: None,
-                }),
+                })),
             );
             if *state != TaskState::Queued {
                 push(
                     &mut board,
-                    EventKind::TaskAttemptStarted(TaskAttemptStarted {
+                    EventKind::TaskAttemptStarted(Box::new(TaskAttemptStarted {
                         task: ids[i],
                         attempt: 1,
                         ..Default::default()
-                    }),
+                    })),
                 );
                 push(
                     &mut board,

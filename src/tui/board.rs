@@ -143,7 +143,7 @@ pub fn apply(state: &mut AppState, notification: TaskNotification) -> Vec<Effect
         TaskNotification::Board(tasks) => state.tasks.tasks = tasks,
         TaskNotification::Changed(summary) => {
             let id = summary.id;
-            state.tasks.upsert(summary);
+            state.tasks.upsert(*summary);
             if let Mode::Board(view) = &state.mode
                 && view.detail.as_ref().is_some_and(|d| d.task == Some(id))
             {

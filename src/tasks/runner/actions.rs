@@ -225,7 +225,7 @@ impl Runner {
                 started: std::time::Instant::now(),
             },
         );
-        self.emit(crate::event::EventKind::TaskAttemptStarted(
+        self.emit(crate::event::EventKind::TaskAttemptStarted(Box::new(
             crate::event::TaskAttemptStarted {
                 task: id,
                 attempt: attempt.number,
@@ -238,7 +238,7 @@ impl Runner {
                 executor,
                 resumed: true,
             },
-        ));
+        )));
         self.set_state(
             id,
             TaskState::Running,

@@ -109,7 +109,7 @@ impl Runner {
         });
         let mut kinds = Vec::with_capacity(ids.len() + 1);
         if let Some(plan) = &plan {
-            kinds.push(EventKind::TaskPlan(plan.clone()));
+            kinds.push(EventKind::TaskPlan(Box::new(plan.clone())));
         }
         for (i, draft) in request.tasks.iter().enumerate() {
             let depends = deps[i]
@@ -144,12 +144,12 @@ impl Runner {
                 name: draft.name.clone(),
                 max_running: draft.max_running,
             };
-            kinds.push(EventKind::TaskSubmitted(TaskSubmitted {
+            kinds.push(EventKind::TaskSubmitted(Box::new(TaskSubmitted {
                 task: ids[i],
                 spec,
                 plan: plan.as_ref().map(|p| p.plan),
                 input: request.input.clone(),
-            }));
+            })));
         }
         self.emit_all(kinds);
         for id in &ids {

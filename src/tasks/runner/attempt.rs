@@ -125,18 +125,20 @@ impl Runner {
         let Some(task) = self.board.get(id) else {
             return;
         };
-        self.emit(EventKind::TaskAttemptStarted(TaskAttemptStarted {
-            task: id,
-            attempt,
-            session: prepared.session,
-            worktree: prepared.path.display().to_string(),
-            branch: prepared.branch.clone(),
-            start_commit: prepared.start_commit.clone(),
-            merged: prepared.merged.clone(),
-            prompt: prepared.prompt.clone(),
-            executor: task.spec.executor.clone(),
-            resumed: prepared.resumed,
-        }));
+        self.emit(EventKind::TaskAttemptStarted(Box::new(
+            TaskAttemptStarted {
+                task: id,
+                attempt,
+                session: prepared.session,
+                worktree: prepared.path.display().to_string(),
+                branch: prepared.branch.clone(),
+                start_commit: prepared.start_commit.clone(),
+                merged: prepared.merged.clone(),
+                prompt: prepared.prompt.clone(),
+                executor: task.spec.executor.clone(),
+                resumed: prepared.resumed,
+            },
+        )));
         self.changed(id);
         if cancelled {
             self.live.remove(&id);

@@ -76,12 +76,12 @@ impl Runner {
     }
 
     pub(super) fn recorded(&mut self, id: TaskId, attempt: u32, ended: TaskAttemptEnded) {
-        if !self.live.get(&id).is_some_and(|l| l.attempt == attempt) {
+        if self.live.get(&id).is_none_or(|l| l.attempt != attempt) {
             return;
         }
         let outcome = ended.outcome;
         let error = ended.error.clone();
-        self.emit(EventKind::TaskAttemptEnded(ended));
+        self.emit(EventKind::TaskAttemptEnded(Box::new(ended)));
         let (state, by) = match outcome {
             AttemptOutcome::Succeeded => {
                 return self.validate(id, attempt);
@@ -151,7 +151,7 @@ impl Runner {
         for result in &results {
             let mut summary = result.clone();
             summary.log = Default::default();
-            kinds.push(EventKind::TaskValidation(summary));
+            kinds.push(EventKind::TaskValidation(Box::new(summary)));
         }
         self.emit_all(kinds);
         let Some(task) = self.board.get(id) else {
@@ -325,7 +325,10 @@ fn run_validations(
             log: finished.log.into(),
         };
         if let Err(error) = store
-            .append(session, vec![EventKind::TaskValidation(result.clone())])
+            .append(
+                session,
+                vec![EventKind::TaskValidation(Box::new(result.clone()))],
+            )
             .and_then(|p| p.wait())
         {
             tracing::warn!(%error, "cannot record a validation");
