@@ -160,7 +160,8 @@ fn render_list(
         }
         let note = task.note.clone().unwrap_or_default();
         let text = format!(
-            " {} {:<20} {:<7} {}/{} {marks}{note}",
+            "{}{} {:<20} {:<7} {}/{} {marks}{note}",
+            if i == view.selected { "›" } else { " " },
             task.id.short(),
             truncate(task.label(), 20),
             truncate(&task.executor, 7),
