@@ -317,28 +317,8 @@ impl Core {
                 }
             }
             Input::Detached { client } => self.detach(client),
-            Input::Agent { slot, update } => {
-                let effects = self.tasks.agent_update(slot, &update);
-                if matches!(update, crate::agent::AgentUpdate::ApprovalNeeded { .. })
-                    && self.slot(slot).is_some_and(|s| !s.hidden)
-                {
-                    let name = self
-                        .slot(slot)
-                        .map(|s| s.info.name.clone())
-                        .unwrap_or_default();
-                    self.needs_you(format!("{name} asks to run a command"));
-                }
-                self.agent_update(slot, update);
-                self.task_effects(effects);
-            }
-            Input::AgentReady { slot, result, note } => {
-                let effects = match &result {
-                    Err(error) => self.tasks.agent_failed(slot, error),
-                    Ok(_) => Vec::new(),
-                };
-                self.agent_ready(slot, result, note);
-                self.task_effects(effects);
-            }
+            Input::Agent { slot, update } => self.agent_input(slot, update),
+            Input::AgentReady { slot, result, note } => self.agent_ready_input(slot, result, note),
             Input::AgentStopped { slot } => self.agent_stopped(slot),
             Input::PaneReady { slot, result } => self.pane_ready(slot, result),
             Input::TurnTarget {

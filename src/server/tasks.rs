@@ -58,6 +58,38 @@ impl Core {
         }
     }
 
+    /// An agent's update: a native attempt's also goes to the runner; a visible slot's
+    /// approval request means someone is needed.
+    pub fn agent_input(&mut self, slot: crate::ids::SessionId, update: crate::agent::AgentUpdate) {
+        let effects = self.tasks.agent_update(slot, &update);
+        if matches!(update, crate::agent::AgentUpdate::ApprovalNeeded { .. })
+            && self.slot(slot).is_some_and(|s| !s.hidden)
+        {
+            let name = self
+                .slot(slot)
+                .map(|s| s.info.name.clone())
+                .unwrap_or_default();
+            self.needs_you(format!("{name} asks to run a command"));
+        }
+        self.agent_update(slot, update);
+        self.task_effects(effects);
+    }
+
+    /// An agent started (or could not): a native attempt's failure ends its attempt.
+    pub fn agent_ready_input(
+        &mut self,
+        slot: crate::ids::SessionId,
+        result: Result<super::core::StartedAgent, String>,
+        note: Option<String>,
+    ) {
+        let effects = match &result {
+            Err(error) => self.tasks.agent_failed(slot, error),
+            Ok(_) => Vec::new(),
+        };
+        self.agent_ready(slot, result, note);
+        self.task_effects(effects);
+    }
+
     pub fn task_command(&mut self, client: ClientId, command: crate::protocol::tasks::TaskCommand) {
         let effects = self.tasks.command(client, command);
         self.task_effects(effects);

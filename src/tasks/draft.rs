@@ -100,7 +100,9 @@ impl TaskDraft {
 /// What is wrong with a draft or a plan; every message is one line naming the culprit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DraftError {
-    #[error("unknown executor {0:?}: use native, codex, shell or a [tasks.commands] preset")]
+    #[error(
+        "unknown executor {0:?}: use native, codex, shell or a [tasks.commands] preset of config.toml"
+    )]
     Executor(String),
     #[error("task {0}: the goal is empty")]
     EmptyGoal(String),

@@ -109,12 +109,12 @@ pub enum Effect {
 #[derive(Debug)]
 pub enum TaskInput {
     /// The board read from the store at start.
-    Loaded(Result<Vec<Event>, String>),
+    Loaded(Result<Vec<Event>, crate::store::StoreError>),
     /// A submission checked against git and the config.
     Checked {
         client: ClientId,
         request: Box<crate::protocol::tasks::SubmitRequest>,
-        result: Result<Vec<admit::Resolved>, String>,
+        result: Result<Vec<admit::Resolved>, admit::AdmitError>,
     },
     Prepared {
         task: TaskId,
@@ -226,9 +226,9 @@ impl Runner {
         let loaded = inputs.clone();
         tokio::task::spawn_blocking(move || {
             let events = match reader.meta(super::BOARD) {
-                Ok(_) => reader.events(super::BOARD).map_err(|e| e.to_string()),
+                Ok(_) => reader.events(super::BOARD),
                 Err(crate::store::StoreError::MissingSession(_)) => Ok(Vec::new()),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e),
             };
             let _ =
                 loaded.blocking_send(crate::server::core::Input::Task(TaskInput::Loaded(events)));
@@ -391,7 +391,7 @@ impl Runner {
         ));
     }
 
-    fn loaded(&mut self, result: Result<Vec<Event>, String>) {
+    fn loaded(&mut self, result: Result<Vec<Event>, crate::store::StoreError>) {
         let events = match result {
             Ok(events) => events,
             Err(error) => {

@@ -11,6 +11,30 @@ use crate::ids::{SessionId, TaskId};
 use crate::protocol::Notification;
 use crate::protocol::tasks::{TaskAction, TaskNotification};
 
+/// Why an action on a task is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("task {task} is not awaiting approval (it is {})", state.label())]
+    NotAwaiting { task: String, state: TaskState },
+    #[error(
+        "task {task} is {}; only a failed, blocked, cancelled, rejected or interrupted task can be retried",
+        state.label()
+    )]
+    NotRetryable { task: String, state: TaskState },
+    #[error("task {task} is already {}", state.label())]
+    Over { task: String, state: TaskState },
+    #[error("task {task} is {}; only an interrupted task resumes", state.label())]
+    NotInterrupted { task: String, state: TaskState },
+    #[error(
+        "the worktree {worktree} of task {task}'s attempt {attempt} is gone (deleted by hand?); `task retry` starts a fresh attempt"
+    )]
+    WorktreeGone {
+        task: String,
+        attempt: u32,
+        worktree: String,
+    },
+}
+
 impl Runner {
     pub(super) fn act(&mut self, client: ClientId, text: &str, action: TaskAction) {
         let id = match self.board.find(text) {
@@ -32,7 +56,7 @@ impl Runner {
                 ));
                 self.schedule();
             }
-            Err(error) => self.refuse(client, error),
+            Err(error) => self.refuse(client, error.to_string()),
         }
     }
 
@@ -43,13 +67,10 @@ impl Runner {
             .unwrap_or((TaskState::Other, id.short()))
     }
 
-    fn approve(&mut self, id: TaskId) -> Result<String, String> {
+    fn approve(&mut self, id: TaskId) -> Result<String, ActionError> {
         let (state, label) = self.state_of(id);
         if state != TaskState::AwaitingApproval {
-            return Err(format!(
-                "task {label} is not awaiting approval (it is {})",
-                state.label()
-            ));
+            return Err(ActionError::NotAwaiting { task: label, state });
         }
         if let Some(live) = self.live.get_mut(&id)
             && let (Some(slot), Some((call_id, command))) = (live.slot, live.approval.take())
@@ -76,13 +97,10 @@ impl Runner {
         Ok(format!("task {label} approved: completed"))
     }
 
-    fn reject(&mut self, id: TaskId, reason: &str) -> Result<String, String> {
+    fn reject(&mut self, id: TaskId, reason: &str) -> Result<String, ActionError> {
         let (state, label) = self.state_of(id);
         if state != TaskState::AwaitingApproval {
-            return Err(format!(
-                "task {label} is not awaiting approval (it is {})",
-                state.label()
-            ));
+            return Err(ActionError::NotAwaiting { task: label, state });
         }
         if let Some(live) = self.live.get_mut(&id)
             && let (Some(slot), Some((call_id, command))) = (live.slot, live.approval.take())
@@ -111,13 +129,10 @@ impl Runner {
         Ok(format!("task {label} rejected"))
     }
 
-    fn retry(&mut self, id: TaskId) -> Result<String, String> {
+    fn retry(&mut self, id: TaskId) -> Result<String, ActionError> {
         let (state, label) = self.state_of(id);
         if !(state.is_failure() || state == TaskState::Interrupted) {
-            return Err(format!(
-                "task {label} is {}; only a failed, blocked, cancelled, rejected or interrupted task can be retried",
-                state.label()
-            ));
+            return Err(ActionError::NotRetryable { task: label, state });
         }
         let next = self.board.get(id).map_or(1, |t| t.attempts.len() + 1);
         self.set_state(
@@ -148,10 +163,10 @@ impl Runner {
         Ok(format!("task {label} queued for attempt {next}"))
     }
 
-    fn cancel(&mut self, id: TaskId) -> Result<String, String> {
+    fn cancel(&mut self, id: TaskId) -> Result<String, ActionError> {
         let (state, label) = self.state_of(id);
         if state.is_terminal() {
-            return Err(format!("task {label} is already {}", state.label()));
+            return Err(ActionError::Over { task: label, state });
         }
         if let Some(live) = self.live.get_mut(&id) {
             live.cancelled = true;
@@ -176,13 +191,10 @@ impl Runner {
         Ok(format!("task {label} cancelled"))
     }
 
-    fn resume(&mut self, id: TaskId) -> Result<String, String> {
+    fn resume(&mut self, id: TaskId) -> Result<String, ActionError> {
         let (state, label) = self.state_of(id);
         if state != TaskState::Interrupted {
-            return Err(format!(
-                "task {label} is {}; only an interrupted task resumes",
-                state.label()
-            ));
+            return Err(ActionError::NotInterrupted { task: label, state });
         }
         let Some(attempt) = self.board.get(id).and_then(|t| t.last_attempt()).cloned() else {
             self.set_state(
@@ -194,10 +206,11 @@ impl Runner {
             return Ok(format!("task {label} queued"));
         };
         if !Path::new(&attempt.worktree).is_dir() {
-            return Err(format!(
-                "the worktree {} of task {label}'s attempt {} is gone (deleted by hand?); `task retry` starts a fresh attempt",
-                attempt.worktree, attempt.number
-            ));
+            return Err(ActionError::WorktreeGone {
+                task: label,
+                attempt: attempt.number,
+                worktree: attempt.worktree.clone(),
+            });
         }
         let executor = self
             .board

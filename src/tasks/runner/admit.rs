@@ -10,7 +10,7 @@ use crate::ids::TaskId;
 use crate::protocol::Notification;
 use crate::protocol::tasks::{SubmitRequest, TaskNotification};
 use crate::tasks::dag::{self, Dependency};
-use crate::tasks::draft::{Executor, TaskDraft, parse_approval};
+use crate::tasks::draft::{DraftError, Executor, TaskDraft, parse_approval};
 
 /// What the off-core checks found for one draft.
 #[derive(Debug, Clone)]
@@ -22,18 +22,19 @@ pub struct Resolved {
 impl Runner {
     pub(super) fn submit(&mut self, client: ClientId, request: SubmitRequest) {
         if let Err(error) = self.check_drafts(&request.tasks) {
-            self.refuse(client, error);
+            self.refuse(client, error.to_string());
             return;
         }
         let presets = self.settings.presets.clone();
         let codex = self.settings.codex.clone();
         let inputs = self.inputs.clone();
         tokio::task::spawn_blocking(move || {
+            let mut checked = Checked::default();
             let result = request
                 .tasks
                 .iter()
-                .map(|draft| check_machine(draft, &presets, &codex))
-                .collect::<Result<Vec<_>, String>>();
+                .map(|draft| check_machine(draft, &presets, &codex, &mut checked))
+                .collect::<Result<Vec<_>, AdmitError>>();
             let _ = inputs.blocking_send(crate::server::core::Input::Task(TaskInput::Checked {
                 client,
                 request: Box::new(request),
@@ -43,58 +44,40 @@ impl Runner {
     }
 
     /// The checks that need no I/O: a refusal names the task and what is wrong.
-    fn check_drafts(&self, drafts: &[TaskDraft]) -> Result<(), String> {
+    fn check_drafts(&self, drafts: &[TaskDraft]) -> Result<(), DraftError> {
         for draft in drafts {
             let label = draft.name.clone().unwrap_or_else(|| draft.title());
             if draft.goal.trim().is_empty() {
-                return Err(format!("task {label}: the goal is empty"));
+                return Err(DraftError::EmptyGoal(label));
             }
-            let executor = Executor::parse(draft.executor.as_deref().unwrap_or("native"))
-                .map_err(|e| e.to_string())?;
+            let executor = Executor::parse(draft.executor.as_deref().unwrap_or("native"))?;
             if let Executor::Preset(name) = &executor
                 && !self.settings.presets.contains_key(name)
             {
-                return Err(format!(
-                    "unknown executor {name:?}: use native, codex, shell or a [tasks.commands] preset{}",
-                    if self.settings.presets.is_empty() {
-                        " (none is configured)".to_owned()
-                    } else {
-                        format!(
-                            " ({})",
-                            self.settings
-                                .presets
-                                .keys()
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    }
-                ));
+                return Err(DraftError::Executor(name.clone()));
             }
             if let Some(policy) = &draft.approval {
-                parse_approval(policy).map_err(|e| e.to_string())?;
+                parse_approval(policy)?;
             }
             if draft.attempts == Some(0) {
-                return Err(format!("task {label}: attempts must be at least 1"));
+                return Err(DraftError::Attempts(label));
             }
             if draft.max_running == Some(0) {
-                return Err("--max-running must be at least 1".into());
+                return Err(DraftError::Plan("--max-running must be at least 1".into()));
             }
         }
-        dag::resolve(drafts, &self.board)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        dag::resolve(drafts, &self.board).map(|_| ())
     }
 
     pub(super) fn checked(
         &mut self,
         client: ClientId,
         request: SubmitRequest,
-        result: Result<Vec<Resolved>, String>,
+        result: Result<Vec<Resolved>, AdmitError>,
     ) {
         let resolved = match result {
             Ok(resolved) => resolved,
-            Err(error) => return self.refuse(client, error),
+            Err(error) => return self.refuse(client, error.to_string()),
         };
         let deps = match dag::resolve(&request.tasks, &self.board) {
             Ok(deps) => deps,
@@ -171,19 +154,58 @@ impl Runner {
 
 use super::Effect;
 
+/// Why a submission is refused by the checks that need git or the machine.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdmitError {
+    #[error("task {task}: {source}")]
+    Repo {
+        task: String,
+        source: crate::tasks::git::RepoError,
+    },
+    #[error(transparent)]
+    Draft(#[from] crate::tasks::draft::DraftError),
+    #[error(
+        "task {task}: executor {executor} needs `{program}`, which is not installed or not on PATH"
+    )]
+    Missing {
+        task: String,
+        executor: String,
+        program: String,
+    },
+}
+
+/// What one submission's checks already found: a plan's tasks mostly share a repository, a
+/// base and an executor, and asking git once per task would make a big plan slow to admit.
+#[derive(Debug, Default)]
+pub(super) struct Checked {
+    repos: std::collections::HashMap<(String, String), (String, String)>,
+    programs: std::collections::HashSet<String>,
+}
+
 /// The checks that need git or the filesystem.
 fn check_machine(
     draft: &TaskDraft,
     presets: &std::collections::BTreeMap<String, String>,
     codex: &[String],
-) -> Result<Resolved, String> {
+    checked: &mut Checked,
+) -> Result<Resolved, AdmitError> {
     let label = draft.name.clone().unwrap_or_else(|| draft.title());
     let dir = draft.repo.clone().unwrap_or_else(|| ".".into());
     let base = draft.base.clone().unwrap_or_else(|| "HEAD".into());
-    let (repo, base_commit) =
-        crate::tasks::git::resolve(&dir, &base).map_err(|e| format!("task {label}: {e}"))?;
-    let executor = Executor::parse(draft.executor.as_deref().unwrap_or("native"))
-        .map_err(|e| e.to_string())?;
+    let key = (dir, base);
+    let (repo, base_commit) = match checked.repos.get(&key) {
+        Some(found) => found.clone(),
+        None => {
+            let found =
+                crate::tasks::git::resolve(&key.0, &key.1).map_err(|source| AdmitError::Repo {
+                    task: label.clone(),
+                    source,
+                })?;
+            checked.repos.insert(key, found.clone());
+            found
+        }
+    };
+    let executor = Executor::parse(draft.executor.as_deref().unwrap_or("native"))?;
     let program = match &executor {
         Executor::Codex => codex.first().cloned(),
         Executor::Preset(name) => presets
@@ -192,11 +214,16 @@ fn check_machine(
         Executor::Native | Executor::Shell => None,
     };
     if let Some(program) = program
-        && !on_path(&program)
+        && !checked.programs.contains(&program)
     {
-        return Err(format!(
-            "task {label}: executor {executor} needs `{program}`, which is not installed or not on PATH"
-        ));
+        if !on_path(&program) {
+            return Err(AdmitError::Missing {
+                task: label,
+                executor: executor.to_string(),
+                program,
+            });
+        }
+        checked.programs.insert(program);
     }
     Ok(Resolved { repo, base_commit })
 }

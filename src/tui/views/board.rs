@@ -136,56 +136,72 @@ fn render_list(
         );
         return;
     }
-    // Group headers take a row each; keep the selection in view.
-    let mut lines: Vec<(Option<usize>, Line<'static>)> = Vec::with_capacity(rows.len() + 12);
+    // Group headers take a row each; keep the selection in view. Only the rows that fit are
+    // formatted (a board of thousands costs its visible window).
+    let mut entries: Vec<Option<usize>> = Vec::with_capacity(rows.len() + 12);
     let mut last = None;
     for (i, task) in rows.iter().enumerate() {
         if last != Some(task.state) {
-            let count = rows.iter().filter(|t| t.state == task.state).count();
-            lines.push((
-                None,
-                Line::styled(
-                    format!("{} ({count})", task.state.label().replace('_', " ")),
-                    state_style(theme, task.state),
-                ),
-            ));
+            entries.push(None);
             last = Some(task.state);
         }
-        let mut marks = String::new();
-        if !task.depends.is_empty() {
-            marks.push_str(&format!("↳{} ", task.depends.len()));
-        }
-        if task.gate {
-            marks.push_str("⚑ ");
-        }
-        let note = task.note.clone().unwrap_or_default();
-        let text = format!(
-            "{}{} {:<20} {:<7} {}/{} {marks}{note}",
-            if i == view.selected { "›" } else { " " },
-            task.id.short(),
-            truncate(task.label(), 20),
-            truncate(&task.executor, 7),
-            task.attempts,
-            task.max_attempts,
-        );
-        let style = if i == view.selected {
-            theme.selected()
-        } else {
-            Style::default()
-        };
-        lines.push((
-            Some(i),
-            Line::styled(truncate(&text, area.width as usize), style),
-        ));
+        entries.push(Some(i));
     }
     let height = area.height as usize;
-    let at = lines
+    let at = entries
         .iter()
-        .position(|(i, _)| *i == Some(view.selected))
+        .position(|e| *e == Some(view.selected))
         .unwrap_or(0);
     let top = at.saturating_sub(height.saturating_sub(1));
-    for (row, (_, line)) in lines.iter().skip(top).take(height).enumerate() {
-        put_line(buf, area.x, area.y + row as u16, line, area.width);
+    for (row, (index, entry)) in entries
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(height)
+        .enumerate()
+    {
+        let line = match entry {
+            // A header names the group of the row after it.
+            None => {
+                let state = entries
+                    .get(index + 1)
+                    .copied()
+                    .flatten()
+                    .map_or(TaskState::Other, |i| rows[i].state);
+                let count = rows.iter().filter(|t| t.state == state).count();
+                Line::styled(
+                    format!("{} ({count})", state.label().replace('_', " ")),
+                    state_style(theme, state),
+                )
+            }
+            Some(i) => {
+                let task = rows[*i];
+                let mut marks = String::new();
+                if !task.depends.is_empty() {
+                    marks.push_str(&format!("↳{} ", task.depends.len()));
+                }
+                if task.gate {
+                    marks.push_str("⚑ ");
+                }
+                let text = format!(
+                    "{}{} {:<20} {:<7} {}/{} {marks}{}",
+                    if *i == view.selected { "›" } else { " " },
+                    task.id.short(),
+                    truncate(task.label(), 20),
+                    truncate(&task.executor, 7),
+                    task.attempts,
+                    task.max_attempts,
+                    task.note.as_deref().unwrap_or_default(),
+                );
+                let style = if *i == view.selected {
+                    theme.selected()
+                } else {
+                    Style::default()
+                };
+                Line::styled(truncate(&text, area.width as usize), style)
+            }
+        };
+        put_line(buf, area.x, area.y + row as u16, &line, area.width);
     }
 }
 
