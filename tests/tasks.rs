@@ -258,6 +258,16 @@ depends = ["mid"]
 #[test]
 fn gates_wait_for_a_person_approved_or_rejected() {
     let home = home();
+    // Whoever is needed is told: the configured notify command gets a JSON payload.
+    let told = home.path().join("told.jsonl");
+    write(
+        home.path(),
+        "config.toml",
+        &format!(
+            "notify = [\"sh\", \"-c\", \"echo \\\"$1\\\" >> {}\", \"notify\"]\n",
+            told.display()
+        ),
+    );
     let (_dir, repo) = repo();
     let a = submit(
         &home,
@@ -328,6 +338,53 @@ fn gates_wait_for_a_person_approved_or_rejected() {
     // Approving what does not wait is refused.
     let line = refused(&home, &repo, &["approve", &a]);
     assert!(line.contains("not awaiting approval"), "{line}");
+    let told = std::fs::read_to_string(&told).unwrap();
+    assert!(
+        told.contains("\"type\":\"needs-you\"") && told.contains("gated-a is awaiting approval"),
+        "{told}"
+    );
+}
+
+#[test]
+fn a_timeout_and_a_cancel_stop_the_command() {
+    let home = home();
+    let (_dir, repo) = repo();
+    let output = task_in(
+        &home,
+        &repo,
+        &[
+            "submit",
+            "--goal",
+            "sleep 30",
+            "--executor",
+            "shell",
+            "--timeout",
+            "1s",
+            "--wait",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        support::tasks::stderr(&output)
+    );
+    let record: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(record["state"], "timeout");
+    assert_eq!(record["attempt_records"][0]["result"]["outcome"], "timeout");
+
+    let id = submit(
+        &home,
+        &repo,
+        &["--goal", "touch started; sleep 30", "--executor", "shell"],
+    );
+    support::tasks::wait_for_worktree(&home, &repo, &id, 1);
+    ok(&home, &repo, &["cancel", &id]);
+    let cancelled = wait_state(&home, &repo, &id, "cancelled");
+    assert_eq!(history(&cancelled).last().unwrap(), "cancelled");
+    let line = refused(&home, &repo, &["cancel", &id]);
+    assert!(line.contains("already cancelled"), "{line}");
 }
 
 #[test]

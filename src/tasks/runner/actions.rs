@@ -288,7 +288,28 @@ impl Runner {
             return Vec::new();
         };
         match update {
-            AgentUpdate::Event(_) => {}
+            // Decided in the attempt's slot (a window showing it): the task runs on.
+            AgentUpdate::Event(event) => {
+                let decided = match &event.kind {
+                    crate::event::EventKind::ToolApproved(a) => Some((&a.call_id, "approved")),
+                    crate::event::EventKind::ToolDenied(d) => Some((&d.call_id, "denied")),
+                    _ => None,
+                };
+                let pending = self.live.get(&id).and_then(|l| l.approval.clone());
+                if let (Some((call_id, verb)), Some((waiting, command))) = (decided, pending)
+                    && *call_id == waiting
+                {
+                    if let Some(live) = self.live.get_mut(&id) {
+                        live.approval = None;
+                    }
+                    self.set_state(
+                        id,
+                        TaskState::Running,
+                        Some(format!("{verb} `{command}` in the attempt's slot")),
+                        "user",
+                    );
+                }
+            }
             AgentUpdate::ApprovalNeeded {
                 call_id, command, ..
             } => {
