@@ -44,6 +44,20 @@ impl Core {
                     decision,
                 } => self.decide(slot, call_id, decision),
                 Effect::Interrupt { slot } => self.interrupt(slot),
+                Effect::SessionEvent(event) => {
+                    let slot = event.session;
+                    if let Some(entry) = self.slot_mut(slot) {
+                        // Kept for a transcript load that races the live stream.
+                        entry.remember(&event);
+                        self.emit(
+                            slot,
+                            Notification::AgentEvent {
+                                slot,
+                                event: *event,
+                            },
+                        );
+                    }
+                }
                 Effect::DropAgent { slot } => {
                     if let Some(index) = self
                         .slots

@@ -103,6 +103,8 @@ pub enum Effect {
     DropAgent {
         slot: SessionId,
     },
+    /// An event of an attempt's session, for a slot that shows it.
+    SessionEvent(Box<Event>),
 }
 
 /// Work the runner started off the core, finished.
@@ -141,6 +143,8 @@ pub enum TaskInput {
         attempt: u32,
         results: Vec<TaskValidation>,
     },
+    /// An event a process executor recorded in its attempt's session.
+    SessionEvent(Box<Event>),
 }
 
 /// Why an attempt could not start.
@@ -328,6 +332,7 @@ impl Runner {
                 attempt,
                 results,
             } => self.validated(task, attempt, results),
+            TaskInput::SessionEvent(event) => self.effects.push(Effect::SessionEvent(event)),
         }
         self.take()
     }

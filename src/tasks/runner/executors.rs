@@ -68,11 +68,16 @@ impl ExecOutcome {
     }
 }
 
-/// Appends events to the attempt's session in order; the last append is waited for.
+/// Appends events to the attempt's session in order (the last append is waited for), and
+/// hands each to the core as it is queued — with the seq and time the store keeps, as a
+/// native agent does — so a window showing the attempt's session watches it live.
 struct Recorder<'a> {
     store: &'a Store,
     session: SessionId,
     last: Option<Pending>,
+    /// The seq the next event gets (this run is the session's only writer).
+    next: u64,
+    inputs: &'a mpsc::Sender<crate::server::core::Input>,
 }
 
 impl Recorder<'_> {
@@ -80,9 +85,26 @@ impl Recorder<'_> {
         if kinds.is_empty() {
             return;
         }
-        match self.store.append(self.session, kinds) {
-            Ok(pending) => self.last = Some(pending),
-            Err(error) => tracing::warn!(%error, "cannot record an attempt's event"),
+        let at = crate::ids::Timestamp::now();
+        let queued = tokio::runtime::Handle::try_current().map(|runtime| {
+            runtime.block_on(self.store.append_at_async(self.session, at, kinds.clone()))
+        });
+        match queued {
+            Ok(Ok(pending)) => self.last = Some(pending),
+            Ok(Err(error)) => return tracing::warn!(%error, "cannot record an attempt's event"),
+            Err(error) => return tracing::warn!(%error, "no runtime to record an attempt's event"),
+        }
+        for kind in kinds {
+            let event = crate::event::Event {
+                session: self.session,
+                seq: crate::ids::Seq(self.next),
+                at,
+                kind,
+            };
+            self.next += 1;
+            let _ = self.inputs.blocking_send(crate::server::core::Input::Task(
+                TaskInput::SessionEvent(Box::new(event)),
+            ));
         }
     }
 
@@ -99,10 +121,13 @@ pub fn run(
     job: &Job,
     inputs: &mpsc::Sender<crate::server::core::Input>,
 ) -> ExecOutcome {
+    let next = store.meta(job.session).map_or(1, |m| m.last_seq.0 + 1);
     let mut recorder = Recorder {
         store,
         session: job.session,
         last: None,
+        next,
+        inputs,
     };
     let outcome = match &job.executor {
         Executor::Codex => codex(job, &mut recorder, inputs),
