@@ -558,3 +558,48 @@ fn a_validation_command_that_is_not_found_is_a_failed_validation_with_its_output
         "{logs}"
     );
 }
+
+#[test]
+fn conflicting_dependency_results_block_the_task_naming_files_and_dependencies() {
+    let home = home();
+    let (_dir, repo) = repo();
+    let plan = write(
+        &repo,
+        "plan.toml",
+        r#"
+executor = "shell"
+[[task]]
+name = "left"
+goal = "echo left > README.md"
+[[task]]
+name = "right"
+goal = "echo right > README.md"
+[[task]]
+name = "both"
+goal = "true"
+depends = ["left", "right"]
+"#,
+    );
+    let output = task_in(&home, &repo, &["submit", plan.to_str().unwrap(), "--wait"]);
+    assert_eq!(
+        output.status.code(),
+        Some(7),
+        "{}",
+        support::tasks::stdout(&output)
+    );
+    let both = record(&home, &repo, "both");
+    assert_eq!(both["state"], "blocked");
+    let note = both["note"].as_str().unwrap();
+    assert!(
+        note.contains("README.md") && note.contains("right"),
+        "{note}"
+    );
+    assert_eq!(history(&both).last().unwrap(), "blocked");
+    // Retried, it conflicts again the same way (its first try left nothing behind).
+    ok(&home, &repo, &["retry", "both"]);
+    let again = wait_state(&home, &repo, "both", "blocked");
+    assert!(
+        again["note"].as_str().unwrap().contains("README.md"),
+        "{again:#}"
+    );
+}

@@ -143,6 +143,9 @@ pub fn prepare(
                 .run(["diff", "--name-only", "--diff-filter=U"])
                 .unwrap_or_default();
             let _ = tree.run(["merge", "--abort"]);
+            // Nothing of the attempt is in it yet: the next attempt starts clean.
+            let _ = git.run(["worktree", "remove", "--force", &path_arg]);
+            let _ = git.run(["branch", "-D", &branch]);
             let files = files.lines().collect::<Vec<_>>().join(", ");
             return Err(PrepareError::Conflict {
                 dependency: format!("{} ({})", dep.label, dep.task.short()),
