@@ -1,9 +1,18 @@
 //! `switchboard task …`: submit tasks and plans, list and inspect them, act on them. Every
 //! command talks to the store's server (starting it when none runs); `--json` on each;
 //! `submit --wait` exits with a code per outcome (`tasks::outcome`).
+//!
+//! | file | owns |
+//! |---|---|
+//! | `task.rs` | the subcommands, the connection, reads and actions |
+//! | `task/submit.rs` | `submit`: flags or a plan file into a request, `--wait` |
+
+mod submit;
+
+pub use submit::SubmitArgs;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -11,15 +20,10 @@ use serde_json::json;
 
 use super::Context;
 use super::workstation::{Flags, client_info, local_endpoint};
-use crate::client::{ClientError, Link};
+use crate::client::Link;
 use crate::event::TaskState;
-use crate::ids::TaskId;
-use crate::protocol::tasks::{
-    PlanSource, SubmitRequest, TaskAction, TaskCommand, TaskNotification,
-};
+use crate::protocol::tasks::{SubmitRequest, TaskAction, TaskCommand, TaskNotification};
 use crate::protocol::{ClientKind, Command, Notification};
-use crate::tasks::TaskDraft;
-use crate::tasks::outcome::{plan_exit_code, stops_waiting};
 use crate::tasks::view::{self, TaskSummary};
 
 #[derive(Debug, Subcommand)]
@@ -91,64 +95,6 @@ pub struct ActionArgs {
     json: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct SubmitArgs {
-    /// A plan file (TOML, see docs/TASKS.md) instead of --goal
-    #[arg(value_name = "PLAN.toml", conflicts_with = "goal")]
-    plan: Option<PathBuf>,
-    /// The prompt, or the command for the shell executor
-    #[arg(long, required_unless_present = "plan")]
-    goal: Option<String>,
-    #[arg(long)]
-    title: Option<String>,
-    /// native, codex, shell, or a [tasks.commands] preset
-    #[arg(long)]
-    executor: Option<String>,
-    /// A command that must exit 0 in the attempt's worktree (repeatable)
-    #[arg(long = "validation", value_name = "CMD")]
-    validations: Vec<String>,
-    /// A task this one needs completed first: id, unique prefix or name (repeatable)
-    #[arg(long = "depends", value_name = "ID")]
-    depends: Vec<String>,
-    /// A directory inside the repository (default: here)
-    #[arg(long, value_name = "DIR")]
-    repo: Option<PathBuf>,
-    /// Where attempts start (default HEAD)
-    #[arg(long, value_name = "REF")]
-    base: Option<String>,
-    /// The executor's time limit per attempt (90s, 30m, 2h)
-    #[arg(long, value_name = "DUR")]
-    timeout: Option<String>,
-    /// Attempts in all (a failed validation starts the next one)
-    #[arg(long)]
-    attempts: Option<u32>,
-    /// A person must approve before the task counts as completed
-    #[arg(long)]
-    gate: bool,
-    /// Approval policy of agent executors: untrusted, on-request or never
-    #[arg(long)]
-    approval: Option<String>,
-    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
-    priority: i32,
-    /// What done means (sent to agent executors)
-    #[arg(long)]
-    acceptance: Option<String>,
-    /// A label (repeatable)
-    #[arg(long = "label")]
-    labels: Vec<String>,
-    /// Tasks of this repository running at once at most
-    #[arg(long, value_name = "N")]
-    max_running: Option<u32>,
-    /// Native attempts use the built-in scripted provider
-    #[arg(long)]
-    demo: bool,
-    /// Block until every task submitted ends; exit with its outcome's code
-    #[arg(long)]
-    wait: bool,
-    #[arg(long)]
-    json: bool,
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -175,11 +121,11 @@ async fn connect(
         info.agents.api_key = key;
     }
     let agents = info.agents.clone();
-    Ok((Link::over_socket(stream, info).await?, agents))
+    Ok((Link::local(context, stream, info).await?, agents))
 }
 
 /// Sends a task command and waits for its answer (a refusal is an error).
-async fn ask(link: &mut Link, command: TaskCommand) -> anyhow::Result<TaskNotification> {
+pub(super) async fn ask(link: &mut Link, command: TaskCommand) -> anyhow::Result<TaskNotification> {
     let answer = link
         .request(Command::Task(command), |n| match n {
             // News of a change is not an answer (it goes to `follow`, or is older than the
@@ -208,7 +154,7 @@ pub fn run(context: &Context, command: TaskCommandLine) -> anyhow::Result<ExitCo
         );
     }
     let mut request = match &command {
-        TaskCommandLine::Submit(args) => Some(submit_request(args)?),
+        TaskCommandLine::Submit(args) => Some(submit::submit_request(args)?),
         _ => None,
     };
     runtime()?.block_on(async move {
@@ -232,7 +178,7 @@ async fn dispatch(
     match command {
         TaskCommandLine::Submit(args) => {
             let request = request.ok_or_else(|| anyhow::anyhow!("nothing to submit"))?;
-            return submit(link, request, args.json).await;
+            return submit::submit(link, request, args.json).await;
         }
         TaskCommandLine::List { state, json } => {
             let TaskNotification::Board(mut tasks) = ask(link, TaskCommand::List).await? else {
@@ -388,7 +334,7 @@ async fn action(
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_line(t: &TaskSummary) -> String {
+pub(super) fn list_line(t: &TaskSummary) -> String {
     format!(
         "{}  {:<17}  {:<20}  {:<7}  {}/{}{}{}",
         t.id.short(),
@@ -403,150 +349,4 @@ fn list_line(t: &TaskSummary) -> String {
             .map(|n| format!("  {n}"))
             .unwrap_or_default()
     )
-}
-
-/// The request a `submit` command line makes (a plan is read and checked here, so a bad
-/// file fails before anything connects).
-fn submit_request(args: &SubmitArgs) -> anyhow::Result<SubmitRequest> {
-    let cwd = std::env::current_dir()?;
-    let absolute = |p: &Path| {
-        if p.is_absolute() {
-            p.to_owned()
-        } else {
-            cwd.join(p)
-        }
-    };
-    if let Some(path) = &args.plan {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let dir = absolute(path)
-            .parent()
-            .map(Path::to_owned)
-            .unwrap_or_else(|| cwd.clone());
-        let plan = crate::tasks::plan::parse(&text, &dir)?;
-        return Ok(SubmitRequest {
-            tasks: plan.tasks,
-            plan: Some(PlanSource {
-                name: plan.name,
-                path: Some(absolute(path).display().to_string()),
-                text,
-            }),
-            input: None,
-            wait: args.wait,
-            agents: Default::default(),
-        });
-    }
-    let timeout = args
-        .timeout
-        .as_deref()
-        .map(crate::tasks::draft::parse_duration)
-        .transpose()?;
-    let draft = TaskDraft {
-        name: None,
-        title: args.title.clone(),
-        goal: args.goal.clone().unwrap_or_default(),
-        executor: args.executor.clone(),
-        validations: args.validations.clone(),
-        depends: args.depends.clone(),
-        repo: Some(
-            args.repo
-                .as_deref()
-                .map(absolute)
-                .unwrap_or_else(|| cwd.clone())
-                .display()
-                .to_string(),
-        ),
-        base: args.base.clone(),
-        timeout_ms: timeout.map(|d| d.as_millis() as u64),
-        attempts: args.attempts,
-        gate: args.gate,
-        approval: args.approval.clone(),
-        priority: args.priority,
-        labels: args.labels.clone(),
-        acceptance: args.acceptance.clone(),
-        max_running: args.max_running,
-    };
-    let input =
-        json!({"argv": std::env::args().collect::<Vec<_>>(), "cwd": cwd.display().to_string()});
-    Ok(SubmitRequest {
-        tasks: vec![draft],
-        plan: None,
-        input: Some(input.to_string()),
-        wait: args.wait,
-        agents: Default::default(),
-    })
-}
-
-async fn submit(link: &mut Link, request: SubmitRequest, json: bool) -> anyhow::Result<ExitCode> {
-    let wait = request.wait;
-    let TaskNotification::Admitted { ids } =
-        ask(link, TaskCommand::Submit(Box::new(request))).await?
-    else {
-        anyhow::bail!("the server answered something else");
-    };
-    let mut out = std::io::stdout().lock();
-    if !wait {
-        if json {
-            let value = json!({"ids": ids.iter().map(|i| i.to_string()).collect::<Vec<_>>()});
-            writeln!(out, "{value}")?;
-        } else {
-            for id in &ids {
-                writeln!(out, "{id}")?;
-            }
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let finals = follow(link, &ids).await?;
-    let mut records = Vec::with_capacity(ids.len());
-    for id in &ids {
-        if let TaskNotification::Record { task, text, .. } =
-            ask(link, TaskCommand::Show { id: id.to_string() }).await?
-        {
-            records.push((task, text));
-        }
-    }
-    if json {
-        let values: Vec<_> = records.iter().map(|(t, _)| view::task_json(t)).collect();
-        let value = if values.len() == 1 {
-            values.into_iter().next().unwrap_or_default()
-        } else {
-            serde_json::Value::Array(values)
-        };
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
-    } else {
-        for (task, _) in &records {
-            writeln!(out, "{}", list_line(&TaskSummary::of(task)))?;
-        }
-    }
-    Ok(ExitCode::from(plan_exit_code(&finals)))
-}
-
-/// Follows the tasks until each stops (a final state, or interrupted); their final states,
-/// in order.
-async fn follow(link: &mut Link, ids: &[TaskId]) -> anyhow::Result<Vec<TaskState>> {
-    let mut states: Vec<Option<TaskState>> = vec![None; ids.len()];
-    // What happened before the follow began is in the board.
-    if let TaskNotification::Board(tasks) = ask(link, TaskCommand::List).await? {
-        for task in tasks {
-            if let Some(i) = ids.iter().position(|id| *id == task.id) {
-                states[i] = Some(task.state);
-            }
-        }
-    }
-    loop {
-        if states.iter().all(|s| s.is_some_and(stops_waiting)) {
-            return Ok(states
-                .into_iter()
-                .map(|s| s.unwrap_or(TaskState::Other))
-                .collect());
-        }
-        let Some(notification) = link.notifications.recv().await else {
-            return Err(ClientError::Closed(" before the tasks ended".into()).into());
-        };
-        if let Notification::Task(TaskNotification::Changed(summary)) = notification
-            && let Some(i) = ids.iter().position(|id| *id == summary.id)
-        {
-            states[i] = Some(summary.state);
-        }
-    }
 }

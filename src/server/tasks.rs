@@ -104,7 +104,18 @@ impl Core {
         self.task_effects(effects);
     }
 
-    pub fn task_command(&mut self, client: ClientId, command: crate::protocol::tasks::TaskCommand) {
+    pub fn task_command(
+        &mut self,
+        client: ClientId,
+        mut command: crate::protocol::tasks::TaskCommand,
+    ) {
+        // A task given no repository works in the one its client runs in (the board's form).
+        if let crate::protocol::tasks::TaskCommand::Submit(request) = &mut command {
+            let cwd = self.client_cwd(client);
+            for draft in &mut request.tasks {
+                draft.repo.get_or_insert_with(|| cwd.clone());
+            }
+        }
         let effects = self.tasks.command(client, command);
         self.task_effects(effects);
     }

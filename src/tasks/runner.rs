@@ -194,8 +194,10 @@ pub struct Runner {
     settings: Settings,
     inputs: mpsc::Sender<crate::server::core::Input>,
     board: Board,
-    /// The board is loaded (commands before that are refused as "starting").
+    /// The board is loaded; commands that arrive before wait in `early`.
     ready: bool,
+    /// Commands received while the board was loading, answered in order once it is.
+    early: Vec<(ClientId, TaskCommand)>,
     next_seq: u64,
     writer: mpsc::UnboundedSender<Write>,
     live: HashMap<TaskId, Live>,
@@ -243,6 +245,7 @@ impl Runner {
             inputs,
             board: Board::new(),
             ready: false,
+            early: Vec::new(),
             next_seq: 1,
             writer,
             live: HashMap::new(),
@@ -278,9 +281,16 @@ impl Runner {
     /// A client's command.
     pub fn command(&mut self, client: ClientId, command: TaskCommand) -> Vec<Effect> {
         if !self.ready {
-            self.refuse(client, "the task board is still loading; try again".into());
+            // A client that starts the server submits at once; it waits for the board
+            // rather than being told to try again.
+            self.early.push((client, command));
             return self.take();
         }
+        self.answer(client, command);
+        self.take()
+    }
+
+    fn answer(&mut self, client: ClientId, command: TaskCommand) {
         match command {
             TaskCommand::Submit(request) => self.submit(client, *request),
             TaskCommand::List => self
@@ -291,7 +301,6 @@ impl Runner {
             TaskCommand::Evidence { id, attempt } => self.evidence(client, &id, attempt),
             TaskCommand::Act { id, action } => self.act(client, &id, action),
         }
-        self.take()
     }
 
     /// Work of the runner's finished.
@@ -401,6 +410,9 @@ impl Runner {
             Ok(events) => events,
             Err(error) => {
                 tracing::error!(%error, "cannot read the task board");
+                for (client, _) in std::mem::take(&mut self.early) {
+                    self.refuse(client, format!("cannot read the task board: {error}"));
+                }
                 self.effects.push(Effect::Broadcast(Notification::Notice {
                     text: format!("cannot read the task board: {error}"),
                     failure: Some(crate::protocol::Scope::Store),
@@ -422,6 +434,9 @@ impl Runner {
             }));
         }
         self.reconcile();
+        for (client, command) in std::mem::take(&mut self.early) {
+            self.answer(client, command);
+        }
         self.schedule();
     }
 
