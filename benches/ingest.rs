@@ -111,7 +111,9 @@ fn switchboard_run(file: &Path, mb: f64, term: (u16, u16)) -> (Run, (u16, u16)) 
     let server = support::procs::server_pids(home.path())[0];
     let before = cpu_of(server);
     std::fs::write(dir.join("go"), "").unwrap();
-    let took: u64 = wait_file(&dir.join("took"), "switchboard's cat").parse().unwrap();
+    let took: u64 = wait_file(&dir.join("took"), "switchboard's cat")
+        .parse()
+        .unwrap();
     let cpu = cpu_of(server) - before;
     let rss = peak_rss_mb(server);
     drop(tui);

@@ -111,4 +111,3 @@ pub fn mixed_output(bytes: usize) -> Vec<u8> {
     }
     out
 }
-

@@ -8,6 +8,7 @@ mod model_debug;
 mod render;
 mod server_cmd;
 pub(crate) mod sessions;
+pub mod task;
 pub mod workstation;
 
 use std::process::ExitCode;
@@ -104,6 +105,11 @@ pub enum Command {
     Store {
         #[command(subcommand)]
         command: maintenance::StoreCommand,
+    },
+    /// Submit, inspect and act on tasks of the board (run by the server)
+    Task {
+        #[command(subcommand)]
+        command: task::TaskCommandLine,
     },
     /// Print the workstation frame as plain text, without a terminal
     Render {
@@ -222,6 +228,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
+        Some(Command::Task { command }) => task::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render {
             size,

@@ -12,6 +12,42 @@ pub struct Config {
     pub model: ModelConfig,
     pub pty: PtyConfig,
     pub keys: KeysConfig,
+    pub tasks: TasksConfig,
+    /// A command run (with a JSON payload as its last argument) whenever a task or a slot
+    /// waits for a person, e.g. `["notify-send-wrapper"]` (Codex's `notify` setting).
+    pub notify: Vec<String>,
+}
+
+/// `[tasks]`: the task board (see `docs/TASKS.md`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TasksConfig {
+    /// Tasks running at once, across every repository.
+    pub max_running: u32,
+    /// Tasks of one repository running at once (`task submit --max-running` overrides it).
+    pub max_running_per_repo: u32,
+    /// Approval policy of agent executors unless a task gives its own.
+    pub approval: String,
+    /// Seconds one validation command may run.
+    pub validation_timeout_secs: u64,
+    /// The command (and leading arguments) that runs the Codex CLI.
+    pub codex: Vec<String>,
+    /// Command presets: an executor name → a command line with a `{prompt}` placeholder.
+    pub commands: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        Self {
+            max_running: crate::tasks::schedule::DEFAULT_MAX_RUNNING,
+            max_running_per_repo: crate::tasks::schedule::DEFAULT_MAX_RUNNING,
+            approval: "on-request".to_owned(),
+            // A test suite or a build; a validation that hangs fails in ten minutes.
+            validation_timeout_secs: 600,
+            codex: vec!["codex".to_owned()],
+            commands: Default::default(),
+        }
+    }
 }
 
 /// `[pty]`: PTY panes.

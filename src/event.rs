@@ -156,6 +156,20 @@ event_kinds! {
     PtyDropped(PtyDropped) = "pty.dropped",
     /// A task on the board changed state.
     TaskState(TaskStateChanged) = "task.state",
+    /// A plan file was submitted (the original input of its tasks).
+    TaskPlan(Box<TaskPlan>) = "task.plan",
+    /// A task was admitted to the board.
+    TaskSubmitted(Box<TaskSubmitted>) = "task.submitted",
+    /// An attempt of a task began, in its own worktree and session.
+    TaskAttemptStarted(Box<TaskAttemptStarted>) = "task.attempt",
+    /// The Codex CLI named the thread of an attempt.
+    TaskThread(TaskThread) = "task.thread",
+    /// An attempt's executor ended; its result commit and the hashes of what it changed.
+    TaskAttemptEnded(Box<TaskAttemptEnded>) = "task.result",
+    /// One validation of an attempt ran.
+    TaskValidation(Box<TaskValidation>) = "task.validation",
+    /// An attempt's patch against its start commit.
+    TaskPatch(TaskPatch) = "task.patch",
 }
 
 impl EventKind {

@@ -119,6 +119,75 @@ impl fmt::Debug for SessionId {
     }
 }
 
+/// A task's identity on the board: a random UUID (version 4), stored and sent as its
+/// hyphenated text (task ids appear in JSON output and plan files, where a 128-bit number
+/// does not survive). Random rather than time-ordered like a session's: the tasks of a plan
+/// are made in the same millisecond, and their short forms must still differ (the board
+/// keeps submission order itself).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(pub u128);
+
+impl TaskId {
+    /// A fresh random id.
+    pub fn new() -> Self {
+        let random: u128 = rand::random();
+        // Version 4 and the RFC 4122 variant, so it is a well-formed UUID.
+        let versioned = (random & !(0xf << 76)) | (0x4 << 76);
+        Self((versioned & !(0x3 << 62)) | (0x2 << 62))
+    }
+
+    /// The first 8 characters (32 random bits): enough to tell the tasks of one board apart
+    /// in lists, and a prefix the task commands accept.
+    pub fn short(self) -> String {
+        self.to_string().chars().take(8).collect()
+    }
+
+    /// 12 hex digits (48 random bits), for names that must not collide: branches and
+    /// worktree directories.
+    pub fn name(self) -> String {
+        format!("{:032x}", self.0)[..12].to_owned()
+    }
+
+    /// Parses a whole id (hyphenated or not).
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::parse_str(text.trim())
+            .ok()
+            .map(|id| Self(id.as_u128()))
+    }
+}
+
+impl Default for TaskId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&uuid::Uuid::from_u128(self.0).hyphenated(), f)
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TaskId({self})")
+    }
+}
+
+impl Serialize for TaskId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TaskId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a task id: {text:?}")))
+    }
+}
+
 /// A prefix of a session id as typed by a user: hex digits, hyphens ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdPrefix {

@@ -21,6 +21,7 @@
 //! | [`tui`] | the workstation (a client): state, update, views, driver, headless render |
 //! | [`text`] | width, wrapping, truncation, terminal output to plain text |
 //! | [`workspace`] | git worktrees per slot, per-turn snapshot commits, diffs |
+//! | [`tasks`] | the task board: dependencies, scheduling under caps, validations, gates, evidence; runs in the server |
 //! | [`cli`] | command-line parsing and the headless commands |
 
 pub mod agent;
@@ -39,6 +40,7 @@ pub mod pty;
 pub mod server;
 pub mod session;
 pub mod store;
+pub mod tasks;
 pub mod text;
 pub mod tui;
 pub mod workspace;

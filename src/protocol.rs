@@ -18,6 +18,7 @@
 //! | `messages.rs` | hello, commands, notifications, slot and session summaries |
 //! | `screen.rs` | a pane's screen on the wire: rows, styles, patches, a client's copy |
 //! | `wire.rs` | stored events on the wire, through the store's own codec |
+//! | `tasks.rs` | the task board's requests and answers |
 //!
 //! A version mismatch is refused in the hello exchange with both versions named; a malformed
 //! or oversized frame closes that one connection.
@@ -25,6 +26,7 @@
 pub mod frame;
 pub mod messages;
 pub mod screen;
+pub mod tasks;
 pub mod wire;
 
 pub use frame::{FrameDecoder, FrameError};
@@ -32,7 +34,7 @@ pub use messages::*;
 pub use screen::{ScreenCopy, ScreenPatch, ScreenRow, TextRow};
 
 /// This build's protocol version. Bump it whenever a message changes shape.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// This build's name for mismatch messages.
 pub const BUILD: &str = env!("CARGO_PKG_VERSION");

@@ -16,6 +16,7 @@
 //! | `reads.rs` | store reads for clients: transcripts, lists, previews, forks, restores |
 //! | `runs.rs` | headless turns (`exec`): in the slot showing the session, or a hidden one |
 //! | `models.rs` | what agents talk to, per client's options |
+//! | `tasks.rs` | the task runner's place in the core: its effects, "needs you" |
 //! | `worktree.rs`, `diffs.rs`, `preview.rs` | worktrees for slots, their diffs, session previews |
 
 mod agents;
@@ -31,6 +32,7 @@ pub mod reads;
 pub mod runs;
 pub mod slots;
 pub mod socket;
+mod tasks;
 mod worktree;
 
 use std::time::Duration;

@@ -16,6 +16,7 @@
 //! | `commands.rs` | the command registry: every command's name, title, description |
 //! | `keymap.rs`, `keymap/` | every mode's keys as data (defaults + `config.toml`): lookups, hints, `docs/KEYS.md` |
 //! | `agent_ui.rs`, `panes_ui.rs`, `slots_ui.rs` | agent slots, pane slots, opening stored sessions |
+//! | `board.rs` | the task board: its state, the board view's keys, the submit form |
 //! | `slots.rs` | a slot as this window sees it |
 //! | `slash.rs` | `/` commands in the prompt (Codex habits), run through the registry |
 //! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
@@ -31,6 +32,7 @@
 
 pub mod agent_ui;
 pub mod app;
+pub mod board;
 pub mod commands;
 pub mod composer;
 pub mod content;

@@ -88,7 +88,12 @@ pub fn meta_json(meta: &SessionMeta) -> serde_json::Value {
 }
 
 fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    let sessions = store.sessions()?;
+    // The task board's log is a session too, but not one to resume: `task list` shows it.
+    let sessions: Vec<_> = store
+        .sessions()?
+        .into_iter()
+        .filter(|meta| meta.kind != crate::event::SessionKind::Tasks)
+        .collect();
     if json {
         let rows: Vec<_> = sessions.iter().map(meta_json).collect();
         serde_json::to_writer_pretty(&mut *out, &rows)?;

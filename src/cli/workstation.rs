@@ -192,7 +192,7 @@ pub fn run(
         .build()?;
     let outcome = runtime.block_on(async {
         let (mut link, _ssh) = match (local, &transport) {
-            (Some(stream), _) => (Link::over_socket(stream, info).await?, None),
+            (Some(stream), _) => (Link::local(context, stream, info).await?, None),
             (None, Transport::Remote(remote)) => {
                 let child = crate::client::stdio::spawn_remote(remote)?;
                 let link = Link::open(child.reader, child.writer, info).await?;

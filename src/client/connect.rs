@@ -43,6 +43,26 @@ pub enum ClientError {
     Socket(#[from] SocketError),
 }
 
+impl ClientError {
+    /// The server ended while this client was saying hello: nothing was done yet, so
+    /// connecting again (to a fresh server) is safe.
+    pub fn server_went_away(&self) -> bool {
+        match self {
+            Self::Io(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            ),
+            Self::Closed(why) => why == CLOSED_UNANSWERED,
+            _ => false,
+        }
+    }
+}
+
+/// [`ClientError::Closed`]'s detail when the server hung up before answering hello.
+pub(crate) const CLOSED_UNANSWERED: &str = " before answering";
+
 /// The server files of the context's store.
 pub fn server_files(context: &Context) -> ServerFiles {
     ServerFiles::new(&context.paths.run_dir, &context.paths.store_file)

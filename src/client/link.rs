@@ -67,7 +67,9 @@ impl Link {
                 }
                 let n = reader.read(&mut buf).await?;
                 if n == 0 {
-                    return Err(ClientError::Closed(" before answering".into()));
+                    return Err(ClientError::Closed(
+                        super::connect::CLOSED_UNANSWERED.into(),
+                    ));
                 }
                 decoder.push(&buf[..n]);
             }
@@ -93,6 +95,24 @@ impl Link {
             notifications,
             writer,
         })
+    }
+
+    /// A link to this store's server over `stream` (from [`super::connect_or_start`]). A
+    /// server that ends while we connect (killed, crashed, stopping) resets the connection or
+    /// closes it unanswered; then the server is looked for, or started, once more.
+    pub async fn local(
+        context: &crate::cli::Context,
+        stream: std::os::unix::net::UnixStream,
+        info: ClientInfo,
+    ) -> Result<Link, ClientError> {
+        match Self::over_socket(stream, info.clone()).await {
+            Err(error) if error.server_went_away() => {
+                tracing::debug!(%error, "the server went away while we connected; once more");
+                let stream = super::connect_or_start(context)?;
+                Self::over_socket(stream, info).await
+            }
+            other => other,
+        }
     }
 
     /// Opens a link over a connected Unix socket.

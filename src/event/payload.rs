@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod tasks;
+
+pub use tasks::*;
+
 use super::Bytes;
 use crate::ids::{Seq, SessionId};
 
@@ -16,6 +20,8 @@ pub enum SessionKind {
     Agent,
     /// Any program in a pseudo-terminal.
     Pty,
+    /// The task board's own log (one per store; see `crate::tasks`).
+    Tasks,
     /// A kind from a newer schema.
     #[serde(other)]
     Other,
@@ -26,6 +32,7 @@ impl SessionKind {
         match self {
             Self::Agent => "agent",
             Self::Pty => "pty",
+            Self::Tasks => "tasks",
             Self::Other => "other",
         }
     }
@@ -378,26 +385,4 @@ pub struct PtyScreen {
     /// The window title the program had set, if any.
     #[serde(default)]
     pub title: Option<String>,
-}
-
-/// A task's place in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskState {
-    #[default]
-    Queued,
-    Running,
-    AwaitingApproval,
-    Interrupted,
-    Completed,
-    Failed,
-    #[serde(other)]
-    Other,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct TaskStateChanged {
-    pub task: String,
-    pub state: TaskState,
-    pub note: Option<String>,
 }

@@ -224,6 +224,8 @@ pub enum Command {
     Status,
     /// Finds a session (and a cut in it) as the command line names them.
     Resolve(Lookup),
+    /// The task board (`switchboard task …`, the board view).
+    Task(super::tasks::TaskCommand),
 }
 
 /// What `switchboard exec` asks for.
@@ -555,4 +557,11 @@ pub enum Notification {
     Status(ServerStatus),
     /// The answer to [`Command::Resolve`].
     Resolved(Result<Resolved, String>),
+    /// The task board's answers and news.
+    Task(super::tasks::TaskNotification),
+    /// A task or a slot waits for a person (an approval, a gate, a failure): the workstation
+    /// rings the bell and raises a desktop notification.
+    NeedsYou {
+        text: String,
+    },
 }

@@ -131,6 +131,8 @@ pub enum Input {
     Broadcast(Notification),
     /// The stop sequence finished: leave.
     Stopped,
+    /// Work the task runner started, finished.
+    Task(crate::tasks::runner::TaskInput),
 }
 
 /// How the server is set up.
@@ -143,6 +145,10 @@ pub struct CoreSettings {
     /// Leave once no client is attached and nothing runs (after this grace, so a quick
     /// re-attach finds the server still there).
     pub idle_exit: Option<Duration>,
+    /// The task board's runner.
+    pub tasks: crate::tasks::runner::Settings,
+    /// `config.toml`'s `notify` command (run when someone is needed).
+    pub notify: Vec<String>,
 }
 
 /// One attached client.
@@ -189,6 +195,8 @@ pub struct Core {
     /// Stopped: leave at this time (the clients' goodbyes are written by then).
     pub exit_at: Option<Instant>,
     pub done: bool,
+    /// The task board (see `server/tasks.rs`).
+    pub tasks: crate::tasks::Runner,
 }
 
 impl std::fmt::Debug for Core {
@@ -208,7 +216,10 @@ impl Core {
         inputs: mpsc::Sender<Input>,
         waker: PaneWaker,
     ) -> Self {
+        let tasks =
+            crate::tasks::Runner::new(store.clone(), settings.tasks.clone(), inputs.clone());
         Self {
+            tasks,
             store,
             settings,
             models,
@@ -262,10 +273,16 @@ impl Core {
             .idle_since
             .zip(self.settings.idle_exit)
             .map(|(since, grace)| since + grace);
-        [frames, self.activity_due, idle, self.exit_at]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            frames,
+            self.activity_due,
+            idle,
+            self.exit_at,
+            self.tasks.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn on_deadline(&mut self, now: Instant) {
@@ -278,6 +295,8 @@ impl Core {
             self.activity_tick(now);
         }
         self.flush_frames(now);
+        let effects = self.tasks.tick(now);
+        self.task_effects(effects);
         if let (Some(since), Some(grace)) = (self.idle_since, self.settings.idle_exit)
             && now >= since + grace
             && self.clients.is_empty()
@@ -298,8 +317,8 @@ impl Core {
                 }
             }
             Input::Detached { client } => self.detach(client),
-            Input::Agent { slot, update } => self.agent_update(slot, update),
-            Input::AgentReady { slot, result, note } => self.agent_ready(slot, result, note),
+            Input::Agent { slot, update } => self.agent_input(slot, update),
+            Input::AgentReady { slot, result, note } => self.agent_ready_input(slot, result, note),
             Input::AgentStopped { slot } => self.agent_stopped(slot),
             Input::PaneReady { slot, result } => self.pane_ready(slot, result),
             Input::TurnTarget {
@@ -323,6 +342,10 @@ impl Core {
             } => self.send(client, notification),
             Input::Broadcast(notification) => self.broadcast(notification),
             Input::Stopped => self.stopped(),
+            Input::Task(input) => {
+                let effects = self.tasks.input(input);
+                self.task_effects(effects);
+            }
         }
         self.check_idle();
     }
@@ -386,6 +409,7 @@ impl Core {
                 let status = self.status();
                 self.send(client, Notification::Status(status));
             }
+            Command::Task(command) => self.task_command(client, command),
         }
     }
 
@@ -414,6 +438,8 @@ impl Core {
         if !workstation {
             return;
         }
+        let board = self.tasks.board_notification();
+        self.send(client, board);
         let slots: Vec<SlotInfo> = self
             .slots
             .iter()
@@ -435,6 +461,7 @@ impl Core {
 
     fn detach(&mut self, client: ClientId) {
         self.unsubscribe(client);
+        self.tasks.detached(client);
         if let Some(gone) = self.clients.remove(&client) {
             tracing::info!(client, pid = gone.info.pid, "client detached");
             if gone.is_workstation() {
@@ -510,7 +537,7 @@ impl Core {
     /// Whether stopping now would end something: a running program, a turn in progress, a
     /// command waiting for approval, an agent starting.
     pub fn anything_live(&self) -> bool {
-        self.slots.iter().any(SlotEntry::is_live)
+        self.slots.iter().any(SlotEntry::is_live) || self.tasks.is_busy()
     }
 
     fn check_idle(&mut self) {

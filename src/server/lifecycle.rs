@@ -106,6 +106,11 @@ pub fn run(context: &Context, options: ServeOptions) -> anyhow::Result<ExitCode>
         },
         socket: files.socket.clone(),
         idle_exit: options.idle_exit,
+        tasks: crate::tasks::runner::Settings::from_config(
+            &context.config.tasks,
+            context.paths.worktrees_dir.clone(),
+        ),
+        notify: context.config.notify.clone(),
     };
     let models = Models::new(context.config.model.clone(), true);
     let notes = match marked {
@@ -329,6 +334,11 @@ impl Core {
         tracing::info!("stopping the server");
         let slots: Vec<_> = self.slots.iter().map(|s| s.info.slot).collect();
         let mut waits = Vec::new();
+        let effects = self.tasks.take();
+        self.task_effects(effects);
+        waits.push(self.tasks.stop());
+        let effects = self.tasks.take();
+        self.task_effects(effects);
         for slot in slots {
             if let Some(index) = self.slots.iter().position(|s| s.info.slot == slot) {
                 let entry = self.slots.remove(index);

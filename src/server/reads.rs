@@ -55,6 +55,8 @@ pub fn summaries(store: &Store) -> Result<Vec<SessionSummary>, StoreError> {
     Ok(store
         .sessions()?
         .into_iter()
+        // The task board's own log is not a session to open (`task list` shows it).
+        .filter(|meta| meta.kind != SessionKind::Tasks)
         .map(|meta| {
             let live = meta
                 .owner
@@ -256,7 +258,14 @@ impl Core {
 
     /// Opens a stored session in a slot (a pane's last screen, or an agent's transcript).
     pub fn open_session(&mut self, client: ClientId, session: SessionId) {
-        if self.slot(session).is_some() {
+        if let Some(entry) = self.slot_mut(session) {
+            // A hidden run (a task's native attempt, an exec turn) becomes everyone's slot
+            // to watch or steer.
+            if entry.hidden {
+                entry.hidden = false;
+                self.publish(session);
+                self.save_open_slots();
+            }
             return;
         }
         let store = self.store.clone();
@@ -383,6 +392,7 @@ pub fn lookup_session(
             store
                 .sessions()?
                 .into_iter()
+                .filter(|meta| meta.kind != SessionKind::Tasks)
                 .max_by_key(|meta| meta.updated_at)
                 .ok_or(LookupError::NoSession)?
                 .id
@@ -405,7 +415,7 @@ pub fn restore(store: &Store, session: SessionId) -> Result<SlotEntry, StoreErro
     let meta = store.meta(session)?;
     let kind = match meta.kind {
         SessionKind::Pty => SlotKind::Pty,
-        SessionKind::Agent | SessionKind::Other => SlotKind::Agent,
+        SessionKind::Agent | SessionKind::Tasks | SessionKind::Other => SlotKind::Agent,
     };
     let name = match (&meta.command, kind) {
         (Some(command), SlotKind::Pty) => command.clone(),

@@ -240,7 +240,14 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         | EventKind::ToolStarted(_)
         | EventKind::ToolOutput(_)
         | EventKind::ToolFinished(_)
-        | EventKind::TaskState(_) => {}
+        | EventKind::TaskState(_)
+        | EventKind::TaskPlan(_)
+        | EventKind::TaskSubmitted(_)
+        | EventKind::TaskAttemptStarted(_)
+        | EventKind::TaskThread(_)
+        | EventKind::TaskAttemptEnded(_)
+        | EventKind::TaskValidation(_)
+        | EventKind::TaskPatch(_) => {}
     }
 }
 

@@ -87,6 +87,8 @@ pub enum Mode {
     CloseSlot(super::diff_view::CloseDialog),
     /// The resume or fork picker (full screen).
     Picker(Box<Picker>),
+    /// The task board (full screen).
+    Board(Box<super::board::BoardView>),
 }
 
 /// The new-slot dialog: what kind of slot, the command a pane runs, and whether the slot gets
@@ -145,6 +147,8 @@ pub struct AppState {
     pub composer: Composer,
     pub history: History,
     pub recent: Vec<RecentSession>,
+    /// Every task on the board, kept current by the server.
+    pub tasks: super::board::TaskBoard,
     /// Parts that failed and have not recovered, with what went wrong (shown in the status
     /// line until the server says the part works again).
     pub failures: Vec<(crate::protocol::Scope, String)>,
@@ -192,6 +196,7 @@ impl AppState {
             composer: Composer::default(),
             history: History::default(),
             recent: Vec::new(),
+            tasks: Default::default(),
             failures: Vec::new(),
             notice: None,
             pending_focus: None,
@@ -290,4 +295,6 @@ pub enum Effect {
     Suspend,
     /// Leave the workstation: a detach, everything keeps running in the server.
     Quit,
+    /// Ring the bell and raise a desktop notification: someone is needed.
+    Alert(String),
 }

@@ -23,6 +23,7 @@ pub enum CommandId {
     LayoutGrid,
     ToggleReasoning,
     ShowDiff,
+    ShowBoard,
     ResumeSession,
     ForkSession,
     NextSlot,
@@ -86,6 +87,15 @@ pub enum CommandId {
     RenameSlot,
     ShowStatus,
     Complete,
+    BoardFilter,
+    BoardSearch,
+    BoardNew,
+    BoardApprove,
+    BoardReject,
+    BoardRetry,
+    BoardCancel,
+    BoardResume,
+    BoardOpen,
 }
 
 /// One row of the registry.
@@ -234,6 +244,14 @@ pub const COMMANDS: &[Command] = &[
         "Show diff",
         "The focused slot's worktree changes: the whole branch, or turn by turn (Tab)",
         HasSlots,
+        true
+    ),
+    command!(
+        ShowBoard,
+        "view.board",
+        "Task board",
+        "Tasks grouped by state: filter, details, approve or reject a gate, retry, cancel, submit",
+        Always,
         true
     ),
     command!(
@@ -517,6 +535,78 @@ pub const COMMANDS: &[Command] = &[
         false
     ),
     command!(
+        BoardFilter,
+        "board.filter",
+        "Filter",
+        "Show all tasks, then one state at a time",
+        Always,
+        false
+    ),
+    command!(
+        BoardSearch,
+        "board.search",
+        "Search",
+        "Only tasks whose name or title contains what you type",
+        Always,
+        false
+    ),
+    command!(
+        BoardNew,
+        "board.new",
+        "New task",
+        "A form: goal, title, executor, validation, depends, gate",
+        Always,
+        false
+    ),
+    command!(
+        BoardApprove,
+        "board.approve",
+        "Approve",
+        "Approve the gate, or the command the agent waits on",
+        Always,
+        false
+    ),
+    command!(
+        BoardReject,
+        "board.reject",
+        "Reject",
+        "Reject, with a reason you type",
+        Always,
+        false
+    ),
+    command!(
+        BoardRetry,
+        "board.retry",
+        "Retry",
+        "Start a fresh attempt of a failed, blocked or cancelled task",
+        Always,
+        false
+    ),
+    command!(
+        BoardCancel,
+        "board.cancel",
+        "Cancel",
+        "Stop the task's attempt and cancel it",
+        Always,
+        false
+    ),
+    command!(
+        BoardResume,
+        "board.resume",
+        "Resume",
+        "Resume an interrupted attempt in place, in its worktree",
+        Always,
+        false
+    ),
+    command!(
+        BoardOpen,
+        "board.open",
+        "Open session",
+        "Open the latest attempt's session in a slot, to watch or steer it",
+        Always,
+        false
+    ),
+    command!(
         Accept,
         "dialog.accept",
         "Accept",
@@ -761,6 +851,7 @@ mod tests {
             LayoutGrid,
             ToggleReasoning,
             ShowDiff,
+            ShowBoard,
             ResumeSession,
             ForkSession,
             NextSlot,
@@ -823,23 +914,34 @@ mod tests {
             RenameSlot,
             ShowStatus,
             Complete,
+            BoardFilter,
+            BoardSearch,
+            BoardNew,
+            BoardApprove,
+            BoardReject,
+            BoardRetry,
+            BoardCancel,
+            BoardResume,
+            BoardOpen,
         ];
         for id in &ids {
             match id {
                 OpenPalette | ToggleHelp | Quit | Detach | StopServer | Suspend | NewAgentSlot
                 | NewShellSlot | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit
-                | LayoutGrid | ToggleReasoning | ShowDiff | ResumeSession | ForkSession
-                | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop
-                | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
-                | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown
-                | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
-                | KillToEnd | KillToStart | KillWord | Yank | Accept | Close | Up | Down
-                | PageUp | PageDown | ClearQuery | ToggleHere | ToggleFinished | OlderMatch
-                | NewerMatch | MarkSelection | CopySelection | Approve | ApproveForSession
-                | Deny | DenyWithReason | DecideLater | ToggleWorktree | NextSource
-                | PrevSource | KeepWorktree | RemoveWorktree | ForceRemoveWorktree
+                | LayoutGrid | ToggleReasoning | ShowDiff | ShowBoard | ResumeSession
+                | ForkSession | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown
+                | ScrollTop | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline
+                | HistorySearch | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp
+                | CursorDown | LineStart | LineEnd | WordLeft | WordRight | Backspace
+                | DeleteChar | KillToEnd | KillToStart | KillWord | Yank | Accept | Close | Up
+                | Down | PageUp | PageDown | ClearQuery | ToggleHere | ToggleFinished
+                | OlderMatch | NewerMatch | MarkSelection | CopySelection | Approve
+                | ApproveForSession | Deny | DenyWithReason | DecideLater | ToggleWorktree
+                | NextSource | PrevSource | KeepWorktree | RemoveWorktree | ForceRemoveWorktree
                 | ReleaseKeys | PaneScrollUp | PaneScrollDown | ToggleSidebar | SetModel
-                | SetApproval | RenameSlot | ShowStatus | Complete => {}
+                | SetApproval | RenameSlot | ShowStatus | Complete | BoardFilter | BoardSearch
+                | BoardNew | BoardApprove | BoardReject | BoardRetry | BoardCancel
+                | BoardResume | BoardOpen => {}
             }
         }
         ids

@@ -284,6 +284,12 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
                             tracing::warn!(error = %err, "clipboard write failed");
                         }
                     }
+                    Effect::Alert(text) => {
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(&super::board::alert_bytes(&text));
+                        let _ = out.flush();
+                    }
                 }
             }
         }

@@ -51,10 +51,12 @@ pub enum KeyMode {
     ConfirmClose,
     /// A `/` command being typed in the composer.
     Slash,
+    /// The task board (Alt+T).
+    Board,
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 17] = [
+    pub const ALL: [KeyMode; 18] = [
         Self::Workstation,
         Self::Composer,
         Self::Pane,
@@ -72,6 +74,7 @@ impl KeyMode {
         Self::CloseWorktree,
         Self::ConfirmClose,
         Self::Slash,
+        Self::Board,
     ];
 
     /// The name `config.toml` uses (`[keys.palette]`).
@@ -94,6 +97,7 @@ impl KeyMode {
             Self::CloseWorktree => "close_slot",
             Self::ConfirmClose => "confirm_close",
             Self::Slash => "slash",
+            Self::Board => "board",
         }
     }
 
@@ -117,6 +121,7 @@ impl KeyMode {
             Self::CloseWorktree => "Closing a slot with a worktree",
             Self::ConfirmClose => "Closing a slot that still runs",
             Self::Slash => "Slash commands (a `/` at the start of the prompt)",
+            Self::Board => "Task board",
         }
     }
 

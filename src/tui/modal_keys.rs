@@ -162,6 +162,7 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
         Mode::NewSlot(NewSlotDialog { command: line, .. }) | Mode::DenyReason(line) => {
             line.push_str(text.lines().next().unwrap_or_default())
         }
+        Mode::Board(view) => super::board::paste(view, text),
         Mode::Approval | Mode::Diff(_) | Mode::CloseSlot(_) => state.dirty = false,
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::ConfirmClose(_) | Mode::CopyMode(_) => {
             state.dirty = false

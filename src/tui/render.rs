@@ -4,7 +4,9 @@ use ratatui::Frame;
 
 use super::app::{AppState, Mode, Size};
 use super::layout;
-use super::views::{approval, composer, diff, main_area, overlays, picker, slot_list, status_line};
+use super::views::{
+    approval, board, composer, diff, main_area, overlays, picker, slot_list, status_line,
+};
 
 pub fn render(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
@@ -54,6 +56,10 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         Mode::NewSlot(dialog) => cursor = Some(overlays::new_slot(state, dialog, area, buf)),
         Mode::Diff(view) => {
             diff::render(state, view, area, buf);
+            cursor = None;
+        }
+        Mode::Board(view) => {
+            board::render(state, view, area, buf);
             cursor = None;
         }
         Mode::CloseSlot(dialog) => {

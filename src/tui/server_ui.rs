@@ -190,6 +190,11 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
             ));
             Vec::new()
         }
+        Notification::Task(news) => super::board::apply(state, news),
+        Notification::NeedsYou { text } => {
+            state.notify(text.clone());
+            vec![Effect::Alert(text)]
+        }
         Notification::Status(_)
         | Notification::Resolved(_)
         | Notification::TurnStarted { .. }

@@ -89,6 +89,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::HistorySearch(_) => modal_keys::history_key(state, key),
         Mode::CopyMode(_) => copy_mode::copy_key(state, key),
         Mode::Picker(_) => super::picker_keys::picker_key(state, key),
+        Mode::Board(_) => super::board::key(state, key),
     }
 }
 
@@ -199,6 +200,7 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::LayoutSplit => state.layout = LayoutMode::Split,
         CommandId::LayoutGrid => state.layout = LayoutMode::Grid,
         CommandId::ShowDiff => return super::diff_view::open(state),
+        CommandId::ShowBoard => return super::board::open(state),
         CommandId::ToggleReasoning => {
             if let Some(slot) = state.focused_slot_mut() {
                 let expanded = !slot.transcript.reasoning_expanded;
@@ -285,7 +287,16 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         | CommandId::ForceRemoveWorktree
         | CommandId::ReleaseKeys
         | CommandId::PaneScrollUp
-        | CommandId::PaneScrollDown => state.dirty = false,
+        | CommandId::PaneScrollDown
+        | CommandId::BoardFilter
+        | CommandId::BoardSearch
+        | CommandId::BoardNew
+        | CommandId::BoardApprove
+        | CommandId::BoardReject
+        | CommandId::BoardRetry
+        | CommandId::BoardCancel
+        | CommandId::BoardResume
+        | CommandId::BoardOpen => state.dirty = false,
     }
     Vec::new()
 }

@@ -1,6 +1,7 @@
 //! One file per view. Each is a pure function of the state into a buffer region.
 
 pub mod approval;
+pub mod board;
 pub mod composer;
 pub mod diff;
 pub mod main_area;

@@ -19,6 +19,12 @@ pub enum GitError {
     Failed { command: String, message: String },
 }
 
+/// Held around every `git worktree …` and `git branch …` this process runs. Git does not
+/// make them safe against each other: a `worktree prune` reading `.git/worktrees` while a
+/// `worktree add` is writing its entry fails ("failed to read …/commondir") and can drop the
+/// half-made entry. The server prepares many attempts' worktrees at once, so they take turns.
+static WORKTREE_ADMIN: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+
 /// `git -C dir …`, with extra environment.
 #[derive(Debug, Clone)]
 pub struct Git {
@@ -72,6 +78,11 @@ impl Git {
         I: IntoIterator<Item = S> + Clone,
         S: AsRef<OsStr>,
     {
+        let admin =
+            args.clone().into_iter().next().is_some_and(|first| {
+                matches!(first.as_ref().to_str(), Some("worktree" | "branch"))
+            });
+        let _turn = admin.then(|| WORKTREE_ADMIN.lock());
         self.command(args.clone()).output().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 GitError::Missing

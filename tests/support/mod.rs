@@ -8,6 +8,7 @@ pub mod e2e;
 pub mod exec;
 pub mod procs;
 pub mod snap;
+pub mod tasks;
 
 #[allow(unused_imports)]
 pub use procs::{kill_servers, process_runs, server_pids};

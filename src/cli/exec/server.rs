@@ -40,7 +40,7 @@ pub async fn exec(
         info.agents.api_key = Some(key);
     }
     let agents = info.agents.clone();
-    let mut link = Link::over_socket(stream, info).await?;
+    let mut link = Link::local(context, stream, info).await?;
     let session = match (&args.session, args.last) {
         (None, false) => None,
         (id, last) => Some(Lookup {

@@ -4,8 +4,8 @@
 use crossterm::event::KeyCode;
 
 use super::KeyMode::{
-    Approval, CloseWorktree, Composer, ConfirmClose, Copy, DenyReason, Diff, Help, History, Leave,
-    NewSlot, Palette, Pane, Picker, PickerTurns, Slash, Workstation,
+    Approval, Board, CloseWorktree, Composer, ConfirmClose, Copy, DenyReason, Diff, Help, History,
+    Leave, NewSlot, Palette, Pane, Picker, PickerTurns, Slash, Workstation,
 };
 use super::chord::{A, C, S};
 use super::{Binding, Chord, KeyMode, bind};
@@ -58,6 +58,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Workstation, LayoutGrid, &[alt('4')]),
     bind(Workstation, ToggleReasoning, &[alt('r')]),
     bind(Workstation, ShowDiff, &[alt('d')]),
+    bind(Workstation, ShowBoard, &[alt('t')]),
     bind(Workstation, ResumeSession, &[ctrl('o')]),
     bind(Workstation, ForkSession, &[]),
     bind(Workstation, NextSlot, &[new(KeyCode::PageDown, C)]),
@@ -194,6 +195,22 @@ pub const BINDINGS: &[Binding] = &[
     bind(Slash, Up, &[UP]),
     bind(Slash, Down, &[DOWN]),
     bind(Slash, Close, &[ESC]),
+    // The task board.
+    bind(Board, Close, &[ESC, key('q')]),
+    bind(Board, Up, &[UP, key('k')]),
+    bind(Board, Down, &[DOWN, key('j')]),
+    bind(Board, PageUp, &[PGUP]),
+    bind(Board, PageDown, &[PGDN]),
+    bind(Board, Accept, &[ENTER]),
+    bind(Board, BoardFilter, &[plain(KeyCode::Tab)]),
+    bind(Board, BoardSearch, &[key('/')]),
+    bind(Board, BoardNew, &[key('n')]),
+    bind(Board, BoardApprove, &[key('a')]),
+    bind(Board, BoardReject, &[key('x')]),
+    bind(Board, BoardRetry, &[key('r')]),
+    bind(Board, BoardCancel, &[key('c')]),
+    bind(Board, BoardResume, &[key('R')]),
+    bind(Board, BoardOpen, &[key('o')]),
 ];
 
 /// Keys of a mode that are not commands, for the docs.
@@ -230,6 +247,20 @@ pub fn notes(mode: KeyMode) -> &'static [(&'static str, &'static str)] {
             ),
         ],
         DenyReason | NewSlot => &[("type", "the text")],
+        Board => &[
+            (
+                "Esc / Enter (searching)",
+                "end the search, keeping the filter",
+            ),
+            (
+                "in the new-task form",
+                "type; Tab / Shift+Tab move between fields, Space toggles the gate, Ctrl+Enter submits, Esc closes",
+            ),
+            (
+                "in a rejection",
+                "type the reason; Enter sends it, Esc drops it",
+            ),
+        ],
         Workstation => &[
             (
                 "drag",

@@ -68,6 +68,7 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
                         theme.dim(),
                     ));
                 }
+                spans.extend(tasks_span(state));
                 Line::from(spans)
             }
         },
@@ -125,6 +126,28 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
         area.width.saturating_sub(right_width),
     );
     put_right(buf, area, &right, theme.dim());
+}
+
+/// The board's counts and how many things wait for a person (tasks at an approval or a
+/// gate, slots whose agent asks to run a command); nothing when there is nothing to say.
+fn tasks_span(state: &AppState) -> Vec<Span<'static>> {
+    let board = &state.tasks;
+    let waiting = board.waiting() + state.slots.iter().filter(|s| s.approval.is_some()).count();
+    let mut out = Vec::new();
+    if !board.tasks.is_empty() {
+        out.push(Span::raw(format!(
+            " · tasks {} running {} queued",
+            board.running(),
+            board.count(crate::event::TaskState::Queued)
+        )));
+    }
+    if waiting > 0 {
+        out.push(Span::styled(
+            format!(" · {waiting} waiting for you"),
+            state.theme.warn(),
+        ));
+    }
+    out
 }
 
 /// `1234` → `1.2k`, `2_500_000` → `2.5M`.

@@ -1,0 +1,264 @@
+//! Tasks whose executors are agents — the native agent against the scripted provider, the
+//! real Codex CLI (npm `@openai/codex`) pointed at it — and a task interrupted by a killed
+//! server, then resumed in place.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::tasks::{home, ok, record, refused, repo, wait_state};
+use switchboard::model::scripted::{Scenario, ScriptedProvider};
+
+const KEY: &str = "sk-task-test-1234";
+
+/// A scripted provider on a runtime of its own, so the (blocking) test body can run the CLI.
+fn provider(name: &str) -> (tokio::runtime::Runtime, ScriptedProvider) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scenario = Scenario::load(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/scenarios/{name}.json")),
+    )
+    .unwrap();
+    let provider = runtime.block_on(ScriptedProvider::start(scenario)).unwrap();
+    (runtime, provider)
+}
+
+#[test]
+fn a_native_task_waits_for_approval_then_completes() {
+    let home = home();
+    let (_dir, repo) = repo();
+    let (_runtime, provider) = provider("agent_touch");
+    let output = home
+        .command()
+        .env("HOME", home.path())
+        .env("OPENAI_API_KEY", KEY)
+        .env("OPENAI_BASE_URL", provider.base_url())
+        .current_dir(&repo)
+        .args([
+            "task",
+            "submit",
+            "--goal",
+            "make the file",
+            "--executor",
+            "native",
+        ])
+        .args([
+            "--approval",
+            "on-request",
+            "--validation",
+            "test -f made-by-agent.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let id = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let waiting = wait_state(&home, &repo, &id, "awaiting_approval");
+    assert!(
+        waiting["note"]
+            .as_str()
+            .unwrap()
+            .contains("touch made-by-agent.txt"),
+        "{waiting:#}"
+    );
+    ok(&home, &repo, &["approve", &id]);
+    let done = wait_state(&home, &repo, &id, "completed");
+    let attempt = &done["attempt_records"][0];
+    assert!(
+        attempt["result"]["usage"]["output_tokens"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{done:#}"
+    );
+    assert_eq!(attempt["result"]["files"][0]["path"], "made-by-agent.txt");
+    // The attempt's session is a native session like any other.
+    let session = attempt["session"].as_str().unwrap();
+    let shown = home.ok(&["sessions", "show", session]);
+    assert!(shown.contains("agent"), "{shown}");
+    let logs = ok(&home, &repo, &["logs", &id]);
+    assert!(logs.contains("$ touch made-by-agent.txt"), "{logs}");
+    assert!(!logs.contains(KEY), "the key leaked into the logs");
+}
+
+#[test]
+fn a_task_interrupted_by_a_killed_server_resumes_in_place() {
+    let home = home();
+    let (_dir, repo) = repo();
+    // The first run waits (until the resumed run writes done.txt); a resumed run finishes.
+    // (A run whose worktree is deleted ends too: its directory is gone.)
+    let goal = "if [ -f started ]; then echo resumed > done.txt; else touch started; \
+                while [ ! -f done.txt ] && [ -d \"$PWD\" ]; do sleep 0.05; done; fi";
+    let id = support::tasks::submit(&home, &repo, &["--goal", goal, "--executor", "shell"]);
+    let other = support::tasks::submit(&home, &repo, &["--goal", goal, "--executor", "shell"]);
+    let worktree = started(&home, &repo, &id);
+    started(&home, &repo, &other);
+    support::kill_servers(home.path());
+
+    // The next server finds them interrupted, their worktrees kept.
+    let interrupted = wait_state(&home, &repo, &id, "interrupted");
+    assert!(
+        interrupted["note"]
+            .as_str()
+            .unwrap()
+            .contains("task resume"),
+        "{interrupted:#}"
+    );
+    assert!(worktree.join("started").exists());
+
+    ok(&home, &repo, &["resume", &id]);
+    let done = wait_state(&home, &repo, &id, "completed");
+    assert_eq!(done["attempts"], 1);
+    assert_eq!(
+        done["worktree"].as_str().unwrap(),
+        worktree.to_str().unwrap()
+    );
+    assert_eq!(done["attempt_records"][0]["resumes"], 1);
+    assert_eq!(
+        done["attempt_records"][0]["result"]["files"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // A worktree deleted by hand is reported, not crashed on.
+    let gone = PathBuf::from(record(&home, &repo, &other)["worktree"].as_str().unwrap());
+    std::fs::remove_dir_all(&gone).unwrap();
+    let line = refused(&home, &repo, &["resume", &other]);
+    assert!(
+        line.contains("is gone") && line.contains("task retry"),
+        "{line}"
+    );
+    ok(&home, &repo, &["retry", &other]);
+    let fresh = support::tasks::wait_for_worktree(&home, &repo, &other, 2);
+    std::fs::write(fresh.join("done.txt"), "").unwrap();
+    let retried = wait_state(&home, &repo, &other, "completed");
+    assert_eq!(retried["attempts"], 2);
+}
+
+/// Waits until the task's first run has begun in its worktree; the worktree.
+fn started(home: &support::Home, repo: &Path, id: &str) -> PathBuf {
+    support::tasks::wait_for_worktree(home, repo, id, 1)
+}
+
+/// The Codex CLI, installed once per target dir with npm (fails loudly without npm).
+fn codex() -> PathBuf {
+    let version = "0.171.0";
+    let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("codex-{version}"));
+    let bin = prefix.join("node_modules/.bin/codex");
+    if bin.exists() {
+        return bin;
+    }
+    let lock =
+        std::fs::File::create(std::env::temp_dir().join("switchboard-codex-install.lock")).unwrap();
+    let _guard = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).unwrap();
+    if !bin.exists() {
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("@openai/codex@{version}"))
+            .status()
+            .expect("npm is needed to install the Codex CLI for this test");
+        assert!(
+            status.success(),
+            "npm install @openai/codex@{version} failed"
+        );
+    }
+    assert!(
+        bin.exists(),
+        "npm installed no codex binary at {}",
+        bin.display()
+    );
+    bin
+}
+
+fn codex_home(dir: &Path, base_url: &str) -> PathBuf {
+    let home = dir.join("codex-home");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "model = \"gpt-5\"\nmodel_provider = \"scripted\"\n\n[model_providers.scripted]\n\
+             name = \"scripted\"\nbase_url = \"{base_url}\"\nwire_api = \"responses\"\n\
+             env_key = \"SCRIPTED_KEY\"\n"
+        ),
+    )
+    .unwrap();
+    home
+}
+
+#[test]
+fn the_codex_executor_runs_the_real_codex_cli() {
+    let codex = codex();
+    let home = home();
+    let (dir, repo) = repo();
+    let (_runtime, provider) = provider("task_codex");
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[tasks]\ncodex = [\"{}\"]\n", codex.display()),
+    )
+    .unwrap();
+    let codex_home = codex_home(dir.path(), &provider.base_url());
+    let output = task_in_env(
+        &home,
+        &repo,
+        &codex_home,
+        &[
+            "submit",
+            "--goal",
+            "make codex.txt",
+            "--executor",
+            "codex",
+            "--approval",
+            "never",
+            "--validation",
+            "grep -q from-codex codex.txt",
+            "--wait",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let done: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(done["state"], "completed", "{done:#}");
+    let attempt = &done["attempt_records"][0];
+    assert!(
+        attempt["thread"].as_str().is_some_and(|t| !t.is_empty()),
+        "{done:#}"
+    );
+    assert!(attempt["result"]["usage"]["input_tokens"].as_u64().unwrap() > 0);
+    // Codex's items became the session's events: its command and its answer.
+    let logs = ok(&home, &repo, &["logs", done["id"].as_str().unwrap()]);
+    assert!(
+        logs.contains("echo from-codex > codex.txt") && logs.contains("Wrote codex.txt."),
+        "{logs}"
+    );
+    assert!(provider.requests().len() >= 2);
+}
+
+fn task_in_env(
+    home: &support::Home,
+    cwd: &Path,
+    codex_home: &Path,
+    args: &[&str],
+) -> std::process::Output {
+    home.command()
+        .env("HOME", home.path())
+        .env("CODEX_HOME", codex_home)
+        .env("SCRIPTED_KEY", "any")
+        .current_dir(cwd)
+        .arg("task")
+        .args(args)
+        .output()
+        .unwrap()
+}
