@@ -15,12 +15,11 @@
 mod mixed;
 mod stats;
 
-use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use stats::{Rng, median_rate};
+use stats::median_rate;
 use switchboard::pty::{
     DEFAULT_SCROLLBACK_LINES, PaneScreen, PaneSize, PtySlot, SlotOptions, SpawnSpec, pane_wakeups,
 };
