@@ -29,17 +29,21 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open a PTY slot running CMD through your shell (repeatable)
-    #[arg(long = "slot", value_name = "CMD")]
+    #[arg(long = "slot", value_name = "CMD", global = true)]
     pub slots: Vec<String>,
     /// Agents use the built-in scripted demo provider (no key, no network)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
     /// Model for agents (default: config, then gpt-5)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub model: Option<String>,
     /// When agents ask before running a command: untrusted, on-request or never
-    #[arg(long, default_value = "on-request", value_parser = clap::builder::ValueParser::new(exec::parse_policy))]
+    #[arg(long, global = true, default_value = "on-request", value_parser = clap::builder::ValueParser::new(exec::parse_policy))]
     pub approval: crate::agent::ApprovalPolicy,
+    /// Keep everything (config, store, logs, worktrees, the server's socket) under DIR
+    /// instead of the XDG directories; the same as setting SWITCHBOARD_HOME
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,11 +130,19 @@ pub enum Command {
 pub struct Context {
     pub paths: Paths,
     pub config: Config,
+    /// `--home DIR`, when given: passed on as `SWITCHBOARD_HOME` to a server this process
+    /// starts, so the server uses the same store.
+    pub home: Option<std::path::PathBuf>,
 }
 
 impl Context {
-    pub fn from_env() -> anyhow::Result<Self> {
-        let paths = Paths::from_env().map_err(anyhow::Error::msg)?;
+    /// Paths from `--home` when given, else from the environment; then the config.
+    pub fn from_env(home: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
+        let home = home.map(absolute).transpose()?;
+        let paths = match &home {
+            Some(home) => Paths::under(home),
+            None => Paths::from_env().map_err(anyhow::Error::msg)?,
+        };
         let mut tightened = match paths.prepare_private() {
             Ok(tightened) => tightened,
             Err(err) => {
@@ -146,7 +158,11 @@ impl Context {
         for change in &tightened {
             notice(&change.to_string());
         }
-        Ok(Self { paths, config })
+        Ok(Self {
+            paths,
+            config,
+            home,
+        })
     }
 
     /// Opens the store and reconciles it: sessions whose owner process died while they ran
@@ -163,6 +179,15 @@ impl Context {
         let options = self.config.store_options();
         blocking(move || open_and_reconcile(&paths, options)).await
     }
+}
+
+/// `--home` relative to the current directory, so a server started elsewhere finds it too.
+fn absolute(path: std::path::PathBuf) -> anyhow::Result<std::path::PathBuf> {
+    if path.as_os_str().is_empty() {
+        anyhow::bail!("--home needs a directory");
+    }
+    std::path::absolute(&path)
+        .map_err(|e| anyhow::anyhow!("--home {}: {e}", path.display()))
 }
 
 fn open_and_reconcile(paths: &Paths, options: crate::store::StoreOptions) -> anyhow::Result<Store> {
@@ -214,7 +239,7 @@ pub fn main() -> ExitCode {
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     use workstation::Transport::Local;
-    let context = Context::from_env()?;
+    let context = Context::from_env(cli.home.clone())?;
     match cli.command.take() {
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
