@@ -17,15 +17,20 @@ pub fn check(root: &DeTable<'_>) -> Option<(usize, String)> {
     let mut problems = Vec::new();
     for (key, value) in root {
         let name = key.get_ref().as_ref();
-        match schema::section(name) {
-            None => problems.push((key.span().start, unknown_section(name))),
-            Some(_) => match value.get_ref() {
+        if schema::section(name).is_some() {
+            match value.get_ref() {
                 DeValue::Table(table) => check_section(name, table, &mut problems),
                 other => problems.push((
                     value.span().start,
                     mismatch(name, ValueKind::Section, other),
                 )),
-            },
+            }
+        } else if let Some(key_info) = schema::key(schema::TOP, name) {
+            if let Some(message) = check_value(name, key_info.kind, value.get_ref()) {
+                problems.push((value.span().start, message));
+            }
+        } else {
+            problems.push((key.span().start, unknown_section(name)));
         }
     }
     problems.into_iter().min_by_key(|(at, _)| *at)
@@ -91,7 +96,7 @@ fn check_key_table(mode: &str, value: &Spanned<DeValue<'_>>, problems: &mut Vec<
 }
 
 /// Why `value` cannot be a `kind`, if it cannot.
-fn check_value(path: &str, kind: ValueKind, value: &DeValue<'_>) -> Option<String> {
+pub(super) fn check_value(path: &str, kind: ValueKind, value: &DeValue<'_>) -> Option<String> {
     let fits = match (kind, value) {
         (ValueKind::Text | ValueKind::Chord, DeValue::String(_)) => true,
         (ValueKind::Url, DeValue::String(text)) => {
@@ -106,6 +111,12 @@ fn check_value(path: &str, kind: ValueKind, value: &DeValue<'_>) -> Option<Strin
         }
         (ValueKind::Size, DeValue::String(text)) => ByteLimit::parse(text).is_some(),
         (ValueKind::Section | ValueKind::KeyTable, DeValue::Table(_)) => true,
+        (ValueKind::Strings, DeValue::Array(items)) => items
+            .iter()
+            .all(|item| matches!(item.get_ref(), DeValue::String(_))),
+        (ValueKind::StringMap, DeValue::Table(table)) => table
+            .values()
+            .all(|item| matches!(item.get_ref(), DeValue::String(_))),
         _ => false,
     };
     (!fits).then(|| mismatch(path, kind, value))
@@ -119,10 +130,17 @@ fn mismatch(path: &str, kind: ValueKind, value: &DeValue<'_>) -> String {
     )
 }
 
+/// A top-level name that is neither a section nor a top-level key.
 fn unknown_section(name: &str) -> String {
-    let names = schema::SECTIONS.iter().map(|s| s.name);
+    let names = schema::SECTIONS
+        .iter()
+        .map(|s| s.name)
+        .chain(schema::keys_of(schema::TOP).map(|k| k.name));
     match schema::closest(name, names) {
-        Some(close) => format!("unknown section `[{name}]` (did you mean `[{close}]`?)"),
+        Some(close) if schema::section(close).is_some() => {
+            format!("unknown section `[{name}]` (did you mean `[{close}]`?)")
+        }
+        Some(close) => format!("unknown key `{name}` (did you mean `{close}`?)"),
         None => {
             let all: Vec<String> = schema::SECTIONS
                 .iter()

@@ -23,6 +23,15 @@ pub fn markdown() -> String {
          or `\"unlimited\"`; a *key chord* is a quoted chord such as `\"ctrl-g\"`, `\"alt-n\"`, \
          `\"f12\"`.\n",
     );
+    if schema::keys_of(schema::TOP).next().is_some() {
+        out.push_str(
+            "\n## Top-level keys\n\nWritten before any `[section]`.\n\n| key | type | default | what it does |\n|---|---|---|---|\n",
+        );
+        for key in schema::keys_of(schema::TOP) {
+            let default = defaults.get(key.name).map(default_text);
+            key_row(&mut out, key, default);
+        }
+    }
     for section in schema::SECTIONS {
         let _ = write!(
             out,
@@ -34,16 +43,8 @@ pub fn markdown() -> String {
             let default = defaults
                 .get(key.section)
                 .and_then(|s| s.get(key.name))
-                .map(default_text)
-                .unwrap_or_else(|| "unset".to_owned());
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} |",
-                key.name,
-                key.kind.doc_type(),
-                default,
-                key.doc
-            );
+                .map(default_text);
+            key_row(&mut out, key, default);
             let _ = writeln!(example, "{} = {}", key.name, key.example);
         }
         if section.name == KEYS_SECTION {
@@ -64,11 +65,24 @@ pub fn markdown() -> String {
     out
 }
 
+fn key_row(out: &mut String, key: &schema::Key, default: Option<String>) {
+    let _ = writeln!(
+        out,
+        "| `{}` | {} | {} | {} |",
+        key.name,
+        key.kind.doc_type(),
+        default.unwrap_or_else(|| "unset".to_owned()),
+        key.doc
+    );
+}
+
 /// A default as written in TOML (sizes with their unit), or `unset`.
 fn default_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::Null => "unset".to_owned(),
         serde_json::Value::String(text) => format!("`{text:?}`"),
+        serde_json::Value::Object(map) if map.is_empty() => "empty".to_owned(),
+        serde_json::Value::Array(items) if items.is_empty() => "`[]`".to_owned(),
         other => format!("`{other}`"),
     }
 }

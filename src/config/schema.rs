@@ -19,6 +19,10 @@ pub enum ValueKind {
     Chord,
     /// A `[keys.MODE]` table of `"chord" = "command"`.
     KeyTable,
+    /// A list of strings, e.g. a command and its arguments.
+    Strings,
+    /// A table of names to strings.
+    StringMap,
 }
 
 impl ValueKind {
@@ -32,6 +36,8 @@ impl ValueKind {
             Self::Whole { max } => format!("a whole number from 0 to {max}"),
             Self::Size => "a size like \"256 MiB\", a number of bytes or \"unlimited\"".to_owned(),
             Self::Chord => "a key chord in quotes like \"ctrl-g\"".to_owned(),
+            Self::Strings => "a list of strings like [\"a\", \"b\"]".to_owned(),
+            Self::StringMap => format!("a table like `[{path}]` of names = \"strings\""),
         }
     }
 
@@ -44,6 +50,8 @@ impl ValueKind {
             Self::Whole { .. } => "whole number",
             Self::Size => "size",
             Self::Chord => "key chord",
+            Self::Strings => "list of strings",
+            Self::StringMap => "table of strings",
         }
     }
 }
@@ -55,7 +63,7 @@ pub struct Section {
     pub doc: &'static str,
 }
 
-/// One key of a section.
+/// One key of a section (or of the top level, with [`TOP`] as its section).
 #[derive(Debug, Clone, Copy)]
 pub struct Key {
     pub section: &'static str,
@@ -68,11 +76,18 @@ pub struct Key {
 }
 
 impl Key {
-    /// `section.name`, the path errors and the docs use.
+    /// `section.name` (or `name` at the top level), the path errors and the docs use.
     pub fn path(&self) -> String {
-        format!("{}.{}", self.section, self.name)
+        if self.section == TOP {
+            self.name.to_owned()
+        } else {
+            format!("{}.{}", self.section, self.name)
+        }
     }
 }
+
+/// The section of keys written before any `[section]` header.
+pub const TOP: &str = "";
 
 /// The `[keys]` section also takes one `[keys.MODE]` table per mode (see `docs/KEYS.md`).
 pub const KEYS_SECTION: &str = "keys";
