@@ -1,7 +1,20 @@
 //! Command-line interface: clap definitions and dispatch. Each subcommand lives in its own
 //! file under `cli/`; this file only parses and routes.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `cli/workstation.rs` | the workstation (no subcommand, `resume`, `fork`, `attach`) |
+//! | `cli/exec.rs`, `cli/exec/` | `exec`: one native turn without the workstation |
+//! | `cli/sessions.rs`, `cli/sessions/` | `sessions list/show/export/fork/rm/prune` |
+//! | `cli/worktrees.rs` | `worktrees`: the worktrees sessions made, and their state |
+//! | `cli/doctor.rs`, `cli/doctor/` | `doctor`: one line per check of the setup |
+//! | `cli/server_cmd.rs` | `server [status/stop]`, `attach --stdio`, `detach` |
+//! | `cli/maintenance.rs` | `store check/repair/compact` |
+//! | `cli/render.rs` | `render`: the workstation frame as text |
+//! | `cli/debug.rs`, `cli/model_debug.rs` | `debug …`: fixtures, generated docs, the model |
 
 mod debug;
+mod doctor;
 mod exec;
 mod maintenance;
 mod model_debug;
@@ -9,7 +22,9 @@ mod render;
 mod server_cmd;
 pub(crate) mod sessions;
 pub mod workstation;
+mod worktrees;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -104,6 +119,24 @@ pub enum Command {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
     },
+    /// List the worktrees sessions, forks and slots made: branch, session, state
+    Worktrees {
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the setup: git, shell, terminal, API key, endpoint, store, server, agent CLIs
+    Doctor {
+        /// Print one JSON object instead of lines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script: `source <(switchboard completion bash)`
+    Completion {
+        /// bash, zsh or fish
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
     /// Check, repair or compact the store file
     Store {
         #[command(subcommand)]
@@ -126,6 +159,14 @@ pub enum Command {
     },
 }
 
+/// The shells `completion` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 /// What every command needs: where things live and the parsed config.
 pub struct Context {
     pub paths: Paths,
@@ -138,6 +179,16 @@ pub struct Context {
 impl Context {
     /// Paths from `--home` when given, else from the environment; then the config.
     pub fn from_env(home: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
+        let (context, config_error) = Self::lenient(home)?;
+        match config_error {
+            Some(error) => Err(anyhow::Error::msg(error)),
+            None => Ok(context),
+        }
+    }
+
+    /// [`Self::from_env`], with the defaults in place of a config that does not load, and
+    /// why it did not (for `doctor`, which reports it as one of its checks).
+    pub fn lenient(home: Option<std::path::PathBuf>) -> anyhow::Result<(Self, Option<String>)> {
         let home = home.map(absolute).transpose()?;
         let paths = match &home {
             Some(home) => Paths::under(home),
@@ -150,7 +201,10 @@ impl Context {
                 Vec::new()
             }
         };
-        let config = Config::load(&paths.config_file).map_err(anyhow::Error::msg)?;
+        let (config, config_error) = match Config::load(&paths.config_file) {
+            Ok(config) => (config, None),
+            Err(error) => (Config::default(), Some(error)),
+        };
         match crate::logging::init(&paths.log_dir) {
             Ok(more) => tightened.extend(more),
             Err(err) => eprintln!("switchboard: warning: {err}"),
@@ -158,11 +212,14 @@ impl Context {
         for change in &tightened {
             notice(&change.to_string());
         }
-        Ok(Self {
-            paths,
-            config,
-            home,
-        })
+        Ok((
+            Self {
+                paths,
+                config,
+                home,
+            },
+            config_error,
+        ))
     }
 
     /// Opens the store and reconciles it: sessions whose owner process died while they ran
@@ -186,8 +243,7 @@ fn absolute(path: std::path::PathBuf) -> anyhow::Result<std::path::PathBuf> {
     if path.as_os_str().is_empty() {
         anyhow::bail!("--home needs a directory");
     }
-    std::path::absolute(&path)
-        .map_err(|e| anyhow::anyhow!("--home {}: {e}", path.display()))
+    std::path::absolute(&path).map_err(|e| anyhow::anyhow!("--home {}: {e}", path.display()))
 }
 
 fn open_and_reconcile(paths: &Paths, options: crate::store::StoreOptions) -> anyhow::Result<Store> {
@@ -239,8 +295,21 @@ pub fn main() -> ExitCode {
 
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     use workstation::Transport::Local;
+    // Neither needs the store or the config: completion runs on every new shell, and doctor
+    // reports a broken config as one of its checks.
+    match cli.command.take() {
+        Some(Command::Completion { shell }) => return completion(shell),
+        Some(Command::Doctor { json }) => {
+            let (context, config_error) = Context::lenient(cli.home.clone())?;
+            return doctor::run(&context, config_error, json);
+        }
+        other => cli.command = other,
+    }
     let context = Context::from_env(cli.home.clone())?;
     match cli.command.take() {
+        // Run above, without a context.
+        Some(Command::Completion { .. } | Command::Doctor { .. }) => Ok(ExitCode::SUCCESS),
+        Some(Command::Worktrees { json }) => worktrees::run(&context, json),
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
@@ -294,6 +363,24 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             Local,
         ),
     }
+}
+
+/// Writes the completion script of `shell` for the clap definitions above.
+fn completion(shell: CompletionShell) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+    };
+    // Into a buffer first: clap_complete panics when its writer fails (`… | head`).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "switchboard", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

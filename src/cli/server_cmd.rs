@@ -52,6 +52,23 @@ async fn headless(context: &Context) -> Result<Option<Link>, ClientError> {
     Ok(Some(Link::over_socket(stream, info).await?))
 }
 
+/// The running server's status, or `None` when no server runs for this store.
+pub fn running_status(context: &Context) -> anyhow::Result<Option<ServerStatus>> {
+    runtime()?.block_on(async {
+        let Some(mut link) = headless(context).await? else {
+            return Ok(None);
+        };
+        let status = link
+            .request(Command::Status, |n| match n {
+                Notification::Status(status) => Some(status),
+                _ => None,
+            })
+            .await?;
+        link.close().await;
+        Ok(Some(status))
+    })
+}
+
 pub fn run(context: &Context, command: ServerCommand) -> anyhow::Result<ExitCode> {
     match command {
         ServerCommand::Status { json } => runtime()?.block_on(status(context, json)),

@@ -19,6 +19,28 @@ pub struct Worktree {
     pub base: String,
 }
 
+impl Worktree {
+    /// The worktree a `session.worktree` event recorded (older events name no repository: it
+    /// is found from the worktree, else taken to be the worktree itself).
+    pub fn recorded(recorded: &crate::event::SessionWorktree) -> Self {
+        let path = PathBuf::from(&recorded.path);
+        let repo = if recorded.repo.is_empty() {
+            repo_root(&path)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| path.clone())
+        } else {
+            PathBuf::from(&recorded.repo)
+        };
+        Self {
+            repo,
+            path,
+            branch: recorded.branch.clone(),
+            base: recorded.base.clone(),
+        }
+    }
+}
+
 /// The repository root containing `dir`, or `None` when `dir` is not in a repository.
 pub fn repo_root(dir: &Path) -> Result<Option<PathBuf>, GitError> {
     match Git::new(dir).run(["rev-parse", "--show-toplevel"]) {
@@ -209,6 +231,22 @@ pub fn removal_check(worktree: &Worktree) -> Result<RemoveCheck, GitError> {
         uncommitted: status.lines().count(),
         unmerged: unmerged.trim().parse().unwrap_or(0),
     })
+}
+
+/// Deletes the snapshot refs of `session` (`refs/switchboard/<session>/…`) in `repo`: the
+/// session is gone, and so is every reader of its per-turn snapshots.
+pub fn remove_snapshots(repo: &Path, session: SessionId) -> Result<usize, GitError> {
+    let git = Git::new(repo);
+    let refs = git.run([
+        "for-each-ref",
+        "--format=%(refname)",
+        &format!("refs/switchboard/{session}/"),
+    ])?;
+    let refs: Vec<&str> = refs.lines().filter(|l| !l.is_empty()).collect();
+    for name in &refs {
+        git.run(["update-ref", "-d", name])?;
+    }
+    Ok(refs.len())
 }
 
 /// Removes the worktree and its branch. Refuses when work would be lost unless `force`.
