@@ -44,10 +44,10 @@ pub enum SessionsCommand {
     Show {
         /// Session id or a unique prefix of it
         id: String,
-        #[arg(long, conflicts_with = "transcript")]
+        #[arg(long)]
         json: bool,
         /// After the summary, print the transcript: messages, commands with the tail of
-        /// their output, approvals, interruptions
+        /// their output, approvals, interruptions (with --json: a `transcript` array)
         #[arg(long)]
         transcript: bool,
     },
@@ -90,7 +90,7 @@ pub enum SessionsCommand {
     /// sessions and sessions with newer forks are kept
     Prune {
         /// Age of the last update, e.g. 30d, 2w, 12h
-        #[arg(long, value_name = "DUR", value_parser = humantime::parse_duration)]
+        #[arg(long, value_name = "DUR", value_parser = parse_age)]
         older_than: std::time::Duration,
         /// Also remove worktrees that hold uncommitted or unmerged work
         #[arg(long)]
@@ -99,6 +99,12 @@ pub enum SessionsCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `--older-than`: humantime's units, with an error that shows what to write.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not an age; write it like 30d, 2w, 12h or 90min"))
 }
 
 pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCode> {
@@ -237,6 +243,10 @@ fn show(
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
             );
+            if with_transcript {
+                let folded = transcript::fold(store, &meta)?;
+                map.insert("transcript".into(), transcript::to_json(folded.as_ref()));
+            }
             if meta.kind == crate::event::SessionKind::Pty {
                 let dropped = store.dropped_output(id)?;
                 map.insert("pty_bytes_out".into(), json!(state.pty_bytes_out));

@@ -128,17 +128,10 @@ fn collect(store: &Store, worktrees_dir: &Path) -> anyhow::Result<Vec<Row>> {
             if !path.is_dir() || rows.contains_key(&path) {
                 continue;
             }
-            let git = Git::new(&path);
-            let branch = git
+            let branch = Git::new(&path)
                 .run(["rev-parse", "--abbrev-ref", "HEAD"])
                 .unwrap_or_default();
-            let check = git
-                .run(["status", "--porcelain"])
-                .map(|status| RemoveCheck {
-                    uncommitted: status.lines().count(),
-                    unmerged: 0,
-                })
-                .map_err(|e| e.to_string());
+            let check = workspace::orphan_check(&path).map_err(|e| e.to_string());
             let state = State::of(check, &path);
             rows.insert(
                 path.clone(),
@@ -179,7 +172,7 @@ fn table(
             };
             let state = match &row.state {
                 State::Dirty(check) | State::Unmerged(check) => {
-                    format!("{} ({})", row.state.word(), check.describe())
+                    format!("{} ({})", row.state.word(), counts(check))
                 }
                 other => other.word().to_owned(),
             };
@@ -209,6 +202,20 @@ fn table(
         writeln!(out, "{state:<w0$}  {session:<w1$}  {branch:<w2$}  {path}")?;
     }
     Ok(())
+}
+
+/// What a dirty or unmerged worktree holds, short enough for the STATE column:
+/// "2 files", "1 commit", "2 files, 1 commit".
+fn counts(check: &RemoveCheck) -> String {
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if check.uncommitted > 0 {
+        parts.push(plural(check.uncommitted, "file"));
+    }
+    if check.unmerged > 0 {
+        parts.push(plural(check.unmerged, "commit"));
+    }
+    parts.join(", ")
 }
 
 fn row_json(row: &Row) -> serde_json::Value {

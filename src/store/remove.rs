@@ -41,9 +41,10 @@ pub enum Kept {
 pub struct RemoveOptions {
     /// Decide, report, and remove nothing.
     pub dry_run: bool,
-    /// A server runs for this store: sessions in the open-slots list it keeps in the store
-    /// stay (read inside the transaction, a second guard beside `open`).
-    pub server_running: bool,
+    /// The pid of the server running for this store, if one runs: sessions in the open-slots
+    /// list it keeps in the store stay (read inside the transaction, a second guard beside
+    /// `open`), and a session it owns is reported as open in its slot, not as a process.
+    pub server_pid: Option<u32>,
     /// Sessions the running server said are open in its slots.
     pub open: Vec<SessionId>,
 }
@@ -71,13 +72,13 @@ impl Store {
             let removal = {
                 let metas = all_metas(&txn, &path)?;
                 let mut open = options.open.clone();
-                if options.server_running {
+                if options.server_pid.is_some() {
                     open.extend(open_slots(&txn, &path)?);
                 }
-                let removal = decide(ids, &metas, &open);
+                let removal = decide(ids, &metas, &open, options.server_pid);
                 if !options.dry_run && !removal.removed.is_empty() {
                     let gone: HashSet<u128> = removal.removed.iter().map(|m| m.id.0).collect();
-                    delete_rows(&txn, &gone).map_err(|e| fail(e))?;
+                    delete_rows(&txn, &gone).map_err(&fail)?;
                     forget_open_slots(&txn, &gone, &path)?;
                 }
                 removal
@@ -131,11 +132,13 @@ fn open_slots(
 }
 
 /// Which of `ids` may go. A fork that stays keeps its parent, so parents are decided after
-/// their forks: the decision repeats until nothing changes.
+/// their forks: the decision repeats until nothing changes. A session the running server
+/// (`server`) owns is one of its slots.
 fn decide(
     ids: &[SessionId],
     metas: &BTreeMap<SessionId, SessionMeta>,
     open: &[SessionId],
+    server: Option<u32>,
 ) -> Removal {
     let mut children: BTreeMap<SessionId, Vec<SessionId>> = BTreeMap::new();
     for meta in metas.values() {
@@ -153,7 +156,10 @@ fn decide(
     let mut kept: BTreeMap<SessionId, Kept> = BTreeMap::new();
     for id in &asked {
         let meta = &metas[id];
-        if let Some(owner) = meta.owner.filter(|o| *o != me && o.is_alive()) {
+        let owner = meta.owner.filter(|o| *o != me && o.is_alive());
+        if owner.is_some_and(|o| Some(o.pid) == server) {
+            kept.insert(*id, Kept::Open);
+        } else if let Some(owner) = owner {
             kept.insert(*id, Kept::Live(owner));
         } else if open.contains(id) {
             kept.insert(*id, Kept::Open);
@@ -291,17 +297,20 @@ mod tests {
         let asked =
             |list: &[u128]| -> Vec<SessionId> { list.iter().map(|&i| SessionId(i)).collect() };
 
-        let r = decide(&asked(&[1]), &all, &[]);
+        let r = decide(&asked(&[1]), &all, &[], None);
         assert!(r.removed.is_empty());
         assert_eq!(r.kept[0].1, Kept::Forks(vec![SessionId(2), SessionId(4)]));
 
         // A leaf goes alone; a chain goes together; an unknown id is skipped.
-        assert_eq!(ids(&decide(&asked(&[3, 99]), &all, &[]).removed), vec![3]);
-        let r = decide(&asked(&[1, 2, 3, 4]), &all, &[]);
+        assert_eq!(
+            ids(&decide(&asked(&[3, 99]), &all, &[], None).removed),
+            vec![3]
+        );
+        let r = decide(&asked(&[1, 2, 3, 4]), &all, &[], None);
         assert_eq!(ids(&r.removed), vec![1, 2, 3, 4]);
 
         // A fork kept for another reason keeps its parent and grandparent.
-        let r = decide(&asked(&[1, 2, 3, 4]), &all, &[SessionId(3)]);
+        let r = decide(&asked(&[1, 2, 3, 4]), &all, &[SessionId(3)], None);
         assert_eq!(ids(&r.removed), vec![4]);
         let reasons: Vec<(u128, Kept)> = r.kept.iter().map(|(m, k)| (m.id.0, k.clone())).collect();
         assert!(reasons.contains(&(3, Kept::Open)));
@@ -317,8 +326,12 @@ mod tests {
             pid: std::os::unix::process::parent_id(),
             started: 0,
         });
+        let server = live.owner.map(|o| o.pid);
         let all: BTreeMap<SessionId, SessionMeta> = [(live.id, live)].into_iter().collect();
-        let r = decide(&[SessionId(1)], &all, &[]);
+        let r = decide(&[SessionId(1)], &all, &[], None);
         assert!(matches!(r.kept[0].1, Kept::Live(_)), "{r:?}");
+        // Owned by the running server: one of its slots.
+        let r = decide(&[SessionId(1)], &all, &[], server);
+        assert_eq!(r.kept[0].1, Kept::Open, "{r:?}");
     }
 }

@@ -205,14 +205,29 @@ impl RemoveCheck {
         self.uncommitted > 0 || self.unmerged > 0
     }
 
+    /// What the worktree holds, naming only what it has ("1 uncommitted file", "2 unmerged
+    /// commits", or both joined by "and").
     pub fn describe(&self) -> String {
-        format!(
-            "{} uncommitted file{} and {} unmerged commit{}",
-            self.uncommitted,
-            if self.uncommitted == 1 { "" } else { "s" },
-            self.unmerged,
-            if self.unmerged == 1 { "" } else { "s" }
-        )
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut parts = Vec::new();
+        if self.uncommitted > 0 {
+            parts.push(format!(
+                "{} uncommitted file{}",
+                self.uncommitted,
+                plural(self.uncommitted)
+            ));
+        }
+        if self.unmerged > 0 {
+            parts.push(format!(
+                "{} unmerged commit{}",
+                self.unmerged,
+                plural(self.unmerged)
+            ));
+        }
+        if parts.is_empty() {
+            return "nothing uncommitted or unmerged".to_owned();
+        }
+        parts.join(" and ")
     }
 }
 
@@ -227,6 +242,26 @@ pub fn removal_check(worktree: &Worktree) -> Result<RemoveCheck, GitError> {
         "--count",
         &format!("{}..{}", worktree.base, worktree.branch),
     ])?;
+    Ok(RemoveCheck {
+        uncommitted: status.lines().count(),
+        unmerged: unmerged.trim().parse().unwrap_or(0),
+    })
+}
+
+/// What removing the worktree at `path` would lose when its base is no longer known (the
+/// session that recorded it was removed): uncommitted files, and the commits of its `HEAD`
+/// that no other branch, tag or remote branch holds.
+pub fn orphan_check(path: &Path) -> Result<RemoveCheck, GitError> {
+    let git = Git::new(path);
+    let status = git.run(["status", "--porcelain"])?;
+    let branch = git.run(["symbolic-ref", "--quiet", "--short", "HEAD"]).ok();
+    let exclude = branch.map(|b| format!("--exclude={b}"));
+    let mut args = vec!["rev-list", "--count", "HEAD", "--not"];
+    if let Some(exclude) = &exclude {
+        args.push(exclude);
+    }
+    args.extend(["--branches", "--tags", "--remotes"]);
+    let unmerged = git.run(args)?;
     Ok(RemoveCheck {
         uncommitted: status.lines().count(),
         unmerged: unmerged.trim().parse().unwrap_or(0),

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use super::{Check, PROBE_TIMEOUT};
+use super::{Check, Level, PROBE_TIMEOUT};
 use crate::cli::Context;
 
 /// The agent CLIs switchboard can run in slots.
@@ -17,12 +17,27 @@ const LOW_DISK: u64 = 1 << 30;
 /// Longest version line quoted from an agent CLI.
 const VERSION_CHARS: usize = 40;
 
+/// The oldest git with everything switchboard runs: `git worktree remove` came in 2.17.
+const MIN_GIT: (u32, u32) = (2, 17);
+
 pub fn git() -> Check {
     match std::process::Command::new("git").arg("--version").output() {
-        Ok(output) if output.status.success() => Check::ok(
-            "git",
-            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
-        ),
+        Ok(output) if output.status.success() => {
+            let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+            match git_version(&line) {
+                Some(version) if version < MIN_GIT => Check::fail(
+                    "git",
+                    format!("{line} is older than {}.{}", MIN_GIT.0, MIN_GIT.1),
+                    "upgrade git; removing worktrees needs `git worktree remove`",
+                ),
+                Some(_) => Check::ok("git", line),
+                None => Check::warn(
+                    "git",
+                    format!("cannot read a version in {line:?}"),
+                    format!("worktrees need git {}.{} or newer", MIN_GIT.0, MIN_GIT.1),
+                ),
+            }
+        }
         Ok(output) => Check::fail(
             "git",
             format!(
@@ -37,6 +52,18 @@ pub fn git() -> Check {
             "install git; worktrees, snapshots and diffs need it",
         ),
     }
+}
+
+/// Major and minor of `git version 2.47.3` (also `git version 2.39.5 (Apple Git-154)`).
+fn git_version(line: &str) -> Option<(u32, u32)> {
+    let number = line
+        .strip_prefix("git version ")?
+        .split_whitespace()
+        .next()?;
+    let mut parts = number.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 pub fn shell() -> Check {
@@ -174,9 +201,20 @@ fn resolved(context: &Context) -> crate::model::ModelSettings {
     crate::model::resolve(env, &context.config.model, None)
 }
 
-/// Whether anything answers HTTP at the endpoint (any status counts: no key is sent).
+/// Whether anything answers HTTP at the endpoint (any status counts: no key is sent). An
+/// endpoint out of reach fails only when a key is set: without one the native agent cannot
+/// run anyway (the key line says so), and agent CLIs and `--demo` do not need it.
 pub async fn endpoint(context: &Context) -> Check {
-    let url = resolved(context).base_url;
+    let settings = resolved(context);
+    let url = settings.base_url;
+    let unreachable = |detail: String, hint: &str| {
+        let level = if settings.api_key.is_some() {
+            Level::Fail
+        } else {
+            Level::Warn
+        };
+        Check::new("endpoint", level, detail).hint(hint)
+    };
     let client = match reqwest::Client::builder().timeout(PROBE_TIMEOUT).build() {
         Ok(client) => client,
         Err(err) => return Check::fail("endpoint", format!("cannot make a client: {err}"), ""),
@@ -187,13 +225,11 @@ pub async fn endpoint(context: &Context) -> Check {
             "endpoint",
             format!("{url} answers (HTTP {})", response.status().as_u16()),
         ),
-        Err(err) if err.is_timeout() => Check::fail(
-            "endpoint",
+        Err(err) if err.is_timeout() => unreachable(
             format!("{url} did not answer within {} s", PROBE_TIMEOUT.as_secs()),
             hint,
         ),
-        Err(err) => Check::fail(
-            "endpoint",
+        Err(err) => unreachable(
             format!("{url} cannot be reached ({})", root_cause(&err)),
             hint,
         ),
@@ -231,7 +267,8 @@ pub fn store(context: &Context) -> Check {
             );
         }
     };
-    let found = format!("{}: {size}, {sessions} sessions", path.display());
+    let plural = if sessions == 1 { "" } else { "s" };
+    let found = format!("{}: {size}, {sessions} session{plural}", path.display());
     match free_space(path) {
         Some(free) if free < LOW_DISK => Check::warn(
             "store",
@@ -251,7 +288,7 @@ fn free_space(path: &Path) -> Option<u64> {
 }
 
 pub fn server(context: &Context) -> Check {
-    match crate::cli::server_cmd::running_status(context) {
+    match crate::cli::server_cmd::running_status_within(context, PROBE_TIMEOUT) {
         Ok(Some(status)) => Check::ok(
             "server",
             format!(
@@ -269,7 +306,7 @@ pub fn server(context: &Context) -> Check {
         Err(err) => Check::fail(
             "server",
             crate::cli::one_line(&err),
-            "`switchboard server stop`, then open a window again",
+            "`switchboard server stop --force`, then open a window again",
         ),
     }
 }
@@ -332,5 +369,23 @@ async fn version(program: &Path) -> String {
         }
         Ok(Err(err)) => format!("(cannot run: {err})"),
         Err(_) => format!("(no version within {} s)", PROBE_TIMEOUT.as_secs()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_versions_read_as_major_and_minor() {
+        assert_eq!(git_version("git version 2.47.3"), Some((2, 47)));
+        assert_eq!(
+            git_version("git version 2.39.5 (Apple Git-154)"),
+            Some((2, 39))
+        );
+        assert_eq!(git_version("git version 2.17.0.windows.1"), Some((2, 17)));
+        assert_eq!(git_version("hub version 2.14"), None);
+        assert!(git_version("git version 2.16.6").unwrap() < MIN_GIT);
+        assert!(git_version("git version 3.0.0").unwrap() >= MIN_GIT);
     }
 }

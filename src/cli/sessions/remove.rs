@@ -54,16 +54,14 @@ pub fn rm(
     if let Some((meta, why)) = plan.kept.first() {
         anyhow::bail!(refusal(meta, why, &short));
     }
-    run(
+    let job = Job {
         store,
-        &ids,
-        plan,
-        remove,
+        ids: &ids,
+        short: &short,
         options,
-        Strict::Named,
-        &short,
-        out,
-    )
+        strict: Strict::Named,
+    };
+    job.run(plan, remove, out)
 }
 
 pub fn prune(
@@ -93,16 +91,14 @@ pub fn prune(
     let mut remove = remove_options(context)?;
     remove.dry_run = true;
     let plan = store.remove_sessions(&ids, &remove)?;
-    run(
+    let job = Job {
         store,
-        &ids,
-        plan,
-        remove,
+        ids: &ids,
+        short: &short,
         options,
-        Strict::Selected,
-        &short,
-        out,
-    )
+        strict: Strict::Selected,
+    };
+    job.run(plan, remove, out)
 }
 
 /// Who else may hold the sessions: the running server's open slots, when one runs.
@@ -110,85 +106,99 @@ fn remove_options(context: &Context) -> anyhow::Result<RemoveOptions> {
     let status = super::super::server_cmd::running_status(context)?;
     Ok(RemoveOptions {
         dry_run: false,
-        server_running: status.is_some(),
+        server_pid: status.as_ref().map(|s| s.pid),
         open: status
             .map(|s| s.slots.iter().map(|slot| slot.slot).collect())
             .unwrap_or_default(),
     })
 }
 
-/// Removes what the dry `plan` found removable (deciding again inside the write), then the
-/// worktrees of what went; prints every step.
-fn run(
-    store: &Store,
-    ids: &[SessionId],
-    plan: Removal,
-    mut remove: RemoveOptions,
+/// One `rm` or `prune`: the sessions asked for and how.
+struct Job<'a> {
+    store: &'a Store,
+    ids: &'a [SessionId],
+    short: &'a ShortIds,
     options: Options,
     strict: Strict,
-    short: &ShortIds,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    // Worktrees are looked up before the sessions go: their details are in the events.
-    let owned = owned_worktrees(store, &plan.removed)?;
-    let done = if options.dry_run {
-        plan
-    } else {
-        remove.dry_run = false;
-        store.remove_sessions(ids, &remove)?
-    };
-    let verb = if options.dry_run {
-        "would remove"
-    } else {
-        "removed"
-    };
-    let gone: HashSet<SessionId> = done.removed.iter().map(|m| m.id).collect();
-    let mut events = 0;
-    for meta in &done.removed {
-        events += meta.events();
-        writeln!(
-            out,
-            "{verb} {}  {}  ({} events)",
-            short.get(meta.id),
-            meta.title,
-            meta.events()
-        )?;
-        for owned in owned.iter().filter(|o| o.session == meta.id) {
-            writeln!(out, "  {}", worktree_line(owned, options))?;
+}
+
+impl Job<'_> {
+    /// Removes what the dry `plan` found removable (deciding again inside the write), then the
+    /// worktrees of what went; prints every step.
+    fn run(
+        &self,
+        plan: Removal,
+        mut remove: RemoveOptions,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let Self {
+            store,
+            ids,
+            short,
+            options,
+            strict,
+        } = *self;
+        // Worktrees are looked up before the sessions go: their details are in the events.
+        let owned = owned_worktrees(store, &plan.removed)?;
+        let done = if options.dry_run {
+            plan
+        } else {
+            remove.dry_run = false;
+            store.remove_sessions(ids, &remove)?
+        };
+        let verb = if options.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        let gone: HashSet<SessionId> = done.removed.iter().map(|m| m.id).collect();
+        let mut events = 0;
+        for meta in &done.removed {
+            events += meta.events();
+            writeln!(
+                out,
+                "{verb} {}  {}  ({} events)",
+                short.get(meta.id),
+                meta.title,
+                meta.events()
+            )?;
+            for owned in owned.iter().filter(|o| o.session == meta.id) {
+                writeln!(out, "  {}", worktree_line(owned, options))?;
+            }
         }
-    }
-    for (meta, why) in &done.kept {
-        writeln!(
-            out,
-            "kept {}  {}: {}",
-            short.get(meta.id),
-            meta.title,
-            reason(why, short)
-        )?;
-    }
-    if !options.dry_run {
-        for owned in owned.iter().filter(|o| gone.contains(&o.session)) {
-            let _ = workspace::remove_snapshots(&owned.worktree.repo, owned.session);
+        for (meta, why) in &done.kept {
+            writeln!(
+                out,
+                "kept {}  {}: {}",
+                short.get(meta.id),
+                meta.title,
+                reason(why, short)
+            )?;
         }
+        if !options.dry_run {
+            for owned in owned.iter().filter(|o| gone.contains(&o.session)) {
+                let _ = workspace::remove_snapshots(&owned.worktree.repo, owned.session);
+            }
+        }
+        let count = done.removed.len();
+        let plural = if count == 1 { "" } else { "s" };
+        if options.dry_run {
+            writeln!(
+                out,
+                "{verb} {count} session{plural} ({events} events); nothing was removed (--dry-run)"
+            )?;
+        } else if count > 0 {
+            writeln!(
+                out,
+                "removed {count} session{plural} ({events} events); `switchboard store compact` gives the space back to the disk"
+            )?;
+        }
+        // `rm` checked before; a session that became live since is still refused, and says so.
+        if let (Strict::Named, Some((meta, why))) = (strict, done.kept.first()) {
+            anyhow::bail!(refusal(meta, why, short));
+        }
+        Ok(())
     }
-    let count = done.removed.len();
-    let plural = if count == 1 { "" } else { "s" };
-    if options.dry_run {
-        writeln!(
-            out,
-            "{verb} {count} session{plural} ({events} events); nothing was removed (--dry-run)"
-        )?;
-    } else if count > 0 {
-        writeln!(
-            out,
-            "removed {count} session{plural} ({events} events); `switchboard store compact` gives the space back to the disk"
-        )?;
-    }
-    // `rm` checked before; a session that became live since is still refused, and says so.
-    if let (Strict::Named, Some((meta, why))) = (strict, done.kept.first()) {
-        anyhow::bail!(refusal(meta, why, short));
-    }
-    Ok(())
 }
 
 /// Whether a session that must stay fails the command.

@@ -9,7 +9,9 @@ use crate::event::SessionKind;
 use crate::ids::{Seq, SessionId, Timestamp};
 use crate::session::SessionState;
 use crate::store::{SessionMeta, Store, StoreError};
-use crate::tui::transcript::{Body, Entry, EntryKind, TOOL_PREVIEW_LINES, ToolCell, Transcript};
+use crate::tui::transcript::{
+    Body, Entry, EntryKind, TOOL_PREVIEW_LINES, ToolCell, ToolStatus, Transcript,
+};
 
 /// Output lines of a command a Markdown export keeps (its tail): enough to see a test run's
 /// summary or a compiler's last errors, while a long build log stays in the JSON Lines export.
@@ -92,7 +94,7 @@ fn tool_notes(cell: &ToolCell) -> Vec<String> {
     if let Some(approval) = &cell.approval {
         notes.push(approval.clone());
     }
-    if let crate::tui::transcript::ToolStatus::Denied {
+    if let ToolStatus::Denied {
         reason: Some(reason),
     } = &cell.status
     {
@@ -116,6 +118,70 @@ fn indented(text: &str, marker: &str, out: &mut impl Write) -> std::io::Result<(
         writeln!(out, "{lead}{line}")?;
     }
     Ok(())
+}
+
+/// The transcript for `show --json --transcript`: one object per entry, `null` for a PTY
+/// session.
+pub fn to_json(transcript: Option<&Transcript>) -> serde_json::Value {
+    use serde_json::json;
+    let Some(transcript) = transcript else {
+        return serde_json::Value::Null;
+    };
+    let entries: Vec<_> = transcript
+        .entries()
+        .iter()
+        .map(|entry| match entry.body() {
+            Body::Tool(cell) => {
+                let (skipped, tail) = output_tail(&cell.output, TOOL_PREVIEW_LINES);
+                let mut value = json!({
+                    "kind": "command",
+                    "command": cell.command,
+                    "status": cell.status.label(),
+                    "cwd": cell.cwd,
+                    "approval": cell.approval,
+                    "output_tail": tail.join("\n"),
+                    "output_skipped_lines": skipped,
+                    "inherited": entry.inherited,
+                });
+                if let (Some(map), Some(fields)) =
+                    (value.as_object_mut(), status_json(&cell.status))
+                {
+                    map.extend(fields);
+                }
+                value
+            }
+            Body::Text(text) => json!({
+                "kind": match entry.kind {
+                    EntryKind::User => "user",
+                    EntryKind::Assistant => "assistant",
+                    EntryKind::Reasoning => "reasoning",
+                    EntryKind::Error => "error",
+                    EntryKind::Notice | EntryKind::Tool => "notice",
+                },
+                "text": text,
+                "inherited": entry.inherited,
+            }),
+        })
+        .collect();
+    serde_json::Value::Array(entries)
+}
+
+/// The parts of a command's status a script wants as values rather than a label.
+fn status_json(status: &ToolStatus) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::json;
+    let value = match status {
+        ToolStatus::Finished {
+            exit_code,
+            duration_ms,
+            killed,
+        } => json!({"exit_code": exit_code, "duration_ms": duration_ms, "killed": killed}),
+        ToolStatus::Denied { reason } => json!({"denied": true, "reason": reason}),
+        ToolStatus::Requested | ToolStatus::Running | ToolStatus::NotRun => return None,
+    };
+    match value {
+        serde_json::Value::Object(map) => Some(map),
+        _ => None,
+    }
 }
 
 /// The session as a Markdown document: a summary list, then every message, command and
