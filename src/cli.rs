@@ -1,7 +1,20 @@
 //! Command-line interface: clap definitions and dispatch. Each subcommand lives in its own
 //! file under `cli/`; this file only parses and routes.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `cli/workstation.rs` | the workstation (no subcommand, `resume`, `fork`, `attach`) |
+//! | `cli/exec.rs`, `cli/exec/` | `exec`: one native turn without the workstation |
+//! | `cli/sessions.rs`, `cli/sessions/` | `sessions list/show/export/fork/rm/prune` |
+//! | `cli/worktrees.rs` | `worktrees`: the worktrees sessions made, and their state |
+//! | `cli/doctor.rs`, `cli/doctor/` | `doctor`: one line per check of the setup |
+//! | `cli/server_cmd.rs` | `server [status/stop]`, `attach --stdio`, `detach` |
+//! | `cli/maintenance.rs` | `store check/repair/compact` |
+//! | `cli/render.rs` | `render`: the workstation frame as text |
+//! | `cli/debug.rs`, `cli/model_debug.rs` | `debug …`: fixtures, generated docs, the model |
 
 mod debug;
+mod doctor;
 mod exec;
 mod maintenance;
 mod model_debug;
@@ -10,7 +23,9 @@ mod server_cmd;
 pub(crate) mod sessions;
 pub mod task;
 pub mod workstation;
+mod worktrees;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -30,17 +45,23 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Open a PTY slot running CMD through your shell (repeatable)
-    #[arg(long = "slot", value_name = "CMD")]
+    #[arg(long = "slot", value_name = "CMD", global = true)]
     pub slots: Vec<String>,
     /// Agents use the built-in scripted demo provider (no key, no network)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
     /// Model for agents (default: config, then gpt-5)
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub model: Option<String>,
-    /// When agents ask before running a command: untrusted, on-request or never
-    #[arg(long, default_value = "on-request", value_parser = clap::builder::ValueParser::new(exec::parse_policy))]
-    pub approval: crate::agent::ApprovalPolicy,
+    /// When agents ask before running a command: untrusted, on-request or never (default:
+    /// on-request; for tasks, `[tasks] approval`)
+    // No clap default: `task submit` must see whether it was given.
+    #[arg(long, global = true, value_parser = clap::builder::ValueParser::new(exec::parse_policy))]
+    pub approval: Option<crate::agent::ApprovalPolicy>,
+    /// Keep everything (config, store, logs, worktrees, the server's socket) under DIR
+    /// instead of the XDG directories; the same as setting SWITCHBOARD_HOME
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +122,24 @@ pub enum Command {
         #[command(subcommand)]
         command: sessions::SessionsCommand,
     },
+    /// List the worktrees sessions, forks and slots made: branch, session, state
+    Worktrees {
+        /// Print a JSON array instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the setup: git, shell, terminal, API key, endpoint, store, server, agent CLIs
+    Doctor {
+        /// Print one JSON object instead of lines
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a shell completion script: `source <(switchboard completion bash)`
+    Completion {
+        /// bash, zsh or fish
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
     /// Check, repair or compact the store file
     Store {
         #[command(subcommand)]
@@ -131,15 +170,41 @@ pub enum Command {
     },
 }
 
+/// The shells `completion` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
 /// What every command needs: where things live and the parsed config.
 pub struct Context {
     pub paths: Paths,
     pub config: Config,
+    /// `--home DIR`, when given: passed on as `SWITCHBOARD_HOME` to a server this process
+    /// starts, so the server uses the same store.
+    pub home: Option<std::path::PathBuf>,
 }
 
 impl Context {
-    pub fn from_env() -> anyhow::Result<Self> {
-        let paths = Paths::from_env().map_err(anyhow::Error::msg)?;
+    /// Paths from `--home` when given, else from the environment; then the config.
+    pub fn from_env(home: Option<std::path::PathBuf>) -> anyhow::Result<Self> {
+        let (context, config_error) = Self::lenient(home)?;
+        match config_error {
+            Some(error) => Err(anyhow::Error::msg(error)),
+            None => Ok(context),
+        }
+    }
+
+    /// [`Self::from_env`], with the defaults in place of a config that does not load, and
+    /// why it did not (for `doctor`, which reports it as one of its checks).
+    pub fn lenient(home: Option<std::path::PathBuf>) -> anyhow::Result<(Self, Option<String>)> {
+        let home = home.map(absolute).transpose()?;
+        let paths = match &home {
+            Some(home) => Paths::under(home),
+            None => Paths::from_env().map_err(anyhow::Error::msg)?,
+        };
         let mut tightened = match paths.prepare_private() {
             Ok(tightened) => tightened,
             Err(err) => {
@@ -147,7 +212,10 @@ impl Context {
                 Vec::new()
             }
         };
-        let config = Config::load(&paths.config_file).map_err(anyhow::Error::msg)?;
+        let (config, config_error) = match Config::load(&paths.config_file) {
+            Ok(config) => (config, None),
+            Err(error) => (Config::default(), Some(error)),
+        };
         match crate::logging::init(&paths.log_dir) {
             Ok(more) => tightened.extend(more),
             Err(err) => eprintln!("switchboard: warning: {err}"),
@@ -155,7 +223,14 @@ impl Context {
         for change in &tightened {
             notice(&change.to_string());
         }
-        Ok(Self { paths, config })
+        Ok((
+            Self {
+                paths,
+                config,
+                home,
+            },
+            config_error,
+        ))
     }
 
     /// Opens the store and reconciles it: sessions whose owner process died while they ran
@@ -172,6 +247,14 @@ impl Context {
         let options = self.config.store_options();
         blocking(move || open_and_reconcile(&paths, options)).await
     }
+}
+
+/// `--home` relative to the current directory, so a server started elsewhere finds it too.
+fn absolute(path: std::path::PathBuf) -> anyhow::Result<std::path::PathBuf> {
+    if path.as_os_str().is_empty() {
+        anyhow::bail!("--home needs a directory");
+    }
+    std::path::absolute(&path).map_err(|e| anyhow::anyhow!("--home {}: {e}", path.display()))
 }
 
 fn open_and_reconcile(paths: &Paths, options: crate::store::StoreOptions) -> anyhow::Result<Store> {
@@ -209,7 +292,10 @@ pub async fn blocking<T: Send + 'static>(
 /// Parses arguments and runs the command; errors become one line on stderr and exit code 1.
 pub fn main() -> ExitCode {
     crate::store::install_quiet_hook();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         // The reader of our output went away (`… | head`): nothing to report.
@@ -221,10 +307,53 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// clap's refusals (an unknown flag, a bad value, a missing argument) in one line like our
+/// own errors, its suggestion kept; `--help` and `--version` print as clap renders them.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    {
+        let _ = err.print();
+        return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+    }
+    eprintln!("switchboard: {}", usage_line(&err.render().to_string()));
+    ExitCode::from(2)
+}
+
+/// The first line of clap's message without its `error: `, then its `tip:`, then where the
+/// usage is.
+fn usage_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad arguments");
+    let mut line = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    if let Some(tip) = lines.find_map(|l| l.strip_prefix("tip: ")) {
+        line.push_str("; ");
+        line.push_str(tip);
+    }
+    line.push_str(" (see --help)");
+    line
+}
+
 fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     use workstation::Transport::Local;
-    let context = Context::from_env()?;
+    // Neither needs the store or the config: completion runs on every new shell, and doctor
+    // reports a broken config as one of its checks.
     match cli.command.take() {
+        Some(Command::Completion { shell }) => return completion(shell),
+        Some(Command::Doctor { json }) => {
+            let (context, config_error) = Context::lenient(cli.home.clone())?;
+            return doctor::run(&context, config_error, json);
+        }
+        other => cli.command = other,
+    }
+    let context = Context::from_env(cli.home.clone())?;
+    match cli.command.take() {
+        // Run above, without a context.
+        Some(Command::Completion { .. } | Command::Doctor { .. }) => Ok(ExitCode::SUCCESS),
+        Some(Command::Worktrees { json }) => worktrees::run(&context, json),
         Some(Command::Exec(args)) => exec::run(&context, args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
@@ -285,6 +414,24 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Writes the completion script of `shell` for the clap definitions above.
+fn completion(shell: CompletionShell) -> anyhow::Result<ExitCode> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+    };
+    // Into a buffer first: clap_complete panics when its writer fails (`… | head`).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "switchboard", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
         cause
@@ -303,4 +450,33 @@ pub fn one_line(err: &anyhow::Error) -> String {
         }
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_read_in_one_line() {
+        for (args, wanted) in [
+            (
+                vec!["switchboard", "--bogus"],
+                "unexpected argument '--bogus' found",
+            ),
+            (
+                vec!["switchboard", "exec", "--approval", "sometimes", "hi"],
+                "unknown approval policy 'sometimes'",
+            ),
+            (
+                vec!["switchboard", "sesions"],
+                "unrecognized subcommand 'sesions'; a similar subcommand exists: 'sessions'",
+            ),
+        ] {
+            let err = Cli::try_parse_from(&args).unwrap_err();
+            let line = usage_line(&err.render().to_string());
+            assert!(!line.contains('\n'), "{line}");
+            assert!(line.ends_with("(see --help)"), "{line}");
+            assert!(line.contains(wanted), "{args:?}: {line}");
+        }
+    }
 }

@@ -1,11 +1,25 @@
 //! `config.toml`: optional, every key has a default. Unknown keys are an error, so a typo never
-//! silently does nothing.
+//! silently does nothing, and every error says in one line which key, what its value must be
+//! and what was found.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `config.rs` | the config types, their defaults, loading and parsing |
+//! | `config/schema.rs` | every key: path, kind of value, what it does, an example |
+//! | `config/check.rs` | checking the parsed file against the schema (errors in the user's words) |
+//! | `config/doc.rs` | `docs/CONFIG.md`, generated from the schema and the defaults |
+
+mod check;
+pub mod doc;
+pub mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub store: StoreConfig,
@@ -19,7 +33,7 @@ pub struct Config {
 }
 
 /// `[tasks]`: the task board (see `docs/TASKS.md`).
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct TasksConfig {
     /// Tasks running at once, across every repository.
@@ -51,7 +65,7 @@ impl Default for TasksConfig {
 }
 
 /// `[pty]`: PTY panes.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct PtyConfig {
     /// Lines of history each pane keeps (memory: about 2.6 KB per line at 80 columns).
@@ -71,7 +85,7 @@ impl Default for PtyConfig {
 
 /// `[keys]`: key bindings that can be changed: the leader, and a `[keys.MODE]` table per mode
 /// mapping a chord to a command name (see `docs/KEYS.md`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct KeysConfig {
     /// The chord that takes keys back from a focused pane, e.g. "ctrl-g", "ctrl-]", "f12".
@@ -92,7 +106,7 @@ impl Default for KeysConfig {
 
 /// `[model]`: where the native agent's model lives. The API key is never read from this file,
 /// only from the environment variable `env_key` names, so the config can be shared safely.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelConfig {
     /// Endpoint root (e.g. `http://localhost:8080/v1`); `OPENAI_BASE_URL` overrides it.
@@ -123,7 +137,7 @@ impl Default for ModelConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     /// Events between checkpoints (see `StoreOptions::checkpoint_every`).
@@ -172,6 +186,27 @@ impl ByteLimit {
     }
 }
 
+impl std::fmt::Display for ByteLimit {
+    /// The largest binary unit that divides the size exactly (`256 MiB`), else bytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(bytes) = self.0 else {
+            return f.write_str("unlimited");
+        };
+        for (unit, scale) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+            if bytes >= scale && bytes % scale == 0 {
+                return write!(f, "{} {unit}", bytes / scale);
+            }
+        }
+        write!(f, "{bytes}")
+    }
+}
+
+impl Serialize for ByteLimit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl<'de> Deserialize<'de> for ByteLimit {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
@@ -201,18 +236,22 @@ impl Config {
         }
     }
 
-    /// Parses config text; errors are one line with the line number.
+    /// Parses config text; errors are one line with the line number, the key path, what its
+    /// value must be and what was found (see `check`).
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+        let one_line = |e: toml::de::Error| {
             let message = e.message().lines().next().unwrap_or("invalid").to_owned();
-            match line {
-                Some(line) => format!("line {line}: {message}"),
+            match e.span() {
+                Some(span) => format!("line {}: {message}", line_of(span.start)),
                 None => message,
             }
-        })
+        };
+        let root = toml::de::DeTable::parse(text).map_err(one_line)?;
+        if let Some((at, message)) = check::check(root.get_ref()) {
+            return Err(format!("line {}: {message}", line_of(at)));
+        }
+        toml::from_str(text).map_err(one_line)
     }
 
     /// The keymap: defaults, the leader and `[keys.MODE]` rebindings, or a one-line error
@@ -231,61 +270,5 @@ impl Config {
                 .map(|limit| limit.max(crate::store::MIN_PANE_HISTORY)),
             ..Default::default()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn empty_config_is_defaults() {
-        assert_eq!(Config::parse("").unwrap(), Config::default());
-    }
-
-    #[test]
-    fn pane_history_takes_sizes() {
-        for (text, bytes) in [
-            ("pane_history = \"256 MiB\"", Some(256 << 20)),
-            ("pane_history = \"2GB\"", Some(2_000_000_000)),
-            ("pane_history = 33554432", Some(32 << 20)),
-            ("pane_history = \"unlimited\"", None),
-        ] {
-            let config = Config::parse(&format!("[store]\n{text}\n")).unwrap();
-            assert_eq!(config.store.pane_history, ByteLimit(bytes), "{text}");
-            assert_eq!(config.store_options().pane_history, bytes);
-        }
-        assert_eq!(
-            Config::default().store_options().pane_history,
-            Some(crate::store::DEFAULT_PANE_HISTORY)
-        );
-        let err = Config::parse("[store]\npane_history = \"lots\"\n").unwrap_err();
-        assert!(err.starts_with("line 2:"), "{err}");
-        assert!(err.contains("256 MiB"), "{err}");
-    }
-
-    #[test]
-    fn errors_name_the_line() {
-        let err = Config::parse("[store]\ncheckpoint_every = 10\nbogus = 1\n").unwrap_err();
-        assert!(err.starts_with("line 3:"), "{err}");
-        assert!(err.contains("bogus"), "{err}");
-        assert!(!err.contains('\n'));
-    }
-
-    #[test]
-    fn model_section_parses_and_rejects_typos() {
-        let config = Config::parse(
-            "[model]\nbase_url = \"http://localhost:9/v1\"\nmodel = \"m\"\nenv_key = \"K\"\n\
-             idle_timeout_secs = 9\nmax_attempts = 2\nretry_base_ms = 5\n",
-        )
-        .unwrap();
-        assert_eq!(
-            config.model.base_url.as_deref(),
-            Some("http://localhost:9/v1")
-        );
-        assert_eq!(config.model.max_attempts, 2);
-        assert_eq!(config.model.retry_base_ms, 5);
-        let err = Config::parse("[model]\napi_key = \"sk\"\n").unwrap_err();
-        assert!(err.contains("api_key"), "{err}");
     }
 }

@@ -4,6 +4,18 @@
 //! Several switchboard processes may open one store at once (redb's multi-writer mode: write
 //! transactions are serialised across processes by file locks), so a headless command works
 //! while the workstation is open.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `tables.rs` | the table definitions and the schema marker |
+//! | `codec.rs` | version byte + MessagePack, zstd for large values |
+//! | `open.rs`, `guard.rs`, `holders.rs` | opening, redb panics on damage → one-line errors, who holds the file |
+//! | `writer.rs`, `indexes.rs` | the group-commit writer and the indexes it keeps beside the events |
+//! | `read.rs`, `meta.rs` | fork-chained reads, resume, the session index entry |
+//! | `derived.rs` | prompts, turns, live owners, open slots, reconciliation |
+//! | `retention.rs` | `[store] pane_history`: dropping a pane's oldest output |
+//! | `remove.rs` | removing sessions (`sessions rm`/`prune`): what may go, every row keyed by it |
+//! | `maintenance.rs`, `salvage.rs`, `rawscan.rs`, `repair_writer.rs` | `store check/repair/compact` |
 
 mod codec;
 mod derived;
@@ -16,6 +28,7 @@ mod meta;
 mod open;
 mod rawscan;
 mod read;
+mod remove;
 mod repair_writer;
 mod retention;
 mod salvage;
@@ -39,6 +52,7 @@ pub use maintenance::{
 };
 pub use meta::{ParentRef, SessionMeta};
 pub use read::Resumed;
+pub use remove::{Kept, Removal, RemoveOptions};
 pub use retention::Dropped;
 pub use salvage::{Salvage, TableCount};
 pub use tables::SCHEMA;

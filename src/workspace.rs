@@ -13,5 +13,6 @@ pub use fork::{ForkError, ForkedSession, fork_with_code};
 pub use git::{Git, GitError};
 pub use worktree::{
     RemoveCheck, Worktree, branch_name, checkpoint, checkpoint_ref, create, create_at,
-    diff_against_base, diff_between, removal_check, remove, repo_root,
+    diff_against_base, diff_between, orphan_check, removal_check, remove, remove_snapshots,
+    repo_root,
 };

@@ -36,6 +36,8 @@ pub enum DebugCommand {
     },
     /// Print docs/KEYS.md as generated from the command registry
     KeysDoc,
+    /// Print docs/CONFIG.md as generated from the config schema
+    ConfigDoc,
     /// Serve a scenario on 127.0.0.1 until interrupted (default: the demo scenario); prints
     /// the base URL to point a client at
     ServeScenario {
@@ -74,6 +76,10 @@ pub fn run(context: &Context, command: DebugCommand) -> anyhow::Result<ExitCode>
         }
         DebugCommand::KeysDoc => {
             print!("{}", crate::tui::keymap::Keymap::default().markdown());
+            Ok(ExitCode::SUCCESS)
+        }
+        DebugCommand::ConfigDoc => {
+            print!("{}", crate::config::doc::markdown());
             Ok(ExitCode::SUCCESS)
         }
         DebugCommand::ServeScenario { scenario } => super::model_debug::serve_scenario(scenario),

@@ -193,6 +193,12 @@ async fn finish(
                 writeln!(out, "{message}")?;
                 out.flush()?;
             }
+            if !args.json {
+                // On stderr, as Codex does: the answer on stdout stays the answer alone.
+                eprintln!(
+                    "switchboard: session {session}; continue it with `switchboard exec --session {session} PROMPT`"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         TurnOutcome::Interrupted => {
@@ -201,7 +207,13 @@ async fn finish(
         }
         TurnOutcome::Failed => {
             let error = error.unwrap_or_else(|| "the turn failed".to_owned());
-            eprintln!("switchboard: {}", error.replace('\n', " "));
+            // `--json` has the session in its first line; one line here either way.
+            let which = if args.json {
+                String::new()
+            } else {
+                format!(" (session {session})")
+            };
+            eprintln!("switchboard: {}{which}", error.replace('\n', " "));
             Ok(ExitCode::from(EXIT_FAILED))
         }
     }

@@ -52,6 +52,40 @@ async fn headless(context: &Context) -> Result<Option<Link>, ClientError> {
     Ok(Some(Link::over_socket(stream, info).await?))
 }
 
+/// The running server's status, or `None` when no server runs for this store.
+pub fn running_status(context: &Context) -> anyhow::Result<Option<ServerStatus>> {
+    runtime()?.block_on(status_of(context))
+}
+
+/// As [`running_status`], giving up after `limit`: `doctor` must not hang on a server that
+/// accepts connections but does not answer (stopped, or stuck).
+pub fn running_status_within(
+    context: &Context,
+    limit: Duration,
+) -> anyhow::Result<Option<ServerStatus>> {
+    runtime()?.block_on(async {
+        tokio::time::timeout(limit, status_of(context))
+            .await
+            .map_err(|_| {
+                anyhow::anyhow!("the server did not answer within {} s", limit.as_secs())
+            })?
+    })
+}
+
+async fn status_of(context: &Context) -> anyhow::Result<Option<ServerStatus>> {
+    let Some(mut link) = headless(context).await? else {
+        return Ok(None);
+    };
+    let status = link
+        .request(Command::Status, |n| match n {
+            Notification::Status(status) => Some(status),
+            _ => None,
+        })
+        .await?;
+    link.close().await;
+    Ok(Some(status))
+}
+
 pub fn run(context: &Context, command: ServerCommand) -> anyhow::Result<ExitCode> {
     match command {
         ServerCommand::Status { json } => runtime()?.block_on(status(context, json)),

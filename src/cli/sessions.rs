@@ -1,15 +1,36 @@
-//! `switchboard sessions …`: list, show, export and fork stored sessions.
+//! `switchboard sessions …`: list, show, export, fork and remove stored sessions.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `sessions.rs` | the subcommands, `list`, `show`, `export` |
+//! | `sessions/transcript.rs` | the transcript as text (`show --transcript`) and Markdown (`export --format markdown`) |
+//! | `sessions/fork.rs` | `fork`, through the server when one runs |
+//! | `sessions/remove.rs` | `rm` and `prune`: what may go, the store rows, the worktrees |
+
+mod fork;
+mod remove;
+mod transcript;
 
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 
 use super::Context;
 use crate::ids::{Seq, ShortIds, Timestamp};
 use crate::session::Cut;
 use crate::store::{SessionMeta, Store};
+
+/// What `sessions export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per event (inherited events of forks included): every field kept
+    Jsonl,
+    /// A readable document: a summary, then messages, commands with their output, notices
+    #[value(alias = "md")]
+    Markdown,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum SessionsCommand {
@@ -25,11 +46,18 @@ pub enum SessionsCommand {
         id: String,
         #[arg(long)]
         json: bool,
+        /// After the summary, print the transcript: messages, commands with the tail of
+        /// their output, approvals, interruptions (with --json: a `transcript` array)
+        #[arg(long)]
+        transcript: bool,
     },
-    /// Export every event of a session as JSON Lines (inherited events of forks included)
+    /// Export a session: every event as JSON Lines (inherited events of forks included), or
+    /// a readable Markdown document
     Export {
         /// Session id or a unique prefix of it
         id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl)]
+        format: ExportFormat,
     },
     /// Fork a session into a new one (O(1): nothing is copied)
     Fork {
@@ -44,6 +72,39 @@ pub enum SessionsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove sessions from the store, with the worktrees they made (a worktree holding
+    /// uncommitted or unmerged work is kept unless --force). A session with forks, or one a
+    /// live process owns, is refused
+    Rm {
+        /// Session ids or unique prefixes
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
+        /// Also remove worktrees that hold uncommitted or unmerged work
+        #[arg(long)]
+        force: bool,
+        /// List what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove every session not updated for DUR (e.g. 30d, 12h), with its worktrees; live
+    /// sessions and sessions with newer forks are kept
+    Prune {
+        /// Age of the last update, e.g. 30d, 2w, 12h
+        #[arg(long, value_name = "DUR", value_parser = parse_age)]
+        older_than: std::time::Duration,
+        /// Also remove worktrees that hold uncommitted or unmerged work
+        #[arg(long)]
+        force: bool,
+        /// List what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `--older-than`: humantime's units, with an error that shows what to write.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|_| format!("`{text}` is not an age; write it like 30d, 2w, 12h or 90min"))
 }
 
 pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCode> {
@@ -51,9 +112,35 @@ pub fn run(context: &Context, command: SessionsCommand) -> anyhow::Result<ExitCo
     let mut out = BufWriter::new(std::io::stdout().lock());
     let result = match command {
         SessionsCommand::List { json } => list(&store, json, &mut out),
-        SessionsCommand::Show { id, json } => show(&store, &id, json, &mut out),
-        SessionsCommand::Export { id } => export(&store, &id, &mut out),
-        SessionsCommand::Fork { id, at, turn, json } => fork(
+        SessionsCommand::Show {
+            id,
+            json,
+            transcript,
+        } => show(&store, &id, json, transcript, &mut out),
+        SessionsCommand::Export { id, format } => export(&store, &id, format, &mut out),
+        SessionsCommand::Rm {
+            ids,
+            force,
+            dry_run,
+        } => remove::rm(
+            context,
+            &store,
+            &ids,
+            remove::Options { force, dry_run },
+            &mut out,
+        ),
+        SessionsCommand::Prune {
+            older_than,
+            force,
+            dry_run,
+        } => remove::prune(
+            context,
+            &store,
+            older_than,
+            remove::Options { force, dry_run },
+            &mut out,
+        ),
+        SessionsCommand::Fork { id, at, turn, json } => fork::fork(
             context,
             &store,
             &id,
@@ -129,7 +216,13 @@ fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+fn show(
+    store: &Store,
+    id: &str,
+    json: bool,
+    with_transcript: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let id = store.resolve(id)?;
     let meta = store.meta(id)?;
     let resumed = store.resume(id)?;
@@ -155,6 +248,10 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
                 "resumed_from_checkpoint".into(),
                 json!(resumed.checkpoint.0),
             );
+            if with_transcript {
+                let folded = transcript::fold(store, &meta)?;
+                map.insert("transcript".into(), transcript::to_json(folded.as_ref()));
+            }
             if meta.kind == crate::event::SessionKind::Pty {
                 let dropped = store.dropped_output(id)?;
                 map.insert("pty_bytes_out".into(), json!(state.pty_bytes_out));
@@ -223,12 +320,29 @@ fn show(store: &Store, id: &str, json: bool, out: &mut impl Write) -> anyhow::Re
     if let Some(error) = &state.last_error {
         writeln!(out, "error     {error}")?;
     }
+    if with_transcript {
+        let folded = transcript::fold(store, &meta)?;
+        transcript::write_text(folded.as_ref(), out)?;
+    }
     Ok(())
 }
 
-fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
+fn export(
+    store: &Store,
+    id: &str,
+    format: ExportFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let id = store.resolve(id)?;
-    let last = store.meta(id)?.last_seq;
+    let meta = store.meta(id)?;
+    if format == ExportFormat::Markdown {
+        let state = store.resume(id)?.state;
+        let folded = transcript::fold(store, &meta)?;
+        transcript::write_markdown(&meta, &state, folded.as_ref(), out)?;
+        transcript::footer(out, id)?;
+        return Ok(());
+    }
+    let last = meta.last_seq;
     let session = id.to_string();
     let mut io_error = None;
     store
@@ -258,88 +372,4 @@ fn export(store: &Store, id: &str, out: &mut impl Write) -> anyhow::Result<()> {
             Some(io) => anyhow::Error::from(io),
             None => err.into(),
         })
-}
-
-/// Asks the running server for the fork.
-fn fork_via_server(
-    stream: std::os::unix::net::UnixStream,
-    session: crate::ids::SessionId,
-    at: Option<Seq>,
-) -> anyhow::Result<(crate::ids::SessionId, Option<String>)> {
-    use crate::protocol::{ClientKind, Command, Notification};
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let flags = super::workstation::Flags {
-            slots: Vec::new(),
-            demo: false,
-            model: None,
-            approval: Default::default(),
-        };
-        let info = super::workstation::client_info(&flags, ClientKind::Headless);
-        let mut link = crate::client::Link::over_socket(stream, info).await?;
-        let answer = link
-            .request(
-                Command::Fork {
-                    session,
-                    at,
-                    open: false,
-                },
-                |n| match n {
-                    Notification::Forked {
-                        child, worktree, ..
-                    } => Some(Ok((child, worktree))),
-                    Notification::Notice {
-                        text,
-                        failure: Some(_),
-                    } => Some(Err(anyhow::anyhow!(text))),
-                    _ => None,
-                },
-            )
-            .await?;
-        link.close().await;
-        answer
-    })
-}
-
-fn fork(
-    context: &Context,
-    store: &Store,
-    id: &str,
-    cut: Cut,
-    json: bool,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    let parent = store.resolve(id)?;
-    let at = cut.resolve(store, parent)?;
-    // With a server running the fork is made there: one process writes to the store's
-    // sessions while it runs.
-    let (child, worktree) = match crate::client::connect_existing(context)? {
-        Some(stream) => fork_via_server(stream, parent, at)?,
-        None => {
-            let forked =
-                crate::workspace::fork_with_code(store, parent, at, &context.paths.worktrees_dir)?;
-            (
-                forked.id,
-                forked.worktree.map(|w| w.path.display().to_string()),
-            )
-        }
-    };
-    if json {
-        let meta = store.meta(child)?;
-        let value = json!({
-            "id": child.to_string(),
-            "parent": meta.parent.map(|p| json!({"id": p.id.to_string(), "seq": p.seq.0})),
-            "worktree": worktree,
-        });
-        serde_json::to_writer(&mut *out, &value)?;
-        writeln!(out)?;
-    } else {
-        writeln!(out, "{child}")?;
-        if let Some(path) = worktree {
-            eprintln!("its code is in {path}");
-        }
-    }
-    Ok(())
 }

@@ -42,7 +42,7 @@ impl From<&super::Cli> for Flags {
             slots: cli.slots.clone(),
             demo: cli.demo,
             model: cli.model.clone(),
-            approval: cli.approval,
+            approval: cli.approval.unwrap_or_default(),
         }
     }
 }

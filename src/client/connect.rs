@@ -119,7 +119,11 @@ fn start_server(context: &Context) -> Result<(), ClientError> {
         .create(true)
         .append(true)
         .open(&out_path)?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if let Some(home) = &context.home {
+        command.env("SWITCHBOARD_HOME", home);
+    }
+    let mut child = command
         .args(["server", "--detached"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

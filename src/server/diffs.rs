@@ -1,29 +1,11 @@
 //! Diffs and removal checks of slot worktrees (git runs here, never on the UI thread).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::event::SessionWorktree;
 use crate::ids::SessionId;
 use crate::store::Store;
 use crate::workspace::{self, FileDiff, RemoveCheck, Worktree};
-
-fn worktree(recorded: &SessionWorktree) -> Worktree {
-    let path = PathBuf::from(&recorded.path);
-    let repo = if recorded.repo.is_empty() {
-        workspace::repo_root(&path)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| path.clone())
-    } else {
-        PathBuf::from(&recorded.repo)
-    };
-    Worktree {
-        repo,
-        path,
-        branch: recorded.branch.clone(),
-        base: recorded.base.clone(),
-    }
-}
 
 /// The sources a diff view can show (whole branch, then each turn with a snapshot) and the
 /// files of `source`.
@@ -53,7 +35,7 @@ pub fn load(
         .collect();
     let mut sources = vec!["whole branch".to_owned()];
     sources.extend(turns.iter().map(|(label, _)| label.clone()));
-    let tree = worktree(recorded);
+    let tree = Worktree::recorded(recorded);
     let diff = if source == 0 || source > turns.len() {
         if !Path::new(&tree.path).exists() {
             return (
@@ -79,12 +61,12 @@ pub fn load(
 }
 
 pub fn check(recorded: &SessionWorktree) -> Result<RemoveCheck, String> {
-    workspace::removal_check(&worktree(recorded)).map_err(|e| e.to_string())
+    workspace::removal_check(&Worktree::recorded(recorded)).map_err(|e| e.to_string())
 }
 
 /// Removes the worktree; the message says what happened.
 pub fn remove(recorded: &SessionWorktree, force: bool) -> (String, bool) {
-    match workspace::remove(&worktree(recorded), force) {
+    match workspace::remove(&Worktree::recorded(recorded), force) {
         Ok(()) => (
             format!(
                 "removed worktree {} and branch {}",

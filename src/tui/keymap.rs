@@ -125,7 +125,7 @@ impl KeyMode {
         }
     }
 
-    fn by_name(name: &str) -> Option<KeyMode> {
+    pub fn by_name(name: &str) -> Option<KeyMode> {
         Self::ALL.into_iter().find(|m| m.name() == name)
     }
 }

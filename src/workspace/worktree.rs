@@ -19,6 +19,28 @@ pub struct Worktree {
     pub base: String,
 }
 
+impl Worktree {
+    /// The worktree a `session.worktree` event recorded (older events name no repository: it
+    /// is found from the worktree, else taken to be the worktree itself).
+    pub fn recorded(recorded: &crate::event::SessionWorktree) -> Self {
+        let path = PathBuf::from(&recorded.path);
+        let repo = if recorded.repo.is_empty() {
+            repo_root(&path)
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| path.clone())
+        } else {
+            PathBuf::from(&recorded.repo)
+        };
+        Self {
+            repo,
+            path,
+            branch: recorded.branch.clone(),
+            base: recorded.base.clone(),
+        }
+    }
+}
+
 /// The repository root containing `dir`, or `None` when `dir` is not in a repository.
 pub fn repo_root(dir: &Path) -> Result<Option<PathBuf>, GitError> {
     match Git::new(dir).run(["rev-parse", "--show-toplevel"]) {
@@ -183,14 +205,29 @@ impl RemoveCheck {
         self.uncommitted > 0 || self.unmerged > 0
     }
 
+    /// What the worktree holds, naming only what it has ("1 uncommitted file", "2 unmerged
+    /// commits", or both joined by "and").
     pub fn describe(&self) -> String {
-        format!(
-            "{} uncommitted file{} and {} unmerged commit{}",
-            self.uncommitted,
-            if self.uncommitted == 1 { "" } else { "s" },
-            self.unmerged,
-            if self.unmerged == 1 { "" } else { "s" }
-        )
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut parts = Vec::new();
+        if self.uncommitted > 0 {
+            parts.push(format!(
+                "{} uncommitted file{}",
+                self.uncommitted,
+                plural(self.uncommitted)
+            ));
+        }
+        if self.unmerged > 0 {
+            parts.push(format!(
+                "{} unmerged commit{}",
+                self.unmerged,
+                plural(self.unmerged)
+            ));
+        }
+        if parts.is_empty() {
+            return "nothing uncommitted or unmerged".to_owned();
+        }
+        parts.join(" and ")
     }
 }
 
@@ -209,6 +246,42 @@ pub fn removal_check(worktree: &Worktree) -> Result<RemoveCheck, GitError> {
         uncommitted: status.lines().count(),
         unmerged: unmerged.trim().parse().unwrap_or(0),
     })
+}
+
+/// What removing the worktree at `path` would lose when its base is no longer known (the
+/// session that recorded it was removed): uncommitted files, and the commits of its `HEAD`
+/// that no other branch, tag or remote branch holds.
+pub fn orphan_check(path: &Path) -> Result<RemoveCheck, GitError> {
+    let git = Git::new(path);
+    let status = git.run(["status", "--porcelain"])?;
+    let branch = git.run(["symbolic-ref", "--quiet", "--short", "HEAD"]).ok();
+    let exclude = branch.map(|b| format!("--exclude={b}"));
+    let mut args = vec!["rev-list", "--count", "HEAD", "--not"];
+    if let Some(exclude) = &exclude {
+        args.push(exclude);
+    }
+    args.extend(["--branches", "--tags", "--remotes"]);
+    let unmerged = git.run(args)?;
+    Ok(RemoveCheck {
+        uncommitted: status.lines().count(),
+        unmerged: unmerged.trim().parse().unwrap_or(0),
+    })
+}
+
+/// Deletes the snapshot refs of `session` (`refs/switchboard/<session>/…`) in `repo`: the
+/// session is gone, and so is every reader of its per-turn snapshots.
+pub fn remove_snapshots(repo: &Path, session: SessionId) -> Result<usize, GitError> {
+    let git = Git::new(repo);
+    let refs = git.run([
+        "for-each-ref",
+        "--format=%(refname)",
+        &format!("refs/switchboard/{session}/"),
+    ])?;
+    let refs: Vec<&str> = refs.lines().filter(|l| !l.is_empty()).collect();
+    for name in &refs {
+        git.run(["update-ref", "-d", name])?;
+    }
+    Ok(refs.len())
 }
 
 /// Removes the worktree and its branch. Refuses when work would be lost unless `force`.

@@ -52,9 +52,9 @@ pub struct SubmitArgs {
     /// A person must approve before the task counts as completed
     #[arg(long)]
     gate: bool,
-    /// Approval policy of agent executors: untrusted, on-request or never
-    #[arg(long)]
-    approval: Option<String>,
+    /// Approval policy of agent executors: untrusted, on-request or never (default: config)
+    #[arg(long, value_parser = clap::builder::ValueParser::new(crate::cli::exec::parse_policy))]
+    approval: Option<crate::agent::ApprovalPolicy>,
     #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
     priority: i32,
     /// What done means (sent to agent executors)
@@ -131,7 +131,7 @@ pub(super) fn submit_request(args: &SubmitArgs) -> anyhow::Result<SubmitRequest>
         timeout_ms: timeout.map(|d| d.as_millis() as u64),
         attempts: args.attempts,
         gate: args.gate,
-        approval: args.approval.clone(),
+        approval: args.approval.map(|policy| policy.to_string()),
         priority: args.priority,
         labels: args.labels.clone(),
         acceptance: args.acceptance.clone(),

@@ -45,6 +45,36 @@ pub enum ToolStatus {
     NotRun,
 }
 
+impl ToolStatus {
+    /// The status in a few words ("exit 0 · 1.2s", "denied"): the cell's badge, and what
+    /// `sessions show --transcript` prints.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Requested => "waiting".to_owned(),
+            Self::Running => "running".to_owned(),
+            Self::Finished {
+                exit_code: Some(0),
+                duration_ms,
+                ..
+            } => format!("exit 0 · {}", duration(*duration_ms)),
+            Self::Finished {
+                exit_code,
+                duration_ms,
+                killed,
+            } => {
+                let what = match (killed, exit_code) {
+                    (Some(why), _) => format!("killed ({why})"),
+                    (None, Some(code)) => format!("exit {code}"),
+                    (None, None) => "ended".to_owned(),
+                };
+                format!("{what} · {}", duration(*duration_ms))
+            }
+            Self::Denied { .. } => "denied".to_owned(),
+            Self::NotRun => "not run".to_owned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolCell {
     pub call_id: String,
@@ -243,31 +273,15 @@ fn reasoning_rows(text: &str, expanded: bool, width: usize, theme: &Theme) -> Ve
 }
 
 fn tool_rows(cell: &ToolCell, width: usize, theme: &Theme) -> Vec<VisualRow> {
-    let (badge, badge_style) = match &cell.status {
-        ToolStatus::Requested => ("waiting".to_owned(), theme.warn()),
-        ToolStatus::Running => ("running".to_owned(), theme.ok()),
-        ToolStatus::Finished {
-            exit_code: Some(0),
-            duration_ms,
-            ..
-        } => (format!("exit 0 · {}", duration(*duration_ms)), theme.ok()),
-        ToolStatus::Finished {
-            exit_code,
-            duration_ms,
-            killed,
-        } => {
-            let what = match (killed, exit_code) {
-                (Some(why), _) => format!("killed ({why})"),
-                (None, Some(code)) => format!("exit {code}"),
-                (None, None) => "ended".to_owned(),
-            };
-            (
-                format!("{what} · {}", duration(*duration_ms)),
-                theme.error(),
-            )
-        }
-        ToolStatus::Denied { .. } => ("denied".to_owned(), theme.error()),
-        ToolStatus::NotRun => ("not run".to_owned(), theme.dim()),
+    let badge = cell.status.label();
+    let badge_style = match &cell.status {
+        ToolStatus::Requested => theme.warn(),
+        ToolStatus::Running
+        | ToolStatus::Finished {
+            exit_code: Some(0), ..
+        } => theme.ok(),
+        ToolStatus::Finished { .. } | ToolStatus::Denied { .. } => theme.error(),
+        ToolStatus::NotRun => theme.dim(),
     };
     let mut rows = plain_rows(
         &cell.command,
