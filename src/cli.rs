@@ -63,7 +63,7 @@ pub enum Command {
         at: Option<u64>,
     },
     /// Run one native agent turn without the workstation and print the answer
-    Exec(exec::ExecArgs),
+    Exec(Box<exec::ExecArgs>),
     /// Attach a workstation to the store's server (started when none runs), here or over ssh
     Attach {
         /// Speak the protocol over stdin/stdout (what `--remote` runs on the other machine)
@@ -166,7 +166,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     use workstation::Transport::Local;
     let context = Context::from_env()?;
     match cli.command.take() {
-        Some(Command::Exec(args)) => exec::run(&context, args),
+        Some(Command::Exec(args)) => exec::run(&context, *args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render { size, session }) => render::run(&context, size, session),

@@ -91,6 +91,8 @@ pub fn client_info(flags: &Flags, kind: ClientKind) -> ClientInfo {
             approval: flags.approval,
             base_url: None,
             api_key: None,
+            output_schema: None,
+            reasoning_effort: None,
         },
         kind,
     }
