@@ -301,3 +301,35 @@ async fn the_codex_sdk_key_and_endpoint_are_enough_and_stay_secret() {
         assert!(!found, "the key is in {}", file.display());
     }
 }
+
+#[test]
+fn a_schema_for_a_session_a_window_shows_is_refused() {
+    use support::e2e::{TIMEOUT, Tui};
+    let home = Home::new();
+    let env = [("SHELL", "/bin/bash"), ("HISTFILE", "/dev/null")];
+    let tui = Tui::start_with(home.path(), &["--demo"], 120, 40, &env);
+    tui.wait_for("demo provider");
+    tui.type_text("help\r");
+    tui.wait_until("the first turn ends", TIMEOUT, |s| {
+        s.contains("agent 1 · idle")
+    });
+    let listed: Value = serde_json::from_str(&home.ok(&["sessions", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let schema = home.path().join("schema.json");
+    std::fs::write(&schema, r#"{"type":"object"}"#).unwrap();
+    let line = home.fails(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--output-schema",
+        schema.to_str().unwrap(),
+        "--session",
+        &id,
+        "more",
+    ]);
+    assert!(
+        line.contains(&format!("--output-schema cannot apply to session {id}")),
+        "{line}"
+    );
+    assert_eq!(listed[0]["turns"], 1);
+}

@@ -217,16 +217,11 @@ impl<'a> Printer<'a> {
     /// As Codex, `--output-last-message` is written only for a turn that completed.
     pub fn finish(&mut self, end: TurnEnd) -> anyhow::Result<ExitCode> {
         let outcome = match end.outcome {
-            TurnOutcome::Completed | TurnOutcome::Other => {
-                let verdict = match self.verdict.take() {
-                    Some(verdict) => verdict,
-                    None => self.check(end.final_message.as_deref()),
-                };
-                match verdict {
-                    Ok(()) => Ok(()),
-                    Err(why) => Err(why),
-                }
-            }
+            // The verdict of `turn.ended`; checked here only if that event never came.
+            TurnOutcome::Completed | TurnOutcome::Other => match self.verdict.take() {
+                Some(verdict) => verdict,
+                None => self.check(end.final_message.as_deref()),
+            },
             TurnOutcome::Interrupted => {
                 eprintln!("switchboard: interrupted (session {})", end.session);
                 return Ok(ExitCode::from(EXIT_INTERRUPTED));
