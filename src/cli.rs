@@ -62,7 +62,7 @@ pub enum Command {
         #[arg(long, requires = "id")]
         at: Option<u64>,
     },
-    /// Run one native agent turn without the workstation and print the answer
+    /// Run one native agent turn without the workstation (Codex's `exec` interface)
     Exec(Box<exec::ExecArgs>),
     /// Attach a workstation to the store's server (started when none runs), here or over ssh
     Attach {

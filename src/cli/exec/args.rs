@@ -66,11 +66,17 @@ pub struct ExecFlags {
     #[arg(long, global = true)]
     pub events: bool,
     /// Model to use instead of the configured one
-    #[arg(id = "exec_model", short = 'm', long = "model", global = true)]
+    #[arg(
+        id = "exec_model",
+        short = 'm',
+        long = "model",
+        value_name = "MODEL",
+        global = true
+    )]
     pub model: Option<String>,
     /// When to ask before running a command: untrusted, on-request (default) or never. exec
     /// cannot ask, so a command that would need approval is denied (except with `never`)
-    #[arg(id = "exec_approval", long = "approval", global = true, value_parser = clap::builder::ValueParser::new(super::parse_policy))]
+    #[arg(id = "exec_approval", long = "approval", value_name = "POLICY", global = true, value_parser = clap::builder::ValueParser::new(super::parse_policy))]
     pub approval: Option<ApprovalPolicy>,
     /// Codex's automatic mode, mapped to --approval on-request (no sandbox is implied)
     #[arg(long, global = true, conflicts_with_all = ["dangerously_bypass_approvals_and_sandbox", "exec_approval"])]
