@@ -76,6 +76,12 @@ pub struct AgentConfig {
     /// PATH (pyenv, nvm, cargo…) as in their terminal; `false` runs `bash -c`, which is
     /// faster and independent of the profile (tests).
     pub login_shell: bool,
+    /// A JSON schema the final message must match, sent as the request's strict
+    /// `text.format` (`exec --output-schema`).
+    pub output_schema: Option<serde_json::Value>,
+    /// The request's `reasoning.effort` (`minimal`, `low`, `medium`, `high`…); `None` leaves it
+    /// to the model.
+    pub reasoning_effort: Option<String>,
 }
 
 impl AgentConfig {
@@ -87,6 +93,8 @@ impl AgentConfig {
             instructions: Some(DEFAULT_INSTRUCTIONS.to_owned()),
             unattended: None,
             login_shell: true,
+            output_schema: None,
+            reasoning_effort: None,
         }
     }
 }

@@ -85,8 +85,8 @@ pub enum Command {
         #[arg(long, requires = "id")]
         at: Option<u64>,
     },
-    /// Run one native agent turn without the workstation and print the answer
-    Exec(exec::ExecArgs),
+    /// Run one native agent turn without the workstation (Codex's `exec` interface)
+    Exec(Box<exec::ExecArgs>),
     /// Attach a workstation to the store's server (started when none runs), here or over ssh
     Attach {
         /// Speak the protocol over stdin/stdout (what `--remote` runs on the other machine)
@@ -354,7 +354,7 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         // Run above, without a context.
         Some(Command::Completion { .. } | Command::Doctor { .. }) => Ok(ExitCode::SUCCESS),
         Some(Command::Worktrees { json }) => worktrees::run(&context, json),
-        Some(Command::Exec(args)) => exec::run(&context, args),
+        Some(Command::Exec(args)) => exec::run(&context, *args),
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
         Some(Command::Task { command }) => task::run(&context, command),

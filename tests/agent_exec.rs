@@ -6,7 +6,9 @@ mod support;
 
 use support::Home;
 use support::agent::scenario;
-use support::exec::{KEY, assert_failed, assert_ok, exec, exec_in, stderr, stdout, user_texts};
+use support::exec::{
+    KEY, assert_failed, assert_ok, assert_refused, exec, exec_in, stderr, stdout, user_texts,
+};
 use switchboard::model::scripted::ScriptedProvider;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,7 +73,7 @@ async fn exec_json_prints_one_object_per_event() {
     let output = exec(
         &home,
         Some(&provider),
-        &["--json", "--approval", "never", "go"],
+        &["--events", "--approval", "never", "go"],
     )
     .await;
     assert_ok(&output);
@@ -157,7 +159,7 @@ async fn exec_exit_codes_say_what_failed() {
     let json = exec(
         &home,
         Some(&ScriptedProvider::start(scenario("failed")).await.unwrap()),
-        &["--json", "try"],
+        &["--events", "try"],
     )
     .await;
     assert_failed(&json);
@@ -172,7 +174,7 @@ async fn exec_exit_codes_say_what_failed() {
     // No key: a helpful message and no session created.
     let fresh = Home::new();
     let output = exec(&fresh, None, &["hello"]).await;
-    let line = assert_failed(&output);
+    let line = assert_refused(&output);
     assert!(line.contains("OPENAI_API_KEY"), "{line}");
     assert!(line.contains("--demo"), "{line}");
     assert!(fresh.ok(&["sessions", "list"]).contains("no sessions yet"));
@@ -190,7 +192,7 @@ async fn exec_exit_codes_say_what_failed() {
     command
         .env("OPENAI_API_KEY", KEY)
         .env("OPENAI_BASE_URL", format!("http://127.0.0.1:{port}/v1"))
-        .args(["exec", "hello"]);
+        .args(["exec", "--skip-git-repo-check", "hello"]);
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 use support::Home;
 use support::agent::{WAIT, scenario};
 use support::exec::{
-    KEY, assert_failed, assert_ok, exec, exec_in, files, git, project_repo, spawn_exec, stderr,
+    KEY, assert_ok, assert_refused, exec, exec_in, files, git, project_repo, spawn_exec, stderr,
     stdout,
 };
 use switchboard::model::scripted::ScriptedProvider;
@@ -26,7 +26,13 @@ async fn exec_in_a_worktree_records_a_snapshot_at_the_end_of_the_turn() {
         &home,
         Some(&provider),
         &repo,
-        &["--worktree", "--approval", "never", "--json", "make a file"],
+        &[
+            "--worktree",
+            "--approval",
+            "never",
+            "--events",
+            "make a file",
+        ],
         None,
     )
     .await;
@@ -89,7 +95,7 @@ async fn exec_in_a_worktree_records_a_snapshot_at_the_end_of_the_turn() {
         None,
     )
     .await;
-    let line = assert_failed(&output);
+    let line = assert_refused(&output);
     assert!(line.contains("--worktree needs a git repository"), "{line}");
 }
 
@@ -111,7 +117,7 @@ async fn the_api_key_never_reaches_the_disk() {
         &home,
         Some(&provider),
         project.path(),
-        &["--approval", "never", "--json", "show me"],
+        &["--approval", "never", "--events", "show me"],
         None,
     )
     .await;

@@ -50,7 +50,14 @@ fn global_flags_work_after_the_subcommand() {
 
     // A global flag given before the subcommand reaches `exec`'s own options: with
     // `--approval never` in front, the demo's command runs instead of being denied.
-    let answer = home.ok(&["--approval", "never", "exec", "--demo", "list files"]);
+    let answer = home.ok(&[
+        "--approval",
+        "never",
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "list files",
+    ]);
     assert!(answer.contains("whole native flow"), "{answer}");
     let events: Vec<serde_json::Value> = home
         .ok(&[

@@ -19,7 +19,7 @@ async fn the_first_exec_after_a_dead_exec_reconciles_without_panicking() {
     // line, the writer dies of the broken pipe and leaves its session claimed as running.
     let mut command = tokio::process::Command::from(home.command());
     command
-        .args(["exec", "--demo", "--json", "hi"])
+        .args(["exec", "--demo", "--events", "--skip-git-repo-check", "hi"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -42,7 +42,7 @@ async fn the_first_exec_after_a_dead_exec_reconciles_without_panicking() {
     // The next exec opens the store first; reconciling must not panic.
     let mut command = tokio::process::Command::from(home.command());
     command
-        .args(["exec", "--demo", "b"])
+        .args(["exec", "--demo", "--skip-git-repo-check", "b"])
         .stdin(Stdio::null())
         .kill_on_drop(true);
     let output = tokio::time::timeout(WAIT, command.output())

@@ -26,7 +26,7 @@ async fn exec_survives_every_fault_and_prints_the_answer_once() {
     let provider = ScriptedProvider::start(scenario("hostile_network"))
         .await
         .unwrap();
-    let output = exec(&home, Some(&provider), &["--json", "check the repo"]).await;
+    let output = exec(&home, Some(&provider), &["--events", "check the repo"]).await;
     assert_ok(&output);
     let lines: Vec<serde_json::Value> = stdout(&output)
         .lines()

@@ -28,7 +28,7 @@ async fn fork_at_turn_one_checks_out_turn_ones_files() {
             "--worktree",
             "--approval",
             "never",
-            "--json",
+            "--events",
             "first change",
         ],
         None,

@@ -123,7 +123,7 @@ fn worktrees_keep_the_repositorys_own_permissions() {
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "script"]);
 
-    let output = home.run(&["exec", "--demo", "--worktree", "--json", "hi"], &repo);
+    let output = home.run(&["exec", "--demo", "--worktree", "--events", "hi"], &repo);
     assert!(output.status.success(), "{output:?}");
     let first: serde_json::Value = serde_json::from_slice(
         output

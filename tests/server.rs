@@ -356,7 +356,14 @@ fn exec_on_a_session_shown_in_a_slot_streams_there() {
     // A headless turn on that session goes through the server: the window shows it live.
     let mut exec = home
         .command()
-        .args(["exec", "--demo", "--session", &id, "second question"])
+        .args([
+            "exec",
+            "--skip-git-repo-check",
+            "--demo",
+            "--session",
+            &id,
+            "second question",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -399,7 +406,14 @@ fn without_a_server_a_second_writer_gets_the_lease_error() {
             break;
         }
     }
-    let message = home.fails(&["exec", "--demo", "--session", &id, "hello"]);
+    let message = home.fails(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--session",
+        &id,
+        "hello",
+    ]);
     assert!(
         message.contains(&format!("pid {}", holder.id())),
         "{message}"
@@ -408,7 +422,14 @@ fn without_a_server_a_second_writer_gets_the_lease_error() {
     drop(holder.stdin.take());
     holder.wait().unwrap();
     // Once the holder is gone the session can be continued.
-    let output = home.run(&["exec", "--demo", "--session", &id, "hello"]);
+    let output = home.run(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--session",
+        &id,
+        "hello",
+    ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("another live process"), "{stderr}");
 }

@@ -58,10 +58,17 @@ fn session_ids(home: &Home) -> Vec<String> {
 #[test]
 fn transcript_and_markdown_say_what_happened() {
     let home = Home::new();
-    home.ok(&["exec", "--demo", "--approval", "never", "list files"]);
+    home.ok(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--approval",
+        "never",
+        "list files",
+    ]);
     let ran = newest(&home);
     // Without `--approval never`, exec cannot ask, so the command is denied.
-    home.ok(&["exec", "--demo", "list files"]);
+    home.ok(&["exec", "--skip-git-repo-check", "--demo", "list files"]);
     let denied = newest(&home);
 
     let shown = home.ok(&["sessions", "show", &ran, "--transcript"]);
@@ -401,7 +408,14 @@ fn a_session_open_in_a_server_slot_stays() {
 #[test]
 fn exec_names_its_session_on_stderr() {
     let home = Home::new();
-    let output = home.run(&["exec", "--demo", "--approval", "never", "list files"]);
+    let output = home.run(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--approval",
+        "never",
+        "list files",
+    ]);
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -409,7 +423,7 @@ fn exec_names_its_session_on_stderr() {
     assert!(!stdout.contains(&id), "{stdout}");
     let line = stderr
         .lines()
-        .find(|l| l.contains("session "))
+        .find(|l| l.contains("continue it with"))
         .unwrap_or_else(|| panic!("no session line: {stderr}"));
     assert!(line.contains(&id), "{line}");
     assert!(
@@ -418,6 +432,7 @@ fn exec_names_its_session_on_stderr() {
     );
     home.ok(&[
         "exec",
+        "--skip-git-repo-check",
         "--demo",
         "--approval",
         "never",
@@ -431,7 +446,15 @@ fn exec_names_its_session_on_stderr() {
     assert_eq!(shown["user_messages"], 2);
 
     // --json has the session in its first line and says nothing more on stderr.
-    let json = home.run(&["exec", "--demo", "--approval", "never", "--json", "hi"]);
+    let json = home.run(&[
+        "exec",
+        "--skip-git-repo-check",
+        "--demo",
+        "--approval",
+        "never",
+        "--json",
+        "hi",
+    ]);
     assert!(json.status.success());
     assert!(String::from_utf8_lossy(&json.stderr).trim().is_empty());
 }
@@ -445,6 +468,7 @@ fn worktrees_go_with_their_session_unless_they_hold_work() {
         &repo,
         &[
             "exec",
+            "--skip-git-repo-check",
             "--demo",
             "--approval",
             "never",
@@ -514,6 +538,7 @@ fn worktrees_go_with_their_session_unless_they_hold_work() {
         &repo,
         &[
             "exec",
+            "--skip-git-repo-check",
             "--demo",
             "--approval",
             "never",

@@ -18,7 +18,7 @@ use crate::event::{
     ToolStarted,
 };
 use crate::model::request::SHELL_TOOL;
-use crate::model::settings::DEFAULT_KEY_VAR;
+use crate::model::settings::{CODEX_KEY_VAR, DEFAULT_KEY_VAR};
 use crate::model::{ShellArgs, StreamRedactor};
 
 /// Interrupt text for a killed command (what the model reads after `killed: `).
@@ -177,7 +177,7 @@ impl Agent {
         self.rec.emit(EventKind::ToolStarted(started)).await?;
         let clock = WallInstant::now();
         let settings = self.config.client.settings();
-        let hidden = [settings.key_var.as_str(), DEFAULT_KEY_VAR];
+        let hidden = [settings.key_var.as_str(), DEFAULT_KEY_VAR, CODEX_KEY_VAR];
         let mut redactor = match &settings.api_key {
             Some(key) => key.stream_redactor(),
             None => StreamRedactor::none(),

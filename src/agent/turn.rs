@@ -185,7 +185,9 @@ impl Agent {
         let mut request =
             ResponsesRequest::new(model.clone(), self.conversation().items().to_vec())
                 .with_tools(vec![Tool::shell()])
-                .with_prompt_cache_key(self.session().to_string());
+                .with_prompt_cache_key(self.session().to_string())
+                .with_effort(self.config.reasoning_effort.clone())
+                .with_output_schema(self.config.output_schema.clone());
         if let Some(instructions) = &self.config.instructions {
             request = request.with_instructions(instructions.clone());
         }

@@ -68,7 +68,11 @@ pub fn local_endpoint(context: &Context, model: Option<&str>) -> (Option<String>
 
 /// Who this client is, for the server.
 pub fn client_info(flags: &Flags, kind: ClientKind) -> ClientInfo {
-    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    // A headless client shows no pane; without a terminal, asking would run `tput` twice.
+    let (cols, rows) = match kind {
+        ClientKind::Headless => (80, 24),
+        ClientKind::Workstation => crossterm::terminal::size().unwrap_or((80, 24)),
+    };
     let key = std::env::var("SWITCHBOARD_CLIENT_KEY")
         .ok()
         .or_else(|| {
@@ -91,6 +95,8 @@ pub fn client_info(flags: &Flags, kind: ClientKind) -> ClientInfo {
             approval: flags.approval,
             base_url: None,
             api_key: None,
+            output_schema: None,
+            reasoning_effort: None,
         },
         kind,
     }

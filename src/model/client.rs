@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -83,6 +83,32 @@ impl fmt::Debug for Sleeper {
     }
 }
 
+/// The process's HTTP client for remote or for loopback endpoints. Why shared: building one
+/// loads the platform's root certificates (about 150 files here, several milliseconds), which
+/// every agent a server starts would pay before its first event; the two configurations never
+/// change, so each is built once and cloned (clones share the connection pool). Every command
+/// runs its model clients on one runtime for its whole life (a pooled connection belongs to
+/// the runtime that opened it).
+fn shared_http(loopback: bool) -> Result<reqwest::Client, reqwest::Error> {
+    static REMOTE: OnceLock<reqwest::Client> = OnceLock::new();
+    static LOOPBACK: OnceLock<reqwest::Client> = OnceLock::new();
+    let cell = if loopback { &LOOPBACK } else { &REMOTE };
+    if let Some(http) = cell.get() {
+        return Ok(http.clone());
+    }
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")));
+    if loopback {
+        // A local endpoint (the scripted provider, a local gateway) must never be sent
+        // through an HTTP proxy from the environment.
+        builder = builder.no_proxy();
+    }
+    let http = builder.build()?;
+    // Two racing first builds are harmless: one is kept, the other dropped.
+    Ok(cell.get_or_init(|| http).clone())
+}
+
 /// A client for one endpoint and key. Cheap to clone; clones share the connection pool.
 #[derive(Clone, Debug)]
 pub struct ResponsesClient {
@@ -115,17 +141,8 @@ impl ResponsesClient {
         let parsed = reqwest::Url::parse(&url).map_err(|e| {
             ModelError::Setup(format!("invalid base URL {}: {e}", settings.base_url))
         })?;
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(&parsed) {
-            // A local endpoint (the scripted provider, a local gateway) must never be sent
-            // through an HTTP proxy from the environment.
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .build()
-            .map_err(|e| ModelError::Setup(describe(&e, &key)))?;
+        let http =
+            shared_http(is_loopback(&parsed)).map_err(|e| ModelError::Setup(describe(&e, &key)))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,

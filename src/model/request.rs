@@ -31,6 +31,10 @@ pub struct ResponsesRequest {
     /// different bodies while the retries of one request send the very same one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_cache_key: Option<String>,
+    /// Structured output: `{"format": {"type": "json_schema", …, "strict": true}}`, so the
+    /// final message is JSON matching a schema (`exec --output-schema`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextControls>,
 }
 
 impl ResponsesRequest {
@@ -50,7 +54,21 @@ impl ResponsesRequest {
             stream: true,
             include: vec!["reasoning.encrypted_content"],
             prompt_cache_key: None,
+            text: None,
         }
+    }
+
+    /// Asks for a final message that is JSON matching `schema` (strict structured output).
+    pub fn with_output_schema(mut self, schema: Option<serde_json::Value>) -> Self {
+        self.text = schema.map(|schema| TextControls {
+            format: TextFormat {
+                kind: "json_schema",
+                name: "output_schema",
+                schema,
+                strict: true,
+            },
+        });
+        self
     }
 
     pub fn with_prompt_cache_key(mut self, key: impl Into<String>) -> Self {
@@ -72,6 +90,22 @@ impl ResponsesRequest {
         self.reasoning.effort = effort;
         self
     }
+}
+
+/// The request's `text` field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextControls {
+    pub format: TextFormat,
+}
+
+/// `text.format` for structured output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextFormat {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub schema: serde_json::Value,
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -433,6 +467,13 @@ mod tests {
         assert_eq!(
             body["tools"][0]["parameters"]["required"],
             json!(["command"])
+        );
+        assert!(body.get("text").is_none(), "no text.format unless asked");
+        let schema = json!({"type": "object", "properties": {}, "additionalProperties": false});
+        let body = serde_json::to_value(request.with_output_schema(Some(schema.clone()))).unwrap();
+        assert_eq!(
+            body["text"],
+            json!({"format": {"type": "json_schema", "name": "output_schema", "schema": schema, "strict": true}})
         );
     }
 

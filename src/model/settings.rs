@@ -13,6 +13,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_MODEL: &str = "gpt-5";
 /// The environment variable holding the key, unless the config's `env_key` names another.
 pub const DEFAULT_KEY_VAR: &str = "OPENAI_API_KEY";
+/// The variable the official Codex SDK passes its key in; `switchboard exec` takes it before
+/// the usual key variable, and commands never see it.
+pub const CODEX_KEY_VAR: &str = "CODEX_API_KEY";
 /// The environment variable that overrides the endpoint.
 pub const BASE_URL_VAR: &str = "OPENAI_BASE_URL";
 

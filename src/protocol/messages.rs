@@ -69,6 +69,12 @@ pub struct AgentOptions {
     /// The key the client resolved from its own environment, so an agent it opens uses the
     /// key the user has where they typed the command. Only sent over the local socket.
     pub api_key: Option<WireKey>,
+    /// A JSON schema (as JSON text) the final message must match (`exec --output-schema`).
+    #[serde(default)]
+    pub output_schema: Option<String>,
+    /// The requests' `reasoning.effort` (`exec -c model_reasoning_effort=…`).
+    #[serde(default)]
+    pub reasoning_effort: Option<String>,
 }
 
 /// An API key crossing the private socket from a local client to its server: held in
@@ -182,7 +188,7 @@ pub enum Command {
     /// One turn for a headless client (`switchboard exec`): in the slot showing the session
     /// when one does (the turn streams live there), otherwise in an agent only this client
     /// sees. Events, then [`Notification::TurnFinished`], come to this client.
-    RunTurn(TurnRequest),
+    RunTurn(Box<TurnRequest>),
     /// A diff of a slot's worktree: `source` 0 is the whole branch, n is turn n.
     LoadDiff {
         slot: SessionId,

@@ -388,7 +388,7 @@ impl Core {
             Command::LoadPreview { session } => self.load_preview(client, session),
             Command::LoadTurns { session } => self.load_turns(client, session),
             Command::Fork { session, at, open } => self.fork(client, session, at, open),
-            Command::RunTurn(request) => self.run_turn(client, request),
+            Command::RunTurn(request) => self.run_turn(client, *request),
             Command::LoadDiff { slot, source } => self.load_diff(client, slot, source),
             Command::CheckWorktree { slot } => self.check_worktree(client, slot),
             Command::RemoveWorktree { worktree, force } => {

@@ -86,6 +86,12 @@ impl Models {
         };
         let mut config = AgentConfig::new(client);
         config.policy = options.approval;
+        config.reasoning_effort = options.reasoning_effort.clone();
+        if let Some(schema) = &options.output_schema {
+            let schema = serde_json::from_str(schema)
+                .map_err(|e| format!("the output schema is not JSON: {e}"))?;
+            config.output_schema = Some(schema);
+        }
         config.login_shell = self.inner.login_shell;
         Ok((config, label))
     }

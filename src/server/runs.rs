@@ -68,6 +68,15 @@ impl Core {
                 self.send(client, Notification::TurnRefused { error });
                 return;
             }
+            // The slot's own agent settings hold there, so a schema could not be honoured.
+            Ok(Target::Existing(slot)) if request.agents.output_schema.is_some() => {
+                let error = format!(
+                    "--output-schema cannot apply to session {slot}: a window shows it and its \
+                     turns use that slot's settings; close the slot there first"
+                );
+                self.send(client, Notification::TurnRefused { error });
+                return;
+            }
             Ok(Target::Existing(slot)) => slot,
             Ok(Target::Restored(entry)) => {
                 let mut entry = *entry;

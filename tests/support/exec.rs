@@ -27,6 +27,8 @@ pub async fn exec_in(
         .env("HOME", home.path())
         .current_dir(cwd)
         .arg("exec")
+        // Tests run in temporary directories; the repository check has its own test.
+        .arg("--skip-git-repo-check")
         .args(args);
     if let Some(provider) = provider {
         command
@@ -75,8 +77,25 @@ pub fn assert_ok(output: &Output) {
     );
 }
 
-/// Fails with exit code 1 and exactly one line on stderr; returns it.
+/// Fails with exit code 1: stderr holds progress (the session id, commands, retries) and
+/// ends with one line saying what failed; returns that line.
 pub fn assert_failed(output: &Output) -> String {
+    assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(output));
+    let text = stderr(output);
+    assert!(!text.contains("panicked"), "{text}");
+    assert!(
+        text.lines().all(|line| line.starts_with("switchboard: ")),
+        "{text}"
+    );
+    text.trim_end()
+        .lines()
+        .last()
+        .expect("an error line")
+        .to_owned()
+}
+
+/// Refused before anything started: exit code 1 and exactly one line on stderr; returns it.
+pub fn assert_refused(output: &Output) -> String {
     assert_eq!(output.status.code(), Some(1), "stderr: {}", stderr(output));
     let text = stderr(output);
     assert_eq!(text.trim_end().lines().count(), 1, "not one line: {text:?}");
@@ -102,7 +121,14 @@ pub fn spawn_exec(home: &Home, provider: &ScriptedProvider, prompt: &str) -> tok
         .env("OPENAI_API_KEY", KEY)
         .env("OPENAI_BASE_URL", provider.base_url())
         .env("HOME", home.path())
-        .args(["exec", "--json", "--approval", "never", prompt]);
+        .args([
+            "exec",
+            "--skip-git-repo-check",
+            "--events",
+            "--approval",
+            "never",
+            prompt,
+        ]);
     let mut command = tokio::process::Command::from(command);
     command
         .stdin(Stdio::null())

@@ -53,6 +53,7 @@ impl Home {
         command
             .env("SWITCHBOARD_HOME", self.path())
             .env_remove("OPENAI_API_KEY")
+            .env_remove("CODEX_API_KEY")
             .env("NO_COLOR", "1")
             .current_dir(self.path());
         command

@@ -1,51 +1,53 @@
 //! `switchboard exec` through the running server: the turn runs where the session lives (in
 //! the slot showing it, live for every window), so two processes never drive one session.
-//! The output is the same as a turn run in this process.
+//! exec sends the endpoint and key it resolved itself (`CODEX_API_KEY`, `-c openai_base_url`
+//! included) with the agent options; the output is the same as a turn run in this process.
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use super::{ExecArgs, Printer, UNATTENDED, finish, session_line};
+use super::plan::{Plan, Target};
+use super::printer::{Printer, SessionStart, TurnEnd};
+use super::{UNATTENDED, model_settings};
 use crate::agent::ApprovalPolicy;
 use crate::cli::Context;
-use crate::cli::workstation::{Flags, client_info, local_endpoint};
+use crate::cli::workstation::{Flags, client_info};
 use crate::client::{ClientError, Link};
-use crate::protocol::{ClientKind, Command, Lookup, Notification, TurnRequest};
+use crate::protocol::{ClientKind, Command, Lookup, Notification, TurnRequest, WireKey};
 
 pub async fn exec(
     context: &Context,
     stream: std::os::unix::net::UnixStream,
-    args: &ExecArgs,
+    plan: &Plan,
     prompt: String,
 ) -> anyhow::Result<ExitCode> {
     let flags = Flags {
         slots: Vec::new(),
-        demo: args.demo,
-        model: args.model.clone(),
-        approval: args.approval,
+        demo: plan.demo,
+        model: plan.model.clone(),
+        approval: plan.approval,
     };
     let mut info = client_info(&flags, ClientKind::Headless);
-    if !args.demo {
-        let (base_url, key) = local_endpoint(context, args.model.as_deref());
+    if !plan.demo {
         // Without a key nothing starts (as in this process): no silent fallback to the demo.
-        let key = key.ok_or_else(|| {
-            let env = |name: &str| std::env::var(name).ok();
-            let settings = crate::model::resolve(env, &context.config.model, None);
-            anyhow::anyhow!(
-                "{} is not set; export it, or use --demo for the built-in scripted provider",
-                settings.key_var
-            )
-        })?;
-        info.agents.base_url = base_url;
-        info.agents.api_key = Some(key);
+        let settings = model_settings(context, plan)?;
+        info.agents.base_url = Some(settings.base_url.clone());
+        info.agents.api_key = settings.api_key.as_ref().map(WireKey::new);
     }
+    info.agents.reasoning_effort = plan.reasoning_effort.clone();
+    info.agents.output_schema = plan
+        .output_schema
+        .as_ref()
+        .map(|schema| schema.schema.to_string());
     let agents = info.agents.clone();
     let mut link = Link::local(context, stream, info).await?;
-    let session = match (&args.session, args.last) {
-        (None, false) => None,
-        (id, last) => Some(Lookup {
-            id: id.clone(),
-            last,
+    let session = match &plan.target {
+        Target::New => None,
+        target => Some(Lookup {
+            id: match target {
+                Target::Session(id) => Some(id.clone()),
+                _ => None,
+            },
+            last: *target == Target::Last,
             agents_only: true,
             ..Lookup::default()
         }),
@@ -53,15 +55,15 @@ pub async fn exec(
     let request = TurnRequest {
         session,
         prompt,
-        worktree: args.worktree,
+        worktree: plan.worktree,
         agents,
-        unattended: (args.approval != ApprovalPolicy::Never).then(|| UNATTENDED.to_owned()),
+        unattended: (plan.approval != ApprovalPolicy::Never).then(|| UNATTENDED.to_owned()),
     };
     link.commands
-        .send(Command::RunTurn(request))
+        .send(Command::RunTurn(Box::new(request)))
         .await
         .map_err(|_| ClientError::Closed(String::new()))?;
-    let mut printer = Printer::new(args.json);
+    let mut printer = Printer::new(plan);
     let mut slot = None;
     let mut interrupted = false;
     loop {
@@ -76,7 +78,11 @@ pub async fn exec(
             }
         };
         let Some(notification) = notification else {
-            anyhow::bail!("the server closed the connection before the turn ended");
+            let message = "the server closed the connection before the turn ended";
+            if slot.is_some() {
+                printer.fatal(message)?;
+            }
+            anyhow::bail!(message);
         };
         match notification {
             Notification::TurnStarted {
@@ -86,12 +92,12 @@ pub async fn exec(
                 resumed,
             } => {
                 slot = Some(started);
-                if args.json {
-                    let line = session_line(started, &cwd, worktree.as_ref(), resumed);
-                    let mut out = std::io::stdout().lock();
-                    writeln!(out, "{line}")?;
-                    out.flush()?;
-                }
+                printer.start(SessionStart {
+                    session: started,
+                    cwd: &cwd,
+                    worktree: worktree.as_ref(),
+                    resumed,
+                })?;
             }
             Notification::AgentEvent { event, .. } => printer.event(&event)?,
             Notification::TurnFinished {
@@ -102,7 +108,12 @@ pub async fn exec(
                 ..
             } => {
                 link.close().await;
-                return finish(args, finished, outcome, error, final_message).await;
+                return printer.finish(TurnEnd {
+                    session: finished,
+                    outcome,
+                    error,
+                    final_message,
+                });
             }
             Notification::TurnRefused { error } => anyhow::bail!("{error}"),
             _ => {}

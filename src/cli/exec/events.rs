@@ -1,6 +1,7 @@
-//! `exec --json`: one JSON object per line for each stored event a script cares about, derived
-//! from the event itself (the same `Event` the store keeps). Shapes are documented in
-//! `docs/AGENT.md`.
+//! `exec --events`: switchboard's own fine-grained stream, one JSON object per line for each
+//! stored event a script cares about (every delta, with its stored seq), derived from the event
+//! itself (the same `Event` the store keeps). Shapes are documented in `docs/EXEC.md`; Codex's
+//! coarser schema is `--json` ([`super::codex`]).
 
 use serde_json::{Value, json};
 
@@ -8,7 +9,7 @@ use crate::event::{DeltaChannel, Event, EventKind, OutputItem, TurnOutcome, Usag
 
 /// Turns events into lines; keeps the turn's usage so the turn's last line can carry it.
 #[derive(Debug, Default)]
-pub struct JsonLines {
+pub struct EventLines {
     turn_usage: Usage,
 }
 
@@ -25,7 +26,7 @@ fn usage_json(usage: &Usage) -> Value {
     })
 }
 
-impl JsonLines {
+impl EventLines {
     /// The line for `event`, or `None` for events a script has no use for (ownership,
     /// lifecycle) — `sessions export` has every event.
     pub fn line(&mut self, event: &Event) -> Option<Value> {
@@ -172,7 +173,7 @@ mod tests {
 
     #[test]
     fn turn_lines_carry_the_turns_usage() {
-        let mut lines = JsonLines::default();
+        let mut lines = EventLines::default();
         let usage = Usage {
             input_tokens: 10,
             output_tokens: 3,
