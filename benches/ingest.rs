@@ -88,6 +88,14 @@ struct Run {
     seconds: f64,
     cpu_ms_per_mb: f64,
     rss_mb: f64,
+    /// Bytes the outer terminal received while `cat` ran.
+    terminal_mb: f64,
+}
+
+/// Whether the outer terminal parses what it gets (vt100, like an emulator) or only drains it
+/// (the fastest terminal there can be): `SWITCHBOARD_BENCH_OUTER=parse|drain`, default drain.
+fn parsing() -> bool {
+    std::env::var("SWITCHBOARD_BENCH_OUTER").is_ok_and(|v| v == "parse")
 }
 
 /// `cat` in a focused switchboard pane; also returns the pane's size (rows, cols).
@@ -110,12 +118,15 @@ fn switchboard_run(file: &Path, mb: f64, term: (u16, u16)) -> (Run, (u16, u16)) 
     let size = (rows.parse().unwrap(), cols.parse().unwrap());
     let server = support::procs::server_pids(home.path())[0];
     let before = cpu_of(server);
+    tui.set_parsing(parsing());
+    let received = tui.received();
     std::fs::write(dir.join("go"), "").unwrap();
     let took: u64 = wait_file(&dir.join("took"), "switchboard's cat")
         .parse()
         .unwrap();
     let cpu = cpu_of(server) - before;
     let rss = peak_rss_mb(server);
+    let terminal_mb = (tui.received() - received) as f64 / 1e6;
     drop(tui);
     support::procs::kill_servers(home.path());
     let seconds = took as f64 / 1e9;
@@ -124,6 +135,7 @@ fn switchboard_run(file: &Path, mb: f64, term: (u16, u16)) -> (Run, (u16, u16)) 
             seconds,
             cpu_ms_per_mb: cpu.as_secs_f64() * 1000.0 / mb,
             rss_mb: rss,
+            terminal_mb,
         },
         size,
     )
@@ -193,10 +205,13 @@ fn tmux_run(file: &Path, mb: f64, size: (u16, u16), term: (u16, u16)) -> Option<
     let reported = wait_file(&dir.join("size"), "tmux pane size");
     let pid: u32 = tmux(&["display", "-p", "#{pid}"])?.parse().ok()?;
     let before = cpu_of(pid);
+    client.set_parsing(parsing());
+    let received = client.received();
     std::fs::write(dir.join("go"), "").unwrap();
     let took: u64 = wait_file(&dir.join("took"), "tmux's cat").parse().unwrap();
     let cpu = cpu_of(pid) - before;
     let rss = peak_rss_mb(pid);
+    let terminal_mb = (client.received() - received) as f64 / 1e6;
     tmux(&["kill-server"]);
     drop(client);
     if reported != format!("{} {}", size.0, size.1) {
@@ -206,6 +221,7 @@ fn tmux_run(file: &Path, mb: f64, size: (u16, u16), term: (u16, u16)) -> Option<
         seconds: took as f64 / 1e9,
         cpu_ms_per_mb: cpu.as_secs_f64() * 1000.0 / mb,
         rss_mb: rss,
+        terminal_mb,
     })
 }
 
@@ -250,18 +266,27 @@ fn main() {
         theirs.extend(anchor);
     }
     println!(
-        "## `time cat` of {mb:.1} MB of mixed output in a focused pane ({}×{} terminal), {rounds} rounds\n",
-        term.0, term.1
+        "## `time cat` of {mb:.1} MB of mixed output in a focused pane ({}×{} terminal that {}), {rounds} rounds\n",
+        term.0,
+        term.1,
+        if parsing() {
+            "parses (vt100)"
+        } else {
+            "only drains"
+        }
     );
-    println!("| pane | `cat` time (median) | MB/s | owner CPU per MB | owner peak RSS |");
-    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "| pane | `cat` time (median) | MB/s | owner CPU per MB | owner peak RSS | sent to the terminal |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     let row = |label: &str, runs: &[Run]| {
         let secs = median(runs.iter().map(|r| r.seconds).collect());
         println!(
-            "| {label} | {secs:.2} s | {:.1} | {:.0} ms | {:.0} MB |",
+            "| {label} | {secs:.2} s | {:.1} | {:.0} ms | {:.0} MB | {:.1} MB |",
             mb / secs,
             median(runs.iter().map(|r| r.cpu_ms_per_mb).collect()),
             median(runs.iter().map(|r| r.rss_mb).collect()),
+            median(runs.iter().map(|r| r.terminal_mb).collect()),
         );
     };
     row("switchboard (server owns the pane)", &ours);

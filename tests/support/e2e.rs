@@ -24,6 +24,10 @@ struct Shared {
     generation: u64,
     eof: bool,
     raw: Vec<u8>,
+    /// While false the terminal only counts what arrives (benches: the fastest terminal).
+    parse: bool,
+    /// Bytes received in all.
+    received: u64,
 }
 
 pub struct Tui {
@@ -72,6 +76,21 @@ impl Tui {
 
     /// Any program in a `cols`×`rows` PTY read by this harness (a bench's anchor: a tmux
     /// client, as a user would run it).
+    /// Stop (or resume) parsing what arrives: the terminal becomes a bare drain, the fastest
+    /// terminal there can be. For benches that time what a program can push through.
+    #[allow(dead_code)]
+    pub fn set_parsing(&self, parse: bool) {
+        let (lock, _) = &*self.shared;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).parse = parse;
+    }
+
+    /// Bytes this terminal has received so far.
+    #[allow(dead_code)]
+    pub fn received(&self) -> u64 {
+        let (lock, _) = &*self.shared;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).received
+    }
+
     pub fn start_program(
         home: &Path,
         program: &str,
@@ -129,6 +148,8 @@ impl Tui {
                 generation: 0,
                 eof: false,
                 raw: Vec::new(),
+                parse: true,
+                received: 0,
             }),
             Condvar::new(),
         ));
@@ -148,9 +169,14 @@ impl Tui {
                     cvar.notify_all();
                     return;
                 }
+                shared.received += n as u64;
+                shared.generation += 1;
+                if !shared.parse {
+                    cvar.notify_all();
+                    continue;
+                }
                 shared.parser.process(&buf[..n]);
                 shared.raw.extend_from_slice(&buf[..n]);
-                shared.generation += 1;
                 let reply = replies(&buf[..n], shared.parser.screen());
                 cvar.notify_all();
                 drop(shared);
