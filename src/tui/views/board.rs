@@ -2,6 +2,8 @@
 //! dependency and gate markers; the selected task's detail beside them (attempts,
 //! validations, the diff, logs); the reject prompt and the submit form over them.
 
+use crate::tui::commands::CommandId;
+use crate::tui::keymap::KeyMode;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -43,7 +45,27 @@ pub fn render(state: &AppState, view: &BoardView, area: Rect, buf: &mut Buffer) 
             ),
         ]))
         .title_bottom(Line::styled(
-            " Enter detail · a approve · x reject · r retry · c cancel · R resume · o open · n new · Tab filter · Esc ",
+            format!(
+                " {} ",
+                super::hints(
+                    state,
+                    KeyMode::Board,
+                    &[
+                        (CommandId::Accept, "detail"),
+                        (CommandId::BoardApprove, "approve"),
+                        (CommandId::BoardReject, "reject"),
+                        (CommandId::BoardNew, "new"),
+                        (CommandId::Close, "close"),
+                        (CommandId::BoardRetry, "retry"),
+                        (CommandId::BoardCancel, "cancel"),
+                        (CommandId::BoardResume, "resume"),
+                        (CommandId::BoardOpen, "open"),
+                        (CommandId::BoardFilter, "filter"),
+                        (CommandId::BoardSearch, "search"),
+                    ],
+                    (area.width as usize).saturating_sub(4),
+                )
+            ),
             theme.dim(),
         ))
         .border_style(theme.border(true));
@@ -83,9 +105,17 @@ pub fn render(state: &AppState, view: &BoardView, area: Rect, buf: &mut Buffer) 
         let popup = centered(area, 60, 3);
         Clear.render(popup, buf);
         let block = Block::bordered()
-            .title(Span::styled(
-                " Reject: why? (Enter sends, Esc cancels) ",
-                theme.title(),
+            .title(Span::styled(" Reject: why? ", theme.title()))
+            .title_bottom(Line::styled(
+                format!(
+                    " {} ",
+                    super::fit(
+                        &["Enter sends".to_owned(), "Esc cancels".to_owned()],
+                        " · ",
+                        (popup.width as usize).saturating_sub(4),
+                    )
+                ),
+                theme.dim(),
             ))
             .border_style(theme.border(true));
         let inner = block.inner(popup);
@@ -260,7 +290,19 @@ fn render_form(theme: &Theme, form: &TaskForm, area: Rect, buf: &mut Buffer) {
     let block = Block::bordered()
         .title(Span::styled(" New task ", theme.title()))
         .title_bottom(Line::styled(
-            " Tab next field · Space toggles the gate · Ctrl+Enter submit · Esc cancel ",
+            format!(
+                " {} ",
+                super::fit(
+                    &[
+                        "Ctrl+Enter submit".to_owned(),
+                        "Esc cancel".to_owned(),
+                        "Tab next field".to_owned(),
+                        "Space toggles the gate".to_owned(),
+                    ],
+                    " · ",
+                    (popup.width as usize).saturating_sub(4),
+                )
+            ),
             theme.dim(),
         ))
         .border_style(theme.border(true));
