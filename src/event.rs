@@ -156,6 +156,8 @@ event_kinds! {
     PtyDropped(PtyDropped) = "pty.dropped",
     /// A task on the board changed state.
     TaskState(TaskStateChanged) = "task.state",
+    /// The model's conversation was replaced by a summary up to a seq (the events stay).
+    ConversationCompacted(ConversationCompacted) = "conversation.compacted",
 }
 
 impl EventKind {

@@ -6,6 +6,7 @@
 //! while the workstation is open.
 
 mod codec;
+mod conversation;
 mod derived;
 mod error;
 mod guard;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
 
 pub use codec::{DecodeError, EVENT_CODEC, EncodeError, decode_event, encode_event};
+pub use conversation::StoredConversation;
 pub use error::StoreError;
 pub use guard::{in_guarded_call, install_quiet_hook};
 pub use indexes::TurnRecord;

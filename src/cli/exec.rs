@@ -110,6 +110,7 @@ async fn exec(context: &Context, args: ExecArgs, prompt: String) -> anyhow::Resu
     let client = ResponsesClient::new(settings)?;
     let store = context.open_store_async().await?;
     let mut config = AgentConfig::new(client);
+    config.compact_at = context.config.model.compact_at();
     config.policy = args.approval;
     if args.approval != ApprovalPolicy::Never {
         config.unattended = Some(UNATTENDED.to_owned());
@@ -309,6 +310,13 @@ impl Printer {
                     .unwrap_or("?");
                 let reason = denied.reason.as_deref().unwrap_or("not allowed");
                 eprintln!("switchboard: denied `{command}`: {reason}");
+            }
+            // `--json` has its own line for it.
+            EventKind::ConversationCompacted(compacted) if self.json.is_none() => {
+                eprintln!(
+                    "switchboard: conversation compacted: the model now gets a summary of the ~{} tokens so far (the session keeps all of it)",
+                    crate::text::thousands(compacted.tokens_before)
+                );
             }
             _ => {}
         }

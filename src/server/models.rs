@@ -85,6 +85,7 @@ impl Models {
             }
         };
         let mut config = AgentConfig::new(client);
+        config.compact_at = self.inner.config.compact_at();
         config.policy = options.approval;
         config.login_shell = self.inner.login_shell;
         Ok((config, label))
