@@ -15,6 +15,7 @@
 //! |---|---|
 //! | [`approval`] | policies, the known-safe lists, session rules (pure) |
 //! | `turn.rs` | the loop: stream, collect calls, the turn's end and snapshot |
+//! | `compact.rs` | compaction before a request when the conversation outgrows `compact_at` |
 //! | `call.rs` | one call: checks, approval, execution in a PTY, its events |
 //! | `recorder.rs` | store + owner + projections in one call; delta/output coalescing |
 //! | `inbox.rs` | what the owner sends; what a turn acts on at once and what waits |
@@ -25,6 +26,7 @@
 
 pub mod approval;
 mod call;
+mod compact;
 mod inbox;
 pub mod output;
 mod recorder;
@@ -43,6 +45,7 @@ use crate::event::{
     Usage,
 };
 use crate::ids::{Seq, SessionId, Timestamp};
+use crate::model::conversation::{DEFAULT_COMPACT_AT, summary_budget};
 use crate::model::{Conversation, ResponsesClient};
 use crate::process::ProcessOwner;
 use crate::session::SessionState;
@@ -82,6 +85,9 @@ pub struct AgentConfig {
     /// The request's `reasoning.effort` (`minimal`, `low`, `medium`, `high`…); `None` leaves it
     /// to the model.
     pub reasoning_effort: Option<String>,
+    /// Compact the conversation when it is estimated (or reported) to exceed this many tokens
+    /// (`[model] compact_at`); `None` never compacts.
+    pub compact_at: Option<u64>,
 }
 
 impl AgentConfig {
@@ -95,6 +101,7 @@ impl AgentConfig {
             login_shell: true,
             output_schema: None,
             reasoning_effort: None,
+            compact_at: Some(DEFAULT_COMPACT_AT),
         }
     }
 }
@@ -207,25 +214,24 @@ impl Agent {
         })
     }
 
-    /// Continues a stored native session: its conversation, session rules and state are
-    /// rebuilt from its events (calls left open by a crash are closed), and this process takes
-    /// ownership (`session.owned`). Refused while another live process holds it.
+    /// Continues a stored native session: its state from the latest checkpoint, its
+    /// conversation and session rules from the store's projection (calls left open by a crash
+    /// are closed) — what it costs depends on the conversation since its latest compaction, not
+    /// on the session's length — and this process takes ownership (`session.owned`). Refused
+    /// while another live process holds it.
+    ///
+    /// The conversation is read while `session.owned` is being made durable: the read is the
+    /// larger part of a resume and the commit's fsync is a wait, so they overlap.
     pub async fn resume(
         store: Store,
         session: SessionId,
         config: AgentConfig,
     ) -> Result<Self, AgentError> {
         let reader = store.clone();
-        let events = tokio::task::spawn_blocking(move || reader.events(session))
+        let state = tokio::task::spawn_blocking(move || reader.resume(session))
             .await
-            .map_err(|e| StoreError::Io(format!("reading the session failed: {e}")))??;
-        let mut projections = Projections::default();
-        for event in &events {
-            projections.fold(event);
-        }
-        projections.conversation.close_pending_calls();
-        projections.tools = Default::default();
-        let state = &projections.state;
+            .map_err(|e| StoreError::Io(format!("reading the session failed: {e}")))??
+            .state;
         if state.kind != SessionKind::Agent {
             return Err(AgentError::NotAnAgent {
                 session,
@@ -244,14 +250,35 @@ impl Agent {
                 pid: owner.pid,
             });
         }
+        let reader = store.clone();
+        let budget = config.compact_at.map(summary_budget);
+        let upto = state.last_seq;
+        let reading =
+            tokio::task::spawn_blocking(move || reader.conversation_at(session, upto, budget));
+        let projections = Projections {
+            state,
+            ..Projections::default()
+        };
         let mut rec = Recorder::new(store, session, projections);
-        rec.emit(EventKind::SessionOwned(SessionOwned {
+        let owned = EventKind::SessionOwned(SessionOwned {
             pid: me.pid,
             host: crate::process::hostname(),
             started: me.started,
-        }))
-        .await?;
-        rec.sync().await?;
+        });
+        rec.emit(owned.clone()).await?;
+        let owned_seq = Seq(rec.next_seq().0 - 1);
+        let synced = rec.sync().await;
+        let stored = reading
+            .await
+            .map_err(|e| StoreError::Io(format!("reading the session failed: {e}")))??;
+        synced?;
+        rec.projections.rules = stored.session_rules();
+        let mut conversation = stored.conversation;
+        // The conversation is at the seq before `session.owned`; fold that in (it adds nothing).
+        conversation.apply(owned_seq.0, &owned);
+        // Calls of a process that is gone never finish.
+        conversation.close_pending_calls();
+        rec.projections.conversation = conversation;
         Ok(Self { config, rec })
     }
 

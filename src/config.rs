@@ -121,6 +121,16 @@ pub struct ModelConfig {
     pub max_attempts: u32,
     /// Delay before the first retry in milliseconds; doubled for each later one.
     pub retry_base_ms: u64,
+    /// Estimated tokens of conversation beyond which the agent has the model summarise it
+    /// before the next request (see `docs/AGENT.md`, "Compaction"); 0 never compacts.
+    pub compact_at: u64,
+}
+
+impl ModelConfig {
+    /// `compact_at` as the agent takes it (`None`: never).
+    pub fn compact_at(&self) -> Option<u64> {
+        (self.compact_at > 0).then_some(self.compact_at)
+    }
 }
 
 impl Default for ModelConfig {
@@ -133,6 +143,7 @@ impl Default for ModelConfig {
             idle_timeout_secs: settings::DEFAULT_IDLE_TIMEOUT.as_secs(),
             max_attempts: settings::DEFAULT_MAX_ATTEMPTS,
             retry_base_ms: settings::DEFAULT_RETRY_BASE.as_millis() as u64,
+            compact_at: crate::model::conversation::DEFAULT_COMPACT_AT,
         }
     }
 }

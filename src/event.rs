@@ -170,6 +170,8 @@ event_kinds! {
     TaskValidation(Box<TaskValidation>) = "task.validation",
     /// An attempt's patch against its start commit.
     TaskPatch(TaskPatch) = "task.patch",
+    /// The model's conversation was replaced by a summary up to a seq (the events stay).
+    ConversationCompacted(ConversationCompacted) = "conversation.compacted",
 }
 
 impl EventKind {

@@ -1,6 +1,13 @@
 //! Synthetic but realistic event streams: what `debug gen-fixture`, the benchmarks and the
 //! property tests append. The mix follows a real agent session: a prompt, a streamed answer in
 //! small deltas, a shell call with chunked output, PTY output, usage, and a turn end.
+//!
+//! | file | owns |
+//! |---|---|
+//! | this file | [`SyntheticEvents`]: long sessions for benches (`debug gen-fixture`) |
+//! | [`conversation`] | [`conversation::RandomTurns`]: short sessions with every conversation corner |
+
+pub mod conversation;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};

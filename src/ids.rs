@@ -113,6 +113,33 @@ impl fmt::Display for SessionId {
     }
 }
 
+/// A [`SessionId`] field that a human-readable format (JSON: exports, `--json`) shows
+/// hyphenated, while the store's MessagePack keeps the `u128` (so stored events are
+/// unchanged). JSON has no 128-bit numbers: a bare `SessionId` field failed to export.
+pub mod session_id_text {
+    use super::SessionId;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &SessionId, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.collect_str(id)
+        } else {
+            serializer.serialize_u128(id.0)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SessionId, D::Error> {
+        if deserializer.is_human_readable() {
+            let text = String::deserialize(deserializer)?;
+            uuid::Uuid::parse_str(&text)
+                .map(|uuid| SessionId(uuid.as_u128()))
+                .map_err(|_| serde::de::Error::custom(format!("not a session id: {text:?}")))
+        } else {
+            u128::deserialize(deserializer).map(SessionId)
+        }
+    }
+}
+
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SessionId({self})")
@@ -329,6 +356,29 @@ mod tests {
         let prefix = IdPrefix::parse(&id.to_string()).unwrap();
         assert!(prefix.is_full());
         assert_eq!(prefix.key_range(), (id.0, id.0));
+    }
+
+    #[test]
+    fn session_id_fields_are_text_in_json_and_numbers_in_the_store() {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Holder {
+            #[serde(with = "super::session_id_text")]
+            session: SessionId,
+        }
+        let holder = Holder {
+            session: SessionId(u128::MAX - 7),
+        };
+        let json = serde_json::to_value(&holder).unwrap();
+        assert_eq!(json["session"], holder.session.to_string());
+        assert_eq!(serde_json::from_value::<Holder>(json).unwrap(), holder);
+        let packed = rmp_serde::to_vec_named(&holder).unwrap();
+        #[derive(serde::Deserialize)]
+        struct Stored {
+            session: u128,
+        }
+        let stored: Stored = rmp_serde::from_slice(&packed).unwrap();
+        assert_eq!(stored.session, holder.session.0);
+        assert_eq!(rmp_serde::from_slice::<Holder>(&packed).unwrap(), holder);
     }
 
     #[test]

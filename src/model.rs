@@ -2,7 +2,8 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | [`request`] | the request body, input items, the `shell` tool, [`Conversation`] |
+//! | [`request`] | the request body, input items, the `shell` tool |
+//! | [`conversation`] | [`Conversation`]: events → input items, compaction |
 //! | [`sse`] | bytes → server-sent event frames (pure, incremental) |
 //! | [`stream`] | frames → typed [`ResponseEvent`]s (pure) |
 //! | [`settings`] | endpoint/model/key resolution, [`ApiKey`], [`RetryPolicy`] |
@@ -15,6 +16,7 @@
 //! updates into stored events. `docs/MODEL.md` describes the behaviour and the scenario format.
 
 pub mod client;
+pub mod conversation;
 pub mod error;
 pub mod replay;
 pub mod request;
@@ -26,8 +28,9 @@ pub mod tool_output;
 mod wire;
 
 pub use client::{ResponseStream, ResponsesClient, Sleeper, StreamUpdate};
+pub use conversation::Conversation;
 pub use error::{ModelError, ServerRetry};
-pub use request::{Conversation, InputItem, ResponsesRequest, ShellArgs, Tool, ToolOutputs};
+pub use request::{InputItem, ResponsesRequest, ShellArgs, Tool};
 pub use settings::{ApiKey, ModelSettings, RetryPolicy, StreamRedactor, resolve};
 pub use sse::{FrameRef, SseDecoder, SseFrame};
 pub use stream::{

@@ -18,6 +18,7 @@
 //! | `maintenance.rs`, `salvage.rs`, `rawscan.rs`, `repair_writer.rs` | `store check/repair/compact` |
 
 mod codec;
+mod conversation;
 mod derived;
 mod error;
 mod guard;
@@ -44,6 +45,7 @@ use std::time::Duration;
 use redb::{ConcurrencyMode, Database, ReadableDatabase};
 
 pub use codec::{DecodeError, EVENT_CODEC, EncodeError, decode_event, encode_event};
+pub use conversation::StoredConversation;
 pub use error::StoreError;
 pub use guard::{in_guarded_call, install_quiet_hook};
 pub use indexes::TurnRecord;

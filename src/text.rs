@@ -4,6 +4,19 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+/// `183402` → `183,402`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Display width of a string in terminal cells.
 pub fn width(text: &str) -> usize {
     UnicodeWidthStr::width(text)

@@ -18,11 +18,7 @@ async fn a_resumed_session_sends_what_the_live_one_would_have_sent() {
     turn(&mut running, "first").await;
     turn(&mut running, "second").await;
     let live_agent = stop(running).await;
-    let stored: Vec<EventKind> = live
-        .events(live_agent.session())
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
+    let stored = live.events(live_agent.session());
     assert_eq!(
         live_agent.conversation(),
         &Conversation::from_events(&stored),

@@ -97,7 +97,21 @@ fn a_task_interrupted_by_a_killed_server_resumes_in_place() {
     let id = support::tasks::submit(&home, &repo, &["--goal", goal, "--executor", "shell"]);
     let other = support::tasks::submit(&home, &repo, &["--goal", goal, "--executor", "shell"]);
     let worktree = started(&home, &repo, &id);
-    started(&home, &repo, &other);
+    let other_worktree = started(&home, &repo, &other);
+    // The board answers from memory; its events reach the disk a moment later. Kill the
+    // server once both attempts are stored, so the test is about resuming, not that moment.
+    let board = switchboard::tasks::BOARD.to_string();
+    let mut events = String::new();
+    let stored = support::wait_for(support::tasks::WAIT, || {
+        events = home.ok(&["sessions", "export", &board]);
+        events.contains(worktree.to_str().unwrap())
+            && events.contains(other_worktree.to_str().unwrap())
+    });
+    assert!(
+        stored,
+        "the attempts' worktrees never reached the store: {}",
+        &events[..events.len().min(3000)]
+    );
     support::kill_servers(home.path());
 
     // The next server finds them interrupted, their worktrees kept.

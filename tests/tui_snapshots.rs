@@ -74,6 +74,54 @@ fn with_recent(mut state: AppState) -> AppState {
     state
 }
 
+/// An agent slot whose conversation was compacted between two turns: the history stays, one
+/// line says what the model gets now.
+#[test]
+fn transcript_with_a_compaction() {
+    use switchboard::event::{
+        ConversationCompacted, Event, EventKind, OutputItem, ResponseItemDone, UserMessage,
+    };
+    use switchboard::ids::Seq;
+    snapshot("transcript_compacted", |size| {
+        let mut state = base(size);
+        let id = add_slot(&mut state, SlotKind::Agent, Some("long session".into()));
+        focus(&mut state, id);
+        let kinds = [
+            EventKind::UserMessage(UserMessage {
+                text: "Port the parser to the new tokenizer.".into(),
+            }),
+            EventKind::ResponseItemDone(ResponseItemDone {
+                item: OutputItem::Message {
+                    id: None,
+                    text: "Ported; all 412 parser tests pass.".into(),
+                    refusal: None,
+                },
+            }),
+            EventKind::UserMessage(UserMessage {
+                text: "Now the benchmarks.".into(),
+            }),
+            EventKind::ConversationCompacted(ConversationCompacted {
+                summary: "The parser was ported; next: benchmarks.".into(),
+                through: Seq(2),
+                tokens_before: 183_402,
+                ..Default::default()
+            }),
+        ];
+        let slot = state.slot_mut(id).unwrap();
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let event = Event {
+                session: id,
+                seq: Seq(i as u64 + 1),
+                at: NOW,
+                kind,
+            };
+            slot.transcript.apply(&event, false);
+        }
+        state.dirty = false;
+        state
+    });
+}
+
 #[test]
 fn empty_workstation() {
     snapshot("empty", base);

@@ -94,8 +94,9 @@ impl SessionRules {
     }
 
     /// Folds one event: `tool.requested` remembers the call's command until its decision; a
-    /// `tool.approved` with scope `session` makes that command a rule.
-    pub fn apply(&mut self, event: &EventKind) {
+    /// `tool.approved` with scope `session` makes that command a rule. Returns the command when
+    /// the event made a new rule (the store keeps those, see `store::conversation`).
+    pub fn apply(&mut self, event: &EventKind) -> Option<String> {
         match event {
             EventKind::ToolRequested(requested) => {
                 if let Ok(args) = ShellArgs::parse(&requested.arguments) {
@@ -107,8 +108,9 @@ impl SessionRules {
                 let command = self.requested.remove(&approved.call_id);
                 if approved.scope == ApprovalScope::Session
                     && let Some(command) = command
+                    && self.commands.insert(command.clone())
                 {
-                    self.commands.insert(command);
+                    return Some(command);
                 }
             }
             EventKind::ToolDenied(denied) => {
@@ -116,6 +118,16 @@ impl SessionRules {
             }
             EventKind::TurnEnded(_) => self.requested.clear(),
             _ => {}
+        }
+        None
+    }
+
+    /// Rules as the store keeps them: the approved commands, no call waiting for a decision
+    /// (a resumed agent's calls start afresh).
+    pub fn restore(commands: impl IntoIterator<Item = String>) -> Self {
+        Self {
+            commands: commands.into_iter().collect(),
+            ..Self::default()
         }
     }
 

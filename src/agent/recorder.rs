@@ -15,7 +15,7 @@ use super::AgentUpdate;
 use super::approval::SessionRules;
 use crate::event::{DeltaChannel, Event, EventKind, ResponseDelta, ToolOutput};
 use crate::ids::{Seq, SessionId, Timestamp};
-use crate::model::{Conversation, ToolOutputs};
+use crate::model::Conversation;
 use crate::session::{SessionState, reduce};
 use crate::store::{Pending, Store, StoreError};
 
@@ -69,20 +69,20 @@ impl Buffered {
     }
 }
 
-/// The session's projections the agent keeps: folded from every event it records (and, on
-/// resume, from every stored event) by the same functions a replay uses.
+/// The session's projections the agent keeps: folded from every event it records by the same
+/// functions a replay and the store's projections use (on resume they come from the store: the
+/// state from its latest checkpoint, the conversation and rules from `store::conversation`).
 #[derive(Debug, Default)]
 pub struct Projections {
     pub state: SessionState,
     pub conversation: Conversation,
-    pub tools: ToolOutputs,
     pub rules: SessionRules,
 }
 
 impl Projections {
     pub fn fold(&mut self, event: &Event) {
         reduce(&mut self.state, event);
-        self.conversation.apply(&event.kind, &mut self.tools);
+        self.conversation.apply(event.seq.0, &event.kind);
         self.rules.apply(&event.kind);
     }
 }

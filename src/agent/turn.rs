@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use tokio::time::Instant;
 
+use super::compact::Cut;
 use super::inbox::{Control, Inbox, TurnSignal};
 use super::{Agent, AgentUpdate};
 use crate::event::{
@@ -113,13 +114,17 @@ impl Agent {
         tally: &mut TurnTally,
         inbox: &mut Inbox,
     ) -> Result<(), Stop> {
+        let user_seq = self.rec.next_seq();
         self.rec
             .emit(EventKind::UserMessage(UserMessage { text }))
             .await?;
         self.rec
             .emit(EventKind::TurnStarted(TurnStarted { turn }))
             .await?;
+        let mut cut = Cut::BeforeSeq(user_seq);
         loop {
+            self.compact_if_due(cut, &mut tally.usage, inbox).await?;
+            cut = Cut::Everything;
             let calls = self.respond(tally, inbox).await?;
             if calls.is_empty() {
                 return Ok(());
@@ -182,12 +187,11 @@ impl Agent {
         inbox: &mut Inbox,
     ) -> Result<Vec<Call>, Stop> {
         let model = self.config.client.settings().model.clone();
-        let mut request =
-            ResponsesRequest::new(model.clone(), self.conversation().items().to_vec())
-                .with_tools(vec![Tool::shell()])
-                .with_prompt_cache_key(self.session().to_string())
-                .with_effort(self.config.reasoning_effort.clone())
-                .with_output_schema(self.config.output_schema.clone());
+        let mut request = ResponsesRequest::new(model.clone(), self.conversation().input())
+            .with_tools(vec![Tool::shell()])
+            .with_prompt_cache_key(self.session().to_string())
+            .with_effort(self.config.reasoning_effort.clone())
+            .with_output_schema(self.config.output_schema.clone());
         if let Some(instructions) = &self.config.instructions {
             request = request.with_instructions(instructions.clone());
         }

@@ -79,12 +79,13 @@ pub fn run(context: &Context, command: StoreCommand) -> anyhow::Result<ExitCode>
             let lost = s.events.undecodable;
             writeln!(
                 out,
-                "repaired {}: {} sessions and {} events survived ({} unreadable places, {} undecodable events dropped); the damaged file is kept at {}",
+                "repaired {}: {} sessions and {} events survived ({} unreadable places, {} undecodable events dropped), {} agent conversations rebuilt; the damaged file is kept at {}",
                 report.path.display(),
                 report.sessions,
                 s.events.kept,
                 s.events.unreadable + s.sessions.unreadable + s.checkpoints.unreadable,
                 lost,
+                report.conversations,
                 report.kept.display()
             )?;
             Ok(ExitCode::SUCCESS)

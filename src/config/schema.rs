@@ -175,6 +175,13 @@ pub const KEYS: &[Key] = &[
         example: "1000",
     },
     Key {
+        section: "model",
+        name: "compact_at",
+        kind: ValueKind::Whole { max: u64::MAX },
+        doc: "Compact an agent's conversation once it is estimated (or reported) to pass this many tokens: the model writes a handoff summary, recorded as a `conversation.compacted` event, and later requests start from it; the session keeps every event. 0 never compacts.",
+        example: "120000",
+    },
+    Key {
         section: "pty",
         name: "scrollback_lines",
         kind: ValueKind::Whole { max: u64::MAX },

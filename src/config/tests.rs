@@ -124,7 +124,7 @@ fn mistakes_read_in_the_users_words() {
         ),
         (
             "[model]\napi_key = \"sk\"\n",
-            "line 2: unknown key `model.api_key`; [model] takes base_url, model, env_key, idle_timeout_secs, max_attempts, retry_base_ms",
+            "line 2: unknown key `model.api_key`; [model] takes base_url, model, env_key, idle_timeout_secs, max_attempts, retry_base_ms, compact_at",
         ),
         // The first mistake in the file is the one reported.
         (

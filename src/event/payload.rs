@@ -169,6 +169,23 @@ pub struct TurnEnded {
     pub commit: Option<String>,
 }
 
+/// The conversation the model is sent was compacted: from here on a request carries `summary`
+/// (a handoff the model wrote) in place of every conversation item of the events up to
+/// `through`, then the items after it. The events themselves stay in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct ConversationCompacted {
+    /// The handoff text, as the model wrote it.
+    pub summary: String,
+    /// The last seq whose conversation items the summary replaces.
+    pub through: Seq,
+    /// Estimated tokens of the conversation before it was compacted (for display).
+    #[serde(default)]
+    pub tokens_before: u64,
+    /// Tokens the summarisation request used.
+    #[serde(default)]
+    pub usage: Usage,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ResponseStarted {
     pub model: String,

@@ -2,15 +2,14 @@
 //!
 //! Requests are stateless (`store: false`): every request sends the whole conversation as
 //! input items, and reasoning comes back encrypted (`include: ["reasoning.encrypted_content"]`)
-//! so it can be sent again. [`Conversation`] is that item list; it can be rebuilt from stored
-//! events ([`Conversation::from_events`]) so a resumed or forked session continues exactly.
+//! so it can be sent again. The conversation itself is [`super::Conversation`].
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::tool_output::{OutputForModel, finished_text};
+pub use super::conversation::CALL_ABORTED;
 pub use super::tool_output::{denial_text, tool_error_text, tool_output_text};
-use crate::event::{EventKind, OutputItem};
+use crate::event::OutputItem;
 
 /// A typed request body; serialise it with `serde_json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -298,148 +297,9 @@ impl InputItem {
     }
 }
 
-/// The text sent back for a call that never produced output (denied, interrupted, or cut off
-/// by a crash). The API rejects a conversation with a call but no output, so one is always sent.
-pub const CALL_ABORTED: &str = "aborted: the command did not run to completion";
-
-/// The whole conversation of a session, in request order.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Conversation {
-    items: Vec<InputItem>,
-}
-
-impl Conversation {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn items(&self) -> &[InputItem] {
-        &self.items
-    }
-
-    pub fn push(&mut self, item: InputItem) {
-        self.items.push(item);
-    }
-
-    pub fn push_user(&mut self, text: impl Into<String>) {
-        self.push(InputItem::user(text));
-    }
-
-    /// Appends a finished output item (skipping the kinds that cannot be sent back).
-    pub fn push_output(&mut self, item: &OutputItem) {
-        if let Some(item) = InputItem::from_output(item) {
-            self.push(item);
-        }
-    }
-
-    pub fn push_tool_output(&mut self, call_id: impl Into<String>, output: impl Into<String>) {
-        self.push(InputItem::tool_output(call_id, output));
-    }
-
-    /// Call ids of function calls that have no output yet, in order.
-    pub fn pending_calls(&self) -> Vec<&str> {
-        let answered: std::collections::HashSet<&str> = self
-            .items
-            .iter()
-            .filter_map(|item| match item {
-                InputItem::FunctionCallOutput { call_id, .. } => Some(call_id.as_str()),
-                _ => None,
-            })
-            .collect();
-        self.items
-            .iter()
-            .filter_map(|item| match item {
-                InputItem::FunctionCall { call_id, .. } if !answered.contains(call_id.as_str()) => {
-                    Some(call_id.as_str())
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// Answers every pending call with [`CALL_ABORTED`], so the conversation is valid input.
-    pub fn close_pending_calls(&mut self) {
-        let pending: Vec<String> = self
-            .pending_calls()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        for call_id in pending {
-            self.push_tool_output(call_id, CALL_ABORTED);
-        }
-    }
-
-    /// Folds one stored event into the conversation: user messages, finished output items and
-    /// tool results. Everything else (deltas, retries, PTY output…) is not conversation.
-    ///
-    /// A call's output is stored as `tool.output` bytes; they are gathered per call in `tools`
-    /// and become one `function_call_output` ([`tool_output_text`]) at `tool.finished` (or
-    /// [`tool_error_text`] when the call could not run), or a [`denial_text`] at `tool.denied`.
-    /// Calls still open when a turn ends (`turn.ended`) or a new user message arrives are
-    /// closed with [`CALL_ABORTED`] right there. The agent builds its live conversation through
-    /// this same function, so a rebuilt conversation equals the one the model saw.
-    pub fn apply(&mut self, event: &EventKind, tools: &mut ToolOutputs) {
-        match event {
-            EventKind::UserMessage(message) => {
-                self.close_pending_calls();
-                self.push_user(message.text.clone());
-            }
-            EventKind::TurnEnded(_) => self.close_pending_calls(),
-            EventKind::ResponseItemDone(done) => self.push_output(&done.item),
-            EventKind::ToolOutput(output) => tools.append(&output.call_id, &output.bytes.0),
-            EventKind::ToolFinished(finished) => {
-                let output = tools.take(&finished.call_id);
-                let text = match &finished.error {
-                    Some(error) => tool_error_text(error),
-                    None => finished_text(output, finished.exit_code, finished.killed.as_deref()),
-                };
-                self.push_tool_output(finished.call_id.clone(), text);
-            }
-            EventKind::ToolDenied(denied) => self.push_tool_output(
-                denied.call_id.clone(),
-                denial_text(denied.reason.as_deref()),
-            ),
-            _ => {}
-        }
-    }
-
-    /// Rebuilds the conversation from a session's events (live and resumed sessions build it
-    /// the same way). Calls left without output are closed with [`CALL_ABORTED`].
-    pub fn from_events<'a>(events: impl IntoIterator<Item = &'a EventKind>) -> Self {
-        let mut conversation = Self::new();
-        let mut tools = ToolOutputs::default();
-        for event in events {
-            conversation.apply(event, &mut tools);
-        }
-        conversation.close_pending_calls();
-        conversation
-    }
-}
-
-/// Output of tool calls still running, gathered from `tool.output` events by call id (cleaned
-/// and bounded as it arrives, so memory stays small however much a call prints).
-#[derive(Debug, Default)]
-pub struct ToolOutputs {
-    running: std::collections::HashMap<String, OutputForModel>,
-}
-
-impl ToolOutputs {
-    fn append(&mut self, call_id: &str, bytes: &[u8]) {
-        self.running
-            .entry(call_id.to_owned())
-            .or_default()
-            .feed(bytes);
-    }
-
-    fn take(&mut self, call_id: &str) -> OutputForModel {
-        self.running.remove(call_id).unwrap_or_default()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ResponseItemDone, ToolDenied, ToolFinished, ToolOutput, UserMessage};
 
     #[test]
     fn request_body_has_the_fixed_fields() {
@@ -504,58 +364,5 @@ mod tests {
             InputItem::from_output(&OutputItem::Other { raw: "{}".into() }),
             None
         );
-    }
-
-    #[test]
-    fn conversation_rebuilds_from_events_and_closes_dangling_calls() {
-        let call = |id: &str| {
-            EventKind::ResponseItemDone(ResponseItemDone {
-                item: OutputItem::FunctionCall {
-                    id: None,
-                    call_id: id.into(),
-                    name: "shell".into(),
-                    arguments: "{}".into(),
-                },
-            })
-        };
-        let events = vec![
-            EventKind::UserMessage(UserMessage { text: "hi".into() }),
-            call("a"),
-            call("b"),
-            call("c"),
-            EventKind::ToolOutput(ToolOutput {
-                call_id: "a".into(),
-                bytes: b"out".to_vec().into(),
-            }),
-            EventKind::ToolFinished(ToolFinished {
-                call_id: "a".into(),
-                exit_code: Some(0),
-                ..Default::default()
-            }),
-            EventKind::ToolDenied(ToolDenied {
-                call_id: "b".into(),
-                ..Default::default()
-            }),
-        ];
-        let conversation = Conversation::from_events(&events);
-        let outputs: Vec<_> = conversation
-            .items()
-            .iter()
-            .filter_map(|item| match item {
-                InputItem::FunctionCallOutput { call_id, output } => {
-                    Some((call_id.as_str(), output.as_str()))
-                }
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            outputs,
-            vec![
-                ("a", "exit code: 0\nout"),
-                ("b", "denied by the user"),
-                ("c", CALL_ABORTED)
-            ]
-        );
-        assert!(conversation.pending_calls().is_empty());
     }
 }

@@ -120,7 +120,10 @@ impl BoundedText {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
-        out.push_str(&format!("[… {} bytes cut …]\n", thousands(self.cut)));
+        out.push_str(&format!(
+            "[… {} bytes cut …]\n",
+            crate::text::thousands(self.cut)
+        ));
         out.push_str(&self.tail);
         out
     }
@@ -159,19 +162,6 @@ impl vte::Perform for BoundedText {
             _ => {}
         }
     }
-}
-
-/// `183402` → `183,402`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The `function_call_output` text for a finished shell call: its status line, then its
@@ -214,6 +204,7 @@ pub fn denial_text(reason: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::thousands;
 
     fn clean(bytes: &[u8]) -> String {
         let mut model = OutputForModel::new();

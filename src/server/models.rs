@@ -85,6 +85,7 @@ impl Models {
             }
         };
         let mut config = AgentConfig::new(client);
+        config.compact_at = self.inner.config.compact_at();
         config.policy = options.approval;
         config.reasoning_effort = options.reasoning_effort.clone();
         if let Some(schema) = &options.output_schema {

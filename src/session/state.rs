@@ -224,6 +224,7 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
             state.model = Some(started.model.clone());
         }
         EventKind::ResponseCompleted(completed) => state.usage.add(&completed.usage),
+        EventKind::ConversationCompacted(compacted) => state.usage.add(&compacted.usage),
         EventKind::ResponseFailed(failed) => state.last_error = Some(failed.message.clone()),
         EventKind::ToolRequested(_) => state.tool_calls += 1,
         EventKind::PtyOutput(output) => state.pty_bytes_out += output.bytes.0.len() as u64,

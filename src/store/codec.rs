@@ -76,7 +76,7 @@ pub fn encode_event(at: Timestamp, kind: &EventKind) -> Result<Vec<u8>, EncodeEr
         .map_err(|e| fail(e.to_string()))?;
     if out.len() > COMPRESS_FROM {
         let body = &out[1..];
-        let packed = zstd::bulk::compress(body, COMPRESS_LEVEL).map_err(|e| fail(e.to_string()))?;
+        let packed = compress(body).map_err(|e| fail(e.to_string()))?;
         if packed.len() + 1 < out.len() {
             let mut compressed = Vec::with_capacity(packed.len() + 1);
             compressed.push(EVENT_CODEC_ZSTD);
@@ -85,6 +85,28 @@ pub fn encode_event(at: Timestamp, kind: &EventKind) -> Result<Vec<u8>, EncodeEr
         }
     }
     Ok(out)
+}
+
+thread_local! {
+    /// A zstd context per thread, made once: creating one costs more than decompressing a
+    /// 16 KiB value (its workspace is allocated and faulted in every time), and a resume or a
+    /// conversation read decompresses thousands of them.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    /// The same for compression, on the writer's thread.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `body` as a zstd frame at [`COMPRESS_LEVEL`] that records its size.
+fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    COMPRESSOR.with_borrow_mut(|cached| {
+        let compressor = match cached {
+            Some(compressor) => compressor,
+            None => cached.insert(zstd::bulk::Compressor::new(COMPRESS_LEVEL)?),
+        };
+        compressor.compress(body)
+    })
 }
 
 /// The plain body of a compressed event value.
@@ -97,7 +119,14 @@ fn decompress(frame: &[u8]) -> Result<Vec<u8>, DecodeError> {
             "compressed event claims {size} bytes"
         )));
     }
-    let body = zstd::bulk::decompress(frame, size as usize)
+    let body = DECOMPRESSOR
+        .with_borrow_mut(|cached| {
+            let decompressor = match cached {
+                Some(decompressor) => decompressor,
+                None => cached.insert(zstd::bulk::Decompressor::new()?),
+            };
+            decompressor.decompress(frame, size as usize)
+        })
         .map_err(|e| DecodeError::Malformed(format!("zstd: {e}")))?;
     if body.len() as u64 != size {
         return Err(DecodeError::Malformed(

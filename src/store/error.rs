@@ -55,6 +55,12 @@ pub enum StoreError {
         session: SessionId,
         source: DecodeError,
     },
+    #[error("conversation row {seq} of session {session} is unreadable: {source}")]
+    CorruptRow {
+        session: SessionId,
+        seq: Seq,
+        source: DecodeError,
+    },
     #[error(transparent)]
     Encode(#[from] EncodeError),
     #[error("the store's writer has stopped")]

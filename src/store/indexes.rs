@@ -1,6 +1,6 @@
 //! The tables one write transaction touches, and the derived indexes kept beside the events:
 //! composer history (`prompts`), turn boundaries (`turns`), running sessions (`live`) and the
-//! session index itself. All of them can be rebuilt from the events; they exist so lists and
+//! session index itself (the conversation projection has its own module, `conversation`). All of them can be rebuilt from the events; they exist so lists and
 //! pickers never scan a session's history.
 
 use redb::{ReadableTable, Table, WriteTransaction};
@@ -10,7 +10,10 @@ use super::codec::{decode_record, encode_record};
 use super::error::StoreError;
 use super::meta::SessionMeta;
 use super::read::Reader;
-use super::tables::{CHECKPOINTS, EVENTS, LIVE, PANE_HISTORY, PROMPTS, SESSIONS, TURNS};
+use super::tables::{
+    CHECKPOINTS, CONVERSATION, EVENTS, LIVE, PANE_HISTORY, PROJECTED, PROMPTS, SESSION_RULES,
+    SESSIONS, TURNS,
+};
 use crate::event::{Event, EventKind, TurnOutcome};
 use crate::ids::{Seq, SessionId};
 use crate::session::SessionState;
@@ -44,6 +47,9 @@ pub(crate) struct WriteTables<'t> {
     pub live: Table<'t, u128, (u32, u64)>,
     pub turns: Table<'t, (u128, u64), &'static [u8]>,
     pub pane_history: Table<'t, u128, (u64, u64, u64)>,
+    pub conversation: Table<'t, (u128, u64), &'static [u8]>,
+    pub session_rules: Table<'t, (u128, u64), &'static str>,
+    pub projected: Table<'t, u128, (u64, u64)>,
 }
 
 impl<'t> WriteTables<'t> {
@@ -56,6 +62,9 @@ impl<'t> WriteTables<'t> {
             live: txn.open_table(LIVE)?,
             turns: txn.open_table(TURNS)?,
             pane_history: txn.open_table(PANE_HISTORY)?,
+            conversation: txn.open_table(CONVERSATION)?,
+            session_rules: txn.open_table(SESSION_RULES)?,
+            projected: txn.open_table(PROJECTED)?,
         })
     }
 

@@ -58,6 +58,8 @@ pub struct RepairReport {
     pub sessions: u64,
     /// redb could not open the file at all; its pages were read one by one.
     pub page_by_page: bool,
+    /// Agent sessions whose conversation projection was rebuilt from their events.
+    pub conversations: u64,
 }
 
 /// The outcome of `store compact`: the file's size and the space it takes on disk (allocated
@@ -121,6 +123,16 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
             return Err(err);
         }
     };
+    // The projection is derived (and may be what was damaged): it is rebuilt from the events
+    // that survived rather than copied, before the new file takes the old one's place.
+    let conversations = match project_conversations(&fresh) {
+        Ok(count) => count,
+        Err(err) => {
+            let _ = std::fs::remove_file(&fresh);
+            let _ = std::fs::remove_file(&kept);
+            return Err(err);
+        }
+    };
     std::fs::rename(&fresh, path).map_err(|e| io_error("replace", path, &e))?;
     Ok(RepairReport {
         path: path.to_owned(),
@@ -128,7 +140,15 @@ pub fn repair(path: &Path) -> Result<RepairReport, StoreError> {
         salvage: rebuilt.salvage,
         sessions: rebuilt.sessions,
         page_by_page: rebuilt.page_by_page,
+        conversations,
     })
+}
+
+/// Opens the rebuilt store and projects every agent session's conversation (see
+/// `Store::project_conversations`).
+fn project_conversations(fresh: &Path) -> Result<u64, StoreError> {
+    let store = super::Store::open(fresh, super::StoreOptions::default())?;
+    store.project_conversations()
 }
 
 /// Compacts the store at `path`, which no other process may have open.

@@ -8,8 +8,8 @@ use redb::{Database, DatabaseError, ReadableDatabase, ReadableTable, StorageErro
 use super::error::{self, StoreError};
 use super::holders;
 use super::tables::{
-    self, CHECKPOINTS, EVENTS, LIVE, PANE_HISTORY, PROMPTS, SCHEMA_KEY, SESSIONS, STORE_INFO,
-    TURNS, WORKSTATION,
+    self, CHECKPOINTS, CONVERSATION, EVENTS, LIVE, PANE_HISTORY, PROJECTED, PROMPTS, SCHEMA_KEY,
+    SESSION_RULES, SESSIONS, STORE_INFO, TURNS, WORKSTATION,
 };
 
 /// Maps a failure to open the file to a one-line reason.
@@ -114,6 +114,9 @@ pub(crate) fn init_schema(db: &Database, path: &Path) -> Result<(), StoreError> 
         txn.open_table(TURNS).map_err(|e| fail(e.into()))?;
         txn.open_table(WORKSTATION).map_err(|e| fail(e.into()))?;
         txn.open_table(PANE_HISTORY).map_err(|e| fail(e.into()))?;
+        txn.open_table(CONVERSATION).map_err(|e| fail(e.into()))?;
+        txn.open_table(SESSION_RULES).map_err(|e| fail(e.into()))?;
+        txn.open_table(PROJECTED).map_err(|e| fail(e.into()))?;
     }
     txn.commit().map_err(|e| fail(e.into()))?;
     Ok(())

@@ -25,6 +25,17 @@ pub const WORKSTATION: TableDefinition<&str, &[u8]> = TableDefinition::new("work
 /// (see `retention`). Derived: the `pty.dropped` events say the same.
 pub const PANE_HISTORY: TableDefinition<u128, (u64, u64, u64)> =
     TableDefinition::new("pane_history");
+/// The conversation projection (see `conversation`): per agent session, one row per event that
+/// changes what a request sends (the items it adds, or a compaction), keyed `(session, seq)`.
+/// Derived from the events.
+pub const CONVERSATION: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("conversation");
+/// Commands approved for the rest of a session (`tool.approved` with scope `session`), keyed
+/// `(session, seq of the approval)`. Derived from the events.
+pub const SESSION_RULES: TableDefinition<(u128, u64), &str> = TableDefinition::new("session_rules");
+/// Per agent session, how far its own rows in `conversation` and `session_rules` are complete:
+/// `(through seq, projection version)`. A session without one (written before the projection
+/// existed, or by an older build since) is brought up to date the first time it is read.
+pub const PROJECTED: TableDefinition<u128, (u64, u64)> = TableDefinition::new("projected");
 /// Store-wide facts (`schema`).
 pub const STORE_INFO: TableDefinition<&str, u64> = TableDefinition::new("store_info");
 

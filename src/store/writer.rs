@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use redb::Database;
 
 use super::codec::{encode_event, encode_record};
+use super::conversation::{self, Projection};
 use super::error::StoreError;
 use super::indexes::WriteTables;
 use super::meta::SessionMeta;
@@ -82,6 +83,9 @@ pub(crate) enum Op {
         owner: ProcessOwner,
         reason: String,
     },
+    /// Folds the next events of a session whose conversation projection is behind (see
+    /// `conversation::backfill_step`).
+    Backfill { session: SessionId },
 }
 
 impl Request {
@@ -89,6 +93,7 @@ impl Request {
         match &self.op {
             Op::Append { events, .. } => events.len().max(1),
             Op::Fork { .. } | Op::Interrupt { .. } => 1,
+            Op::Backfill { .. } => super::conversation::BACKFILL_WEIGHT,
         }
     }
 }
@@ -107,6 +112,9 @@ pub(crate) struct WriterConfig {
 struct Cached {
     state: SessionState,
     since_checkpoint: u64,
+    /// The conversation projection's running state; `None` for sessions that are not an
+    /// agent's or whose rows are not complete (a reader has them backfilled).
+    projection: Option<Projection>,
 }
 
 pub(crate) struct Writer {
@@ -236,6 +244,9 @@ impl Writer {
                         owner,
                         reason,
                     } => self.interrupt(&mut tables, session, owner, reason),
+                    Op::Backfill { session } => {
+                        conversation::backfill_step(&mut tables, &path, session)
+                    }
                 };
                 match result {
                     Ok(committed) => {
@@ -251,6 +262,9 @@ impl Writer {
                     tables
                         .index_session(*session, &cached.state)
                         .map_err(|e| e.into_store(&path))?;
+                    if cached.projection.is_some() {
+                        conversation::mark(&mut tables, &path, *session, cached.state.last_seq)?;
+                    }
                     if let Some(limit) = self.config.pane_history {
                         super::retention::trim(
                             &mut tables.events,
@@ -285,16 +299,22 @@ impl Writer {
         let Some(meta) = self.meta(tables, session)? else {
             return Ok(None);
         };
-        if let Some(cached) = self.cache.remove(&session)
-            && cached.state.last_seq == meta.last_seq
-        {
-            return Ok(Some(cached));
+        let mut cached = match self.cache.remove(&session) {
+            Some(cached) if cached.state.last_seq == meta.last_seq => cached,
+            _ => {
+                let resumed = tables.reader(&self.path).resume(session, meta.last_seq)?;
+                Cached {
+                    since_checkpoint: meta.last_seq.0.saturating_sub(resumed.checkpoint.0),
+                    state: resumed.state,
+                    projection: None,
+                }
+            }
+        };
+        // A session without a projection may have been backfilled since (by a reader).
+        if cached.projection.is_none() {
+            cached.projection = conversation::resume(tables, &self.path, session, &cached.state)?;
         }
-        let resumed = tables.reader(&self.path).resume(session, meta.last_seq)?;
-        Ok(Some(Cached {
-            since_checkpoint: meta.last_seq.0.saturating_sub(resumed.checkpoint.0),
-            state: resumed.state,
-        }))
+        Ok(Some(cached))
     }
 
     fn meta(
@@ -320,6 +340,7 @@ impl Writer {
             (None, true) => Cached {
                 state: SessionState::default(),
                 since_checkpoint: 0,
+                projection: creates_agent(&events).then(Projection::new),
             },
             (None, false) => return Err(StoreError::MissingSession(session)),
             (Some(_), true) => return Err(StoreError::SessionExists(session)),
@@ -360,6 +381,9 @@ impl Writer {
         tables
             .index_event(&event, &cached.state)
             .map_err(|e| e.into_store(&self.path))?;
+        if let Some(projection) = &mut cached.projection {
+            projection.apply(tables, &self.path, session, seq.0, &event.kind)?;
+        }
         cached.since_checkpoint += 1;
         if cached.since_checkpoint >= self.config.checkpoint_every || event.kind.ends_turn() {
             self.checkpoint(tables, session, cached)?;
@@ -407,9 +431,11 @@ impl Writer {
             });
         }
         let state = tables.reader(&self.path).state_at(parent, cut)?;
+        let projection = conversation::for_fork(tables, &self.path, child, parent, cut, &state)?;
         let mut cached = Cached {
             state,
             since_checkpoint: 0,
+            projection,
         };
         let forked = Prepared::new(
             time,
@@ -461,6 +487,14 @@ impl Writer {
             last,
         })
     }
+}
+
+/// Whether an append starts an agent session (whose conversation the writer projects).
+fn creates_agent(events: &[Prepared]) -> bool {
+    matches!(
+        events.first().map(|e| &e.kind),
+        Some(EventKind::SessionCreated(created)) if created.kind == crate::event::SessionKind::Agent
+    )
 }
 
 impl StoreError {

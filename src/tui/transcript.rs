@@ -297,6 +297,9 @@ impl Transcript {
                     ),
                 );
             }
+            EventKind::ConversationCompacted(compacted) => {
+                self.push(EntryKind::Notice, compacted_notice(compacted.tokens_before));
+            }
             EventKind::SessionInterrupted(interrupted) => {
                 self.push(
                     EntryKind::Notice,
@@ -412,6 +415,15 @@ fn decider(by: crate::event::Decider) -> &'static str {
         crate::event::Decider::SessionRule => "a session rule",
         crate::event::Decider::Other => "someone",
     }
+}
+
+/// The line a compaction leaves in the transcript: what the model sees changed, nothing here did.
+pub fn compacted_notice(tokens_before: u64) -> String {
+    format!(
+        "── conversation compacted (~{} tokens): the model now gets a summary in place of \
+         the earlier history; all of it stays here ──",
+        crate::text::thousands(tokens_before)
+    )
 }
 
 #[cfg(test)]

@@ -137,6 +137,15 @@ impl EventLines {
                 "killed": finished.killed,
                 "error": finished.error,
             }),
+            EventKind::ConversationCompacted(compacted) => {
+                self.turn_usage.add(&compacted.usage);
+                json!({
+                    "type": "conversation.compacted",
+                    "through": compacted.through,
+                    "tokens_before": compacted.tokens_before,
+                    "summary": compacted.summary,
+                })
+            }
             EventKind::TurnEnded(ended) => {
                 let kind = match ended.outcome {
                     TurnOutcome::Completed | TurnOutcome::Other => "turn.completed",

@@ -28,6 +28,7 @@ pub async fn exec(context: &Context, plan: &Plan, prompt: String) -> anyhow::Res
     let store = context.open_store_async().await?;
     let mut config = AgentConfig::new(client);
     config.policy = plan.approval;
+    config.compact_at = context.config.model.compact_at();
     config.output_schema = plan.output_schema.as_ref().map(|s| s.schema.clone());
     config.reasoning_effort = plan.reasoning_effort.clone();
     if plan.approval != ApprovalPolicy::Never {

@@ -161,6 +161,12 @@ impl<'a> Printer<'a> {
                 let reason = denied.reason.as_deref().unwrap_or("not allowed");
                 eprintln!("switchboard: denied `{command}`: {reason}");
             }
+            EventKind::ConversationCompacted(compacted) if human => {
+                eprintln!(
+                    "switchboard: conversation compacted: the model now gets a summary of the ~{} tokens so far (the session keeps all of it)",
+                    crate::text::thousands(compacted.tokens_before)
+                );
+            }
             EventKind::ToolStarted(started) if human => {
                 eprintln!("switchboard: running `{}`", started.command);
             }

@@ -201,6 +201,7 @@ pub struct TaskAttemptStarted {
     pub task: TaskId,
     pub attempt: u32,
     /// The attempt's session: its transcript, patch and validation logs.
+    #[serde(with = "crate::ids::session_id_text")]
     pub session: SessionId,
     pub worktree: String,
     pub branch: String,

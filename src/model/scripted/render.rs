@@ -313,7 +313,7 @@ fn merge(base: &Value, extra: Value) -> Value {
     out
 }
 
-/// Fills `{{user}}` and `{{tool_output}}`.
+/// Fills `{{user}}`, `{{first_user}}` and `{{tool_output}}`.
 fn expand(text: &str, view: &RequestView) -> String {
     if !text.contains("{{") {
         return text.to_owned();
@@ -328,6 +328,7 @@ fn expand(text: &str, view: &RequestView) -> String {
         output.push_str("\n…");
     }
     text.replace("{{user}}", view.last_user.trim())
+        .replace("{{first_user}}", view.first_user.trim())
         .replace("{{tool_output}}", output.trim_end())
 }
 
@@ -402,11 +403,12 @@ mod tests {
     fn templates_fill_from_the_request() {
         let view = RequestView {
             last_user: " list files ".into(),
+            first_user: "hello".into(),
             last_tool_output: (1..=30).map(|i| format!("line {i}\n")).collect(),
             ..RequestView::default()
         };
-        let text = expand("You said {{user}}:\n{{tool_output}}", &view);
-        assert!(text.starts_with("You said list files:\nline 1\n"));
+        let text = expand("{{first_user}}; you said {{user}}:\n{{tool_output}}", &view);
+        assert!(text.starts_with("hello; you said list files:\nline 1\n"));
         assert!(text.ends_with("line 20\n…"));
     }
 }

@@ -217,6 +217,9 @@ pub struct RequestView {
     pub last_text: String,
     /// Text of the last user message anywhere in the input.
     pub last_user: String,
+    /// Text of the first user message in the input (in a compaction request: the previous
+    /// summary or the oldest prompt it covers).
+    pub first_user: String,
     /// Output of the last `function_call_output` anywhere in the input.
     pub last_tool_output: String,
 }
@@ -230,6 +233,7 @@ impl RequestView {
                 view.last_item = Some(LastItem::UserMessage);
                 view.last_text = text.to_owned();
                 view.last_user = text.to_owned();
+                view.first_user = text.to_owned();
             }
             return view;
         };
@@ -244,6 +248,9 @@ impl RequestView {
                     let text = message_text(item);
                     view.last_item = Some(LastItem::UserMessage);
                     view.last_text = text.clone();
+                    if view.first_user.is_empty() {
+                        view.first_user = text.clone();
+                    }
                     view.last_user = text;
                 }
                 ("function_call_output", _) => {
