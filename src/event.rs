@@ -170,6 +170,8 @@ event_kinds! {
     TaskValidation(Box<TaskValidation>) = "task.validation",
     /// An attempt's patch against its start commit.
     TaskPatch(TaskPatch) = "task.patch",
+    /// An MCP client called a tool of `switchboard mcp` (in the store's MCP log).
+    McpCall(Box<McpCall>) = "mcp.call",
 }
 
 impl EventKind {

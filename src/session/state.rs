@@ -247,7 +247,8 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         | EventKind::TaskThread(_)
         | EventKind::TaskAttemptEnded(_)
         | EventKind::TaskValidation(_)
-        | EventKind::TaskPatch(_) => {}
+        | EventKind::TaskPatch(_)
+        | EventKind::McpCall(_) => {}
     }
 }
 

@@ -6,6 +6,7 @@ pub mod agent;
 pub mod damage;
 pub mod e2e;
 pub mod exec;
+pub mod mcp;
 pub mod procs;
 pub mod snap;
 pub mod tasks;
