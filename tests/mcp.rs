@@ -377,3 +377,69 @@ fn tasks_are_submitted_inspected_and_acted_on() {
     assert!(records.iter().any(|r| r["tool"] == "status"));
     assert!(mcp.close().success());
 }
+
+/// The key this test's environment holds: the model gets it, nothing else does.
+const KEY: &str = "sk-mcp-SECRET-31337";
+
+#[test]
+fn the_key_reaches_the_model_and_nothing_else() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let scenario = support::agent::scenario("agent_round_trip");
+    let provider = runtime
+        .block_on(switchboard::model::scripted::ScriptedProvider::start(
+            scenario,
+        ))
+        .unwrap();
+    let home = home();
+    let (_dir, repo) = project_repo();
+    let base_url = provider.base_url();
+    let env = [
+        ("OPENAI_API_KEY", KEY),
+        ("OPENAI_BASE_URL", base_url.as_str()),
+    ];
+    let (mut mcp, _) = Mcp::start(&home, &repo, &["--approval", "never"], &env);
+
+    let started = mcp.call("session_start", json!({"prompt": "run the command"}));
+    assert_eq!(started["outcome"], "completed", "{started:#}");
+    assert_eq!(started["commands"][0]["exit_code"], 3, "{started:#}");
+    assert!(
+        started["final_message"]
+            .as_str()
+            .unwrap()
+            .contains("hello from the shell")
+    );
+    assert!(!provider.requests().is_empty());
+    assert!(provider.requests().iter().all(|r| r.authorized));
+
+    // A key pasted into arguments is redacted from the errors and the records.
+    let refused = mcp.tool_error("session_show", json!({"session": KEY}));
+    assert!(
+        !refused.contains(KEY) && refused.contains("[redacted]"),
+        "{refused}"
+    );
+    mcp.call("session_list", json!({"query": format!("about {KEY}")}));
+    let records = wait_for_records(&home, 3);
+    for record in &records {
+        assert!(!record.to_string().contains(KEY), "{record}");
+    }
+    assert!(
+        records[2]["arguments"]
+            .as_str()
+            .unwrap()
+            .contains("about [redacted]")
+    );
+    let stderr = mcp.stderr();
+    assert!(mcp.close().success());
+    assert!(!stderr.contains(KEY), "{stderr}");
+
+    // Not in any file of the home (store, logs, worktrees), nor in any session's events.
+    for file in support::exec::files(home.path()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let found = bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+        assert!(!found, "the key is in {}", file.display());
+    }
+    let export = home.ok(&["sessions", "export", support::mcp::LOG]);
+    let session = started["session"].as_str().unwrap();
+    let transcript = home.ok(&["sessions", "export", session]);
+    assert!(!export.contains(KEY) && !transcript.contains(KEY));
+}

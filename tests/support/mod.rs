@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod agent;
+pub mod codex;
 pub mod damage;
 pub mod e2e;
 pub mod exec;
