@@ -135,11 +135,37 @@ fn sessions_start_reply_list_show_and_fork_with_the_demo_provider() {
     let (_dir, repo) = project_repo();
     let (mut mcp, _) = Mcp::start(&home, &repo, &["--demo", "--approval", "never"], &[]);
 
-    let started = mcp.call(
+    let (started, progress) = mcp.call_with_progress(
         "session_start",
         json!({"prompt": "list the files here", "worktree": true}),
     );
     let id = started["session"].as_str().unwrap().to_owned();
+    // The client asked for progress: the turn's steps came first, in order.
+    let steps: Vec<&str> = progress
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert!(steps.len() >= 3, "{progress:#?}");
+    assert!(steps[0].contains("the turn started"), "{steps:?}");
+    assert!(
+        steps.iter().any(|s| s.starts_with("running: uname")),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().any(|s| s.starts_with("exit 0: uname")),
+        "{steps:?}"
+    );
+    assert!(progress.iter().all(|p| {
+        p["progressToken"]
+            .as_str()
+            .unwrap()
+            .starts_with("progress-")
+    }));
+    let counts: Vec<f64> = progress
+        .iter()
+        .map(|p| p["progress"].as_f64().unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] < w[1]), "{counts:?}");
     assert_eq!(started["outcome"], "completed", "{started:#}");
     let answer = started["final_message"].as_str().unwrap();
     assert!(answer.contains("The command ran"), "{answer}");

@@ -177,14 +177,21 @@ impl Backend {
         Ok(Link::local(&self.context, stream, info).await?)
     }
 
-    /// Runs one turn: a new session in `cwd`, or the next turn of `session`.
+    /// Runs one turn: a new session in `cwd`, or the next turn of `session`. Each step (the
+    /// turn starting, a command starting or ending) is told to `progress` when given.
     pub async fn run_turn(
         &self,
         session: Option<String>,
         prompt: String,
         cwd: &Path,
         worktree: bool,
+        progress: Option<mpsc::UnboundedSender<String>>,
     ) -> Result<TurnReport, BackendError> {
+        let tell = |step: String| {
+            if let Some(progress) = &progress {
+                let _ = progress.send(step);
+            }
+        };
         let mut link = self.link(cwd).await?;
         let resumed = session.is_some();
         let agents = self.settings.agents.clone();
@@ -213,8 +220,15 @@ impl Backend {
                     cwd,
                     worktree,
                     ..
-                } => started = Some((slot, cwd, worktree)),
-                Notification::AgentEvent { event, .. } => commands.see(&event.kind),
+                } => {
+                    tell(format!("session {slot}: the turn started in {cwd}"));
+                    started = Some((slot, cwd, worktree));
+                }
+                Notification::AgentEvent { event, .. } => {
+                    if let Some(step) = commands.see(&event.kind) {
+                        tell(step);
+                    }
+                }
                 Notification::TurnRefused { error } => return Err(BackendError::Refused(error)),
                 Notification::TurnFinished {
                     slot,
@@ -430,7 +444,8 @@ struct Commands {
 }
 
 impl Commands {
-    fn see(&mut self, kind: &EventKind) {
+    /// Folds one event in; what happened, when it is a step worth telling.
+    fn see(&mut self, kind: &EventKind) -> Option<String> {
         match kind {
             EventKind::ToolRequested(requested) => {
                 let command = requested_command(&requested.arguments);
@@ -440,23 +455,27 @@ impl Commands {
                     command,
                     ..CommandRun::default()
                 });
+                None
             }
             EventKind::ToolStarted(started) => {
-                if let Some(run) = self.run(&started.call_id) {
-                    run.command = started.command.clone();
-                }
+                let run = self.run(&started.call_id)?;
+                run.command = started.command.clone();
+                Some(format!("running: {}", started.command))
             }
             EventKind::ToolFinished(finished) => {
-                if let Some(run) = self.run(&finished.call_id) {
-                    run.exit_code = finished.exit_code;
-                }
+                let run = self.run(&finished.call_id)?;
+                run.exit_code = finished.exit_code;
+                let code = finished.exit_code.map_or("?".to_owned(), |c| c.to_string());
+                Some(format!("exit {code}: {}", run.command))
             }
             EventKind::ToolDenied(denied) => {
-                if let Some(run) = self.run(&denied.call_id) {
-                    run.denied = Some(denied.reason.clone().unwrap_or_else(|| "denied".into()));
-                }
+                let run = self.run(&denied.call_id)?;
+                let why = denied.reason.clone().unwrap_or_else(|| "denied".into());
+                let step = format!("not run ({why}): {}", run.command);
+                run.denied = Some(why);
+                Some(step)
             }
-            _ => {}
+            _ => None,
         }
     }
 

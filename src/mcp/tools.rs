@@ -6,12 +6,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::sync::mpsc;
+
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ServerCapabilities,
-    ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation,
+    ProgressNotificationParam, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
@@ -56,6 +58,26 @@ enum Failure {
     Backend(#[from] BackendError),
 }
 
+/// Where a turn's steps go when the client asked for progress (a `progressToken` in the
+/// request's `_meta`): `notifications/progress`, in order, one per step. A turn's steps are a
+/// few per command, so the queue needs no bound beyond the turn's own.
+fn progress(context: &RequestContext<RoleServer>) -> Option<mpsc::UnboundedSender<String>> {
+    let token = context.meta.get_progress_token()?;
+    let peer = context.peer.clone();
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let mut step = 0.0;
+        while let Some(message) = rx.recv().await {
+            step += 1.0;
+            let note = ProgressNotificationParam::new(token.clone(), step).with_message(message);
+            if peer.notify_progress(note).await.is_err() {
+                return;
+            }
+        }
+    });
+    Some(tx)
+}
+
 /// A tool's answer; a failure is a result the caller reads (`isError`) and can correct, as
 /// MCP asks of argument errors too (the model sees the reason, not an opaque protocol error).
 fn finish(result: Result<CallToolResult, Failure>) -> CallToolResult {
@@ -65,9 +87,13 @@ fn finish(result: Result<CallToolResult, Failure>) -> CallToolResult {
 #[tool_router]
 impl Switchboard {
     pub fn new(backend: Arc<Backend>) -> Self {
+        let mut tool_router = Self::tool_router();
+        for route in tool_router.map.values_mut() {
+            reflow_tool(&mut route.attr);
+        }
         Self {
             backend,
-            tool_router: Self::tool_router(),
+            tool_router,
         }
     }
 
@@ -76,14 +102,19 @@ impl Switchboard {
     /// the commands it ran and the token usage. Commands that need approval are refused unless
     /// the server was started with `--approval never`.
     #[tool(annotations(title = "Start an agent session", open_world_hint = true))]
-    async fn session_start(&self, Parameters(input): Parameters<SessionStart>) -> CallToolResult {
+    async fn session_start(
+        &self,
+        Parameters(input): Parameters<SessionStart>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         finish(
             async {
                 let prompt = args::prompt(&input.prompt)?;
                 let cwd = args::directory("cwd", input.cwd.as_deref(), self.backend.cwd())?;
+                let progress = progress(&context);
                 let report = self
                     .backend
-                    .run_turn(None, prompt, &cwd, input.worktree)
+                    .run_turn(None, prompt, &cwd, input.worktree, progress)
                     .await?;
                 Ok(results::turn(&report))
             }
@@ -94,15 +125,20 @@ impl Switchboard {
     /// Continue a stored native agent session with the next user message, and wait for the
     /// turn to end. Returns the final answer as session_start does.
     #[tool(annotations(title = "Reply to a session", open_world_hint = true))]
-    async fn session_reply(&self, Parameters(input): Parameters<SessionReply>) -> CallToolResult {
+    async fn session_reply(
+        &self,
+        Parameters(input): Parameters<SessionReply>,
+        context: RequestContext<RoleServer>,
+    ) -> CallToolResult {
         finish(
             async {
                 let session = args::session_id(&input.session)?;
                 let prompt = args::prompt(&input.prompt)?;
                 let cwd = self.backend.cwd().to_owned();
+                let progress = progress(&context);
                 let report = self
                     .backend
-                    .run_turn(Some(session), prompt, &cwd, false)
+                    .run_turn(Some(session), prompt, &cwd, false, progress)
                     .await?;
                 Ok(results::turn(&report))
             }
@@ -366,6 +402,48 @@ impl ServerHandler for Switchboard {
     }
 }
 
+/// A tool's descriptions (its own and its inputs') as flowing text: doc comments wrap at
+/// 100 columns, and a model reads a line break inside a sentence as noise.
+fn reflow_tool(tool: &mut rmcp::model::Tool) {
+    if let Some(description) = &tool.description {
+        tool.description = Some(reflow(description).into());
+    }
+    let mut schema = serde_json::Value::Object((*tool.input_schema).clone());
+    reflow_descriptions(&mut schema);
+    if let serde_json::Value::Object(object) = schema {
+        tool.input_schema = Arc::new(object);
+    }
+}
+
+fn reflow_descriptions(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                match inner {
+                    serde_json::Value::String(text) if key == "description" => *text = reflow(text),
+                    _ => reflow_descriptions(inner),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(reflow_descriptions),
+        _ => {}
+    }
+}
+
+/// Single line breaks become spaces; a blank line stays a paragraph break.
+fn reflow(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| {
+            paragraph
+                .split('\n')
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// The protocol error for a tool this server does not have, naming the ones it has.
 fn unknown_tool(name: &str, router: &ToolRouter<Switchboard>) -> ErrorData {
     let mut names: Vec<String> = router
@@ -410,5 +488,35 @@ fn scrub(
             Ok(CallToolResponse::Complete(done))
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_flow_as_sentences() {
+        assert_eq!(reflow("one\ntwo\n three"), "one two three");
+        assert_eq!(reflow("a\nb\n\nc"), "a b\n\nc");
+        let mut tool = rmcp::model::Tool::new(
+            "t",
+            "Fork a session, with\nits code.",
+            Arc::new(
+                serde_json::json!({"type": "object", "properties": {"at": {"description": "after\nthis"}}})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+        );
+        reflow_tool(&mut tool);
+        assert_eq!(
+            tool.description.as_deref(),
+            Some("Fork a session, with its code.")
+        );
+        assert_eq!(
+            tool.input_schema["properties"]["at"]["description"],
+            "after this"
+        );
     }
 }

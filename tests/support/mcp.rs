@@ -152,6 +152,31 @@ impl Mcp {
         result["structuredContent"].clone()
     }
 
+    /// `tools/call` with a progress token: its structured content, and the
+    /// `notifications/progress` that came before the answer (their params).
+    pub fn call_with_progress(&mut self, tool: &str, arguments: Value) -> (Value, Vec<Value>) {
+        self.next_id += 1;
+        let id = self.next_id;
+        let params = json!({
+            "name": tool,
+            "arguments": arguments,
+            "_meta": {"progressToken": format!("progress-{id}")},
+        });
+        let line = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": params});
+        self.send_line(&line.to_string());
+        let mut progress = Vec::new();
+        loop {
+            let message = self.next_message();
+            if message["id"] == id {
+                assert_eq!(message["result"]["isError"], false, "{message:#}");
+                return (message["result"]["structuredContent"].clone(), progress);
+            }
+            if message["method"] == "notifications/progress" {
+                progress.push(message["params"].clone());
+            }
+        }
+    }
+
     /// `tools/call` that must fail as a tool error (`isError`): its text.
     pub fn tool_error(&mut self, tool: &str, arguments: Value) -> String {
         let response = self.call_raw(tool, arguments);
