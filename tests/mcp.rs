@@ -469,3 +469,20 @@ fn the_key_reaches_the_model_and_nothing_else() {
     let transcript = home.ok(&["sessions", "export", session]);
     assert!(!export.contains(KEY) && !transcript.contains(KEY));
 }
+
+#[test]
+fn without_a_key_turns_are_refused_rather_than_faked() {
+    let home = home();
+    let (_dir, repo) = project_repo();
+    let (mut mcp, _) = Mcp::start(&home, &repo, &[], &[]);
+    let refused = mcp.tool_error("session_start", json!({"prompt": "hello"}));
+    assert!(
+        refused.starts_with("no API key: set OPENAI_API_KEY or CODEX_API_KEY")
+            && refused.contains("--demo"),
+        "{refused}"
+    );
+    // Reading needs no key.
+    let listed = mcp.call("session_list", json!({}));
+    assert_eq!(listed["total"], 0);
+    assert!(mcp.close().success());
+}

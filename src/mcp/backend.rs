@@ -18,10 +18,11 @@ use crate::cli::Context;
 use crate::client::{ClientError, Link};
 use crate::event::{EventKind, McpCall, SessionWorktree, TurnOutcome, Usage};
 use crate::ids::SessionId;
+use crate::model::settings::CODEX_KEY_VAR;
 use crate::protocol::tasks::{SubmitRequest, TaskCommand, TaskNotification};
 use crate::protocol::{
     AgentOptions, ClientInfo, ClientKind, Command, Lookup, Notification, Resolved, ServerStatus,
-    SessionDetail, SessionSummary, TurnRequest,
+    SessionDetail, SessionSummary, TurnRequest, WireKey,
 };
 use crate::tasks::view::TaskSummary;
 
@@ -52,20 +53,41 @@ pub enum BackendError {
 pub struct Settings {
     pub agents: AgentOptions,
     pub cwd: PathBuf,
+    /// Why no turn can start (no key, and not `--demo`): a model calling `session_start`
+    /// must not get the scripted provider's answers thinking they are a model's.
+    pub no_model: Option<String>,
 }
 
 impl Settings {
-    /// The endpoint and key of this environment unless `demo` (as `task submit` does).
+    /// The endpoint and key of this environment unless `demo`, as `exec` resolves them
+    /// (`CODEX_API_KEY` too).
     pub fn resolve(
         context: &Context,
         demo: bool,
         model: Option<String>,
         approval: ApprovalPolicy,
     ) -> anyhow::Result<Self> {
+        let mut no_model = None;
         let (base_url, api_key) = if demo {
             (None, None)
         } else {
-            crate::cli::workstation::local_endpoint(context, model.as_deref())
+            let env = |name: &str| std::env::var(name).ok();
+            let mut settings = crate::model::resolve(env, &context.config.model, model.as_deref());
+            if let Some(key) = env(CODEX_KEY_VAR).filter(|key| !key.trim().is_empty()) {
+                settings.api_key = Some(crate::model::ApiKey::new(key.trim()));
+            }
+            if settings.api_key.is_none() {
+                no_model = Some(format!(
+                    "no API key: set {} or {CODEX_KEY_VAR} where `switchboard mcp` runs (an MCP \
+                     client may need to pass it on, e.g. Codex's `env_vars`), or start it with \
+                     --demo for the scripted provider",
+                    settings.key_var
+                ));
+            }
+            (
+                Some(settings.base_url),
+                settings.api_key.as_ref().map(WireKey::new),
+            )
         };
         Ok(Self {
             agents: AgentOptions {
@@ -78,6 +100,7 @@ impl Settings {
                 reasoning_effort: None,
             },
             cwd: std::env::current_dir()?,
+            no_model,
         })
     }
 }
@@ -192,6 +215,9 @@ impl Backend {
                 let _ = progress.send(step);
             }
         };
+        if let Some(why) = &self.settings.no_model {
+            return Err(BackendError::Refused(why.clone()));
+        }
         let mut link = self.link(cwd).await?;
         let resumed = session.is_some();
         let agents = self.settings.agents.clone();
