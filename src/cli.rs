@@ -10,6 +10,7 @@
 //! | `cli/doctor.rs`, `cli/doctor/` | `doctor`: one line per check of the setup |
 //! | `cli/server_cmd.rs` | `server [status/stop]`, `attach --stdio`, `detach` |
 //! | `cli/maintenance.rs` | `store check/repair/compact` |
+//! | `mcp` (crate root) | `mcp`: the MCP server over stdio (`crate::mcp`) |
 //! | `cli/render.rs` | `render`: the workstation frame as text |
 //! | `cli/debug.rs`, `cli/model_debug.rs` | `debug …`: fixtures, generated docs, the model |
 
@@ -150,6 +151,9 @@ pub enum Command {
         #[command(subcommand)]
         command: task::TaskCommandLine,
     },
+    /// Serve the Model Context Protocol over stdio: MCP clients (Codex, Claude, an IDE) drive
+    /// sessions and tasks through the store's server (see docs/MCP.md)
+    Mcp,
     /// Print the workstation frame as plain text, without a terminal
     Render {
         /// Frame size as COLSxROWS
@@ -358,6 +362,12 @@ fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sessions { command }) => sessions::run(&context, command),
         Some(Command::Store { command }) => maintenance::run(&context, command),
         Some(Command::Task { command }) => task::run(&context, command),
+        Some(Command::Mcp) => {
+            let approval = cli.approval.unwrap_or_default();
+            let settings =
+                crate::mcp::Settings::resolve(&context, cli.demo, cli.model.clone(), approval)?;
+            crate::mcp::run(context, settings)
+        }
         Some(Command::Debug { command }) => debug::run(&context, command),
         Some(Command::Render {
             size,

@@ -172,6 +172,8 @@ event_kinds! {
     TaskPatch(TaskPatch) = "task.patch",
     /// The model's conversation was replaced by a summary up to a seq (the events stay).
     ConversationCompacted(ConversationCompacted) = "conversation.compacted",
+    /// An MCP client called a tool of `switchboard mcp` (in the store's MCP log).
+    McpCall(Box<McpCall>) = "mcp.call",
 }
 
 impl EventKind {

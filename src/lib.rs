@@ -21,6 +21,7 @@
 //! | [`tui`] | the workstation (a client): state, update, views, driver, headless render |
 //! | [`text`] | width, wrapping, truncation, terminal output to plain text |
 //! | [`workspace`] | git worktrees per slot, per-turn snapshot commits, diffs |
+//! | [`mcp`] | `switchboard mcp`: the Model Context Protocol over stdio, a client of the server |
 //! | [`tasks`] | the task board: dependencies, scheduling under caps, validations, gates, evidence; runs in the server |
 //! | [`cli`] | command-line parsing and the headless commands |
 
@@ -32,6 +33,7 @@ pub mod event;
 pub mod fixture;
 pub mod ids;
 pub mod logging;
+pub mod mcp;
 pub mod model;
 pub mod paths;
 pub mod process;

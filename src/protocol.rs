@@ -34,7 +34,7 @@ pub use messages::*;
 pub use screen::{ScreenCopy, ScreenPatch, ScreenRow, TextRow};
 
 /// This build's protocol version. Bump it whenever a message changes shape.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// This build's name for mismatch messages.
 pub const BUILD: &str = env!("CARGO_PKG_VERSION");

@@ -17,11 +17,15 @@
 //! | `runs.rs` | headless turns (`exec`): in the slot showing the session, or a hidden one |
 //! | `models.rs` | what agents talk to, per client's options |
 //! | `tasks.rs` | the task runner's place in the core: its effects, "needs you" |
+//! | `audit.rs` | the store's MCP log: tool calls `switchboard mcp` served, one event each |
+//! | `describe.rs` | one stored session in full (`LoadSession`, the MCP `session_show` tool) |
 //! | `worktree.rs`, `diffs.rs`, `preview.rs` | worktrees for slots, their diffs, session previews |
 
 mod agents;
+pub mod audit;
 mod conn;
 pub mod core;
+mod describe;
 mod diffs;
 mod frames;
 pub mod lifecycle;

@@ -7,7 +7,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use support::tasks::{home, ok, record, refused, repo, wait_state};
 use switchboard::model::scripted::{Scenario, ScriptedProvider};
@@ -161,55 +160,9 @@ fn started(home: &support::Home, repo: &Path, id: &str) -> PathBuf {
     support::tasks::wait_for_worktree(home, repo, id, 1)
 }
 
-/// The Codex CLI, installed once per target dir with npm (fails loudly without npm).
-fn codex() -> PathBuf {
-    let version = "0.171.0";
-    let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("codex-{version}"));
-    let bin = prefix.join("node_modules/.bin/codex");
-    if bin.exists() {
-        return bin;
-    }
-    let lock =
-        std::fs::File::create(std::env::temp_dir().join("switchboard-codex-install.lock")).unwrap();
-    let _guard = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).unwrap();
-    if !bin.exists() {
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("@openai/codex@{version}"))
-            .status()
-            .expect("npm is needed to install the Codex CLI for this test");
-        assert!(
-            status.success(),
-            "npm install @openai/codex@{version} failed"
-        );
-    }
-    assert!(
-        bin.exists(),
-        "npm installed no codex binary at {}",
-        bin.display()
-    );
-    bin
-}
-
-fn codex_home(dir: &Path, base_url: &str) -> PathBuf {
-    let home = dir.join("codex-home");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::write(
-        home.join("config.toml"),
-        format!(
-            "model = \"gpt-5\"\nmodel_provider = \"scripted\"\n\n[model_providers.scripted]\n\
-             name = \"scripted\"\nbase_url = \"{base_url}\"\nwire_api = \"responses\"\n\
-             env_key = \"SCRIPTED_KEY\"\n"
-        ),
-    )
-    .unwrap();
-    home
-}
-
 #[test]
 fn the_codex_executor_runs_the_real_codex_cli() {
-    let codex = codex();
+    let codex = support::codex::cli();
     let home = home();
     let (dir, repo) = repo();
     let (_runtime, provider) = provider("task_codex");
@@ -218,7 +171,7 @@ fn the_codex_executor_runs_the_real_codex_cli() {
         format!("[tasks]\ncodex = [\"{}\"]\n", codex.display()),
     )
     .unwrap();
-    let codex_home = codex_home(dir.path(), &provider.base_url());
+    let codex_home = support::codex::home(dir.path(), &provider.base_url(), "");
     let output = task_in_env(
         &home,
         &repo,

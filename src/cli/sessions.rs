@@ -175,11 +175,12 @@ pub fn meta_json(meta: &SessionMeta) -> serde_json::Value {
 }
 
 fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    // The task board's log is a session too, but not one to resume: `task list` shows it.
+    // The store's own logs (the task board's, the MCP calls') are sessions too, but not ones
+    // to resume: `task list` and `sessions export` show them.
     let sessions: Vec<_> = store
         .sessions()?
         .into_iter()
-        .filter(|meta| meta.kind != crate::event::SessionKind::Tasks)
+        .filter(|meta| !meta.kind.is_log())
         .collect();
     if json {
         let rows: Vec<_> = sessions.iter().map(meta_json).collect();

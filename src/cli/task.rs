@@ -334,7 +334,7 @@ async fn action(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn list_line(t: &TaskSummary) -> String {
+pub(crate) fn list_line(t: &TaskSummary) -> String {
     format!(
         "{}  {:<17}  {:<20}  {:<7}  {}/{}{}{}",
         t.id.short(),

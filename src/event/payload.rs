@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod mcp;
 mod tasks;
 
+pub use mcp::*;
 pub use tasks::*;
 
 use super::Bytes;
@@ -22,6 +24,8 @@ pub enum SessionKind {
     Pty,
     /// The task board's own log (one per store; see `crate::tasks`).
     Tasks,
+    /// The log of MCP tool calls (one per store; see `crate::mcp`).
+    Mcp,
     /// A kind from a newer schema.
     #[serde(other)]
     Other,
@@ -33,8 +37,15 @@ impl SessionKind {
             Self::Agent => "agent",
             Self::Pty => "pty",
             Self::Tasks => "tasks",
+            Self::Mcp => "mcp",
             Self::Other => "other",
         }
+    }
+
+    /// A store's own log (the task board's, the MCP calls'): kept like a session, exported
+    /// like one, but not one to open, resume, list with the others or remove.
+    pub fn is_log(self) -> bool {
+        matches!(self, Self::Tasks | Self::Mcp)
     }
 }
 

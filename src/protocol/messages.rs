@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::screen::{ScreenPatch, TextRow};
 use crate::agent::{ApprovalDecision, ApprovalPolicy};
-use crate::event::{Event, SessionWorktree, TurnOutcome, Usage};
+use crate::event::{Event, McpCall, SessionWorktree, TurnOutcome, Usage};
 use crate::ids::{Seq, SessionId};
 use crate::pty::PaneSize;
 use crate::store::{SessionMeta, TurnRecord};
@@ -232,6 +232,11 @@ pub enum Command {
     Resolve(Lookup),
     /// The task board (`switchboard task …`, the board view).
     Task(super::tasks::TaskCommand),
+    /// One stored session in full: [`Notification::SessionLoaded`] (`switchboard mcp`).
+    LoadSession(Lookup),
+    /// An MCP tool call to record in the store's MCP log (no answer: the server is the log's
+    /// only writer, and the call is over by the time it is recorded).
+    RecordCall(Box<McpCall>),
 }
 
 /// What `switchboard exec` asks for.
@@ -452,6 +457,30 @@ pub struct SlotSummary {
     /// A pane program's process id.
     pub pid: Option<u32>,
     pub size: Option<PaneSize>,
+    /// Where its commands run.
+    #[serde(default)]
+    pub cwd: String,
+    /// The command its agent waits to run until someone decides.
+    #[serde(default)]
+    pub approval: Option<PendingApproval>,
+    /// No window shows it: a headless turn (`exec`, MCP) or a task's native attempt.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// A stored session in full (the answer to [`Command::LoadSession`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDetail {
+    pub summary: SessionSummary,
+    /// Every turn: its prompt, how it ended, its snapshot commit.
+    pub turns: Vec<TurnRecord>,
+    pub usage: Usage,
+    pub user_messages: u64,
+    pub tool_calls: u64,
+    /// The assistant's last message in the latest turn.
+    pub last_message: Option<String>,
+    /// The tail of what happened, as the pickers' preview shows it.
+    pub preview: Vec<String>,
 }
 
 /// What the server tells a client.
@@ -563,6 +592,8 @@ pub enum Notification {
     Status(ServerStatus),
     /// The answer to [`Command::Resolve`].
     Resolved(Result<Resolved, String>),
+    /// The answer to [`Command::LoadSession`].
+    SessionLoaded(Result<Box<SessionDetail>, String>),
     /// The task board's answers and news.
     Task(super::tasks::TaskNotification),
     /// A task or a slot waits for a person (an approval, a gate, a failure): the workstation

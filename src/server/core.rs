@@ -197,6 +197,8 @@ pub struct Core {
     pub done: bool,
     /// The task board (see `server/tasks.rs`).
     pub tasks: crate::tasks::Runner,
+    /// The store's MCP log (see `server/audit.rs`).
+    pub audit: super::audit::AuditLog,
 }
 
 impl std::fmt::Debug for Core {
@@ -220,6 +222,7 @@ impl Core {
             crate::tasks::Runner::new(store.clone(), settings.tasks.clone(), inputs.clone());
         Self {
             tasks,
+            audit: super::audit::AuditLog::start(store.clone()),
             store,
             settings,
             models,
@@ -410,6 +413,8 @@ impl Core {
                 self.send(client, Notification::Status(status));
             }
             Command::Task(command) => self.task_command(client, command),
+            Command::LoadSession(lookup) => self.load_session(client, lookup),
+            Command::RecordCall(call) => self.audit.record(*call),
         }
     }
 

@@ -412,6 +412,9 @@ impl Core {
                     status: s.info.status.label(),
                     pid: s.live_pane().and_then(|p| p.pid()),
                     size: s.size,
+                    cwd: s.info.cwd.clone(),
+                    approval: s.info.approval.clone(),
+                    hidden: s.hidden,
                 })
                 .collect(),
         }

@@ -55,8 +55,8 @@ pub fn summaries(store: &Store) -> Result<Vec<SessionSummary>, StoreError> {
     Ok(store
         .sessions()?
         .into_iter()
-        // The task board's own log is not a session to open (`task list` shows it).
-        .filter(|meta| meta.kind != SessionKind::Tasks)
+        // The store's own logs (the task board's, the MCP calls') are not sessions to open.
+        .filter(|meta| !meta.kind.is_log())
         .map(|meta| {
             let live = meta
                 .owner
@@ -119,7 +119,7 @@ pub fn transcript_tail(
 
 impl Core {
     /// Runs `work` on a blocking task and sends its notification to `client`.
-    fn reply_with(
+    pub(super) fn reply_with(
         &self,
         client: ClientId,
         work: impl FnOnce(&Store) -> Notification + Send + 'static,
@@ -392,7 +392,7 @@ pub fn lookup_session(
             store
                 .sessions()?
                 .into_iter()
-                .filter(|meta| meta.kind != SessionKind::Tasks)
+                .filter(|meta| !meta.kind.is_log())
                 .max_by_key(|meta| meta.updated_at)
                 .ok_or(LookupError::NoSession)?
                 .id
@@ -415,7 +415,9 @@ pub fn restore(store: &Store, session: SessionId) -> Result<SlotEntry, StoreErro
     let meta = store.meta(session)?;
     let kind = match meta.kind {
         SessionKind::Pty => SlotKind::Pty,
-        SessionKind::Agent | SessionKind::Tasks | SessionKind::Other => SlotKind::Agent,
+        SessionKind::Agent | SessionKind::Tasks | SessionKind::Mcp | SessionKind::Other => {
+            SlotKind::Agent
+        }
     };
     let name = match (&meta.command, kind) {
         (Some(command), SlotKind::Pty) => command.clone(),

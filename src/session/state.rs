@@ -248,7 +248,8 @@ pub fn reduce(state: &mut SessionState, event: &Event) {
         | EventKind::TaskThread(_)
         | EventKind::TaskAttemptEnded(_)
         | EventKind::TaskValidation(_)
-        | EventKind::TaskPatch(_) => {}
+        | EventKind::TaskPatch(_)
+        | EventKind::McpCall(_) => {}
     }
 }
 

@@ -197,6 +197,7 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
         }
         Notification::Status(_)
         | Notification::Resolved(_)
+        | Notification::SessionLoaded(_)
         | Notification::TurnStarted { .. }
         | Notification::TurnRefused { .. } => {
             state.dirty = false;

@@ -3,9 +3,11 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod agent;
+pub mod codex;
 pub mod damage;
 pub mod e2e;
 pub mod exec;
+pub mod mcp;
 pub mod procs;
 pub mod snap;
 pub mod tasks;

@@ -48,11 +48,18 @@ pub fn rm(
         .map(|text| store.resolve(text))
         .collect::<Result<Vec<_>, _>>()?;
     for id in &ids {
-        if store.meta(*id)?.kind == crate::event::SessionKind::Tasks {
-            anyhow::bail!(
+        match store.meta(*id)?.kind {
+            crate::event::SessionKind::Tasks => anyhow::bail!(
                 "{} is the task board's record, not a session; tasks are looked after with `switchboard task`",
                 id.short()
-            );
+            ),
+            crate::event::SessionKind::Mcp => anyhow::bail!(
+                "{} is the record of MCP tool calls (the audit trail), not a session; it is kept",
+                id.short()
+            ),
+            crate::event::SessionKind::Agent
+            | crate::event::SessionKind::Pty
+            | crate::event::SessionKind::Other => {}
         }
     }
     let short = store.short_ids()?;
@@ -84,8 +91,9 @@ pub fn prune(
     let ids: Vec<SessionId> = store
         .sessions()?
         .into_iter()
-        // The task board's record is not a session a person made; it is never pruned.
-        .filter(|meta| meta.updated_at < cutoff && meta.kind != crate::event::SessionKind::Tasks)
+        // The store's own logs (the task board's, the MCP calls') are not sessions a person
+        // made; they are never pruned.
+        .filter(|meta| meta.updated_at < cutoff && !meta.kind.is_log())
         .map(|meta| meta.id)
         .collect();
     let age = humantime::format_duration(older_than);

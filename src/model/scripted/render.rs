@@ -210,6 +210,7 @@ impl Renderer {
                 name,
                 arguments,
                 call_id,
+                namespace,
             } => {
                 let id = format!("fc_{n:04}_{index}");
                 let call_id = call_id
@@ -219,7 +220,10 @@ impl Renderer {
                     Value::String(text) => text,
                     other => other.to_string(),
                 };
-                let added = json!({"id": id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": name});
+                let mut added = json!({"id": id, "type": "function_call", "status": "in_progress", "arguments": "", "call_id": call_id, "name": name});
+                if let Some(namespace) = namespace {
+                    added["namespace"] = json!(namespace);
+                }
                 self.push(
                     "response.output_item.added",
                     json!({"output_index": index, "item": added}),
@@ -235,7 +239,10 @@ impl Renderer {
                     "response.function_call_arguments.done",
                     merge(&at, json!({"arguments": arguments})),
                 );
-                let item = json!({"id": id, "type": "function_call", "status": "completed", "arguments": arguments, "call_id": call_id, "name": name});
+                let mut item = json!({"id": id, "type": "function_call", "status": "completed", "arguments": arguments, "call_id": call_id, "name": name});
+                if let Some(namespace) = namespace {
+                    item["namespace"] = json!(namespace);
+                }
                 self.push(
                     "response.output_item.done",
                     json!({"output_index": index, "item": item}),

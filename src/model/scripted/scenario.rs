@@ -122,6 +122,10 @@ pub enum ItemSpec {
         /// Default: `call_<request>_<index>`, unique per request.
         #[serde(default)]
         call_id: Option<String>,
+        /// The tool namespace the call belongs to, as the Responses API names a function of a
+        /// `namespace` tool (Codex offers each MCP server's tools as `mcp__<server>`).
+        #[serde(default)]
+        namespace: Option<String>,
     },
     Reasoning {
         /// Summary parts, streamed as `reasoning_summary_*` events.
