@@ -97,6 +97,7 @@ fn a_task_interrupted_by_a_killed_server_resumes_in_place() {
     let other = support::tasks::submit(&home, &repo, &["--goal", goal, "--executor", "shell"]);
     let worktree = started(&home, &repo, &id);
     started(&home, &repo, &other);
+    attempts_on_disk(&home, 2);
     support::kill_servers(home.path());
 
     // The next server finds them interrupted, their worktrees kept.
@@ -139,6 +140,24 @@ fn a_task_interrupted_by_a_killed_server_resumes_in_place() {
     std::fs::write(fresh.join("done.txt"), "").unwrap();
     let retried = wait_state(&home, &repo, &other, "completed");
     assert_eq!(retried["attempts"], 2);
+}
+
+/// Waits until the board's log on disk holds `count` attempts. What `task show` says comes
+/// from the server's memory, which runs one commit ahead of the disk while the executor is
+/// already running: a SIGKILL in that window loses the attempt (the task then reads "the
+/// server ended while the task started"), which is not what this test is about.
+fn attempts_on_disk(home: &support::Home, count: usize) {
+    let board = "00000000-0000-7000-8000-7461736b7321";
+    let ok = support::wait_for(support::tasks::WAIT, || {
+        let export = home.run(&["sessions", "export", board]);
+        let text = String::from_utf8_lossy(&export.stdout);
+        let attempts = text
+            .lines()
+            .filter(|line| line.contains("\"kind\":\"task.attempt\""))
+            .count();
+        attempts >= count
+    });
+    assert!(ok, "{count} attempts never reached the disk");
 }
 
 /// Waits until the task's first run has begun in its worktree; the worktree.
