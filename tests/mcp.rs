@@ -391,7 +391,15 @@ fn tasks_are_submitted_inspected_and_acted_on() {
     let again = mcp.tool_error("task_approve", json!({"id": built}));
     assert!(!again.is_empty());
 
-    let records = support::mcp::records(&home);
+    // The last call's record is the last written; then every earlier one is there too.
+    let mut records = Vec::new();
+    let last = support::wait_for(support::mcp::WAIT, || {
+        records = support::mcp::records(&home);
+        records
+            .iter()
+            .any(|r| r["tool"] == "task_approve" && r["outcome"] == "error")
+    });
+    assert!(last, "{records:#?}");
     let submit = records.iter().find(|r| r["tool"] == "task_submit").unwrap();
     assert_eq!(submit["task"], built);
     assert_eq!(submit["outcome"], "ok");

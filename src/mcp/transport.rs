@@ -30,6 +30,8 @@ pub struct LineTransport<R, W> {
     line: Vec<u8>,
     /// An oversized line is being skipped up to its newline.
     skipping: bool,
+    /// The longest line read ([`MAX_LINE`]; smaller in tests).
+    max_line: usize,
     writer: Arc<Mutex<W>>,
 }
 
@@ -47,8 +49,15 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> LineTransport<R, W> {
             reader: BufReader::new(reader),
             line: Vec::new(),
             skipping: false,
+            max_line: MAX_LINE,
             writer: Arc::new(Mutex::new(writer)),
         }
+    }
+
+    /// Lines longer than `max_line` bytes are skipped and answered.
+    pub fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
     }
 }
 
@@ -139,7 +148,7 @@ where
                 self.line.extend_from_slice(body);
             }
             self.reader.consume(taken);
-            if self.line.len() > MAX_LINE {
+            if self.line.len() > self.max_line {
                 self.line.clear();
                 self.skipping = true;
             }
@@ -190,7 +199,10 @@ where
                     let answer = error_line(
                         Value::Null,
                         INVALID_REQUEST,
-                        &format!("invalid request: the line is longer than {MAX_LINE} bytes"),
+                        &format!(
+                            "invalid request: the line is longer than {} bytes",
+                            self.max_line
+                        ),
                     );
                     if write_line(&self.writer, answer.to_string().into_bytes())
                         .await
@@ -286,6 +298,40 @@ mod tests {
             parse(odd.as_bytes()),
             Line::Ignore | Line::Message(_)
         ));
+    }
+
+    #[tokio::test]
+    async fn an_oversized_line_is_skipped_and_answered() {
+        let big = format!(
+            "{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"{}\"}}",
+            "x".repeat(20_000)
+        );
+        let input = format!("{big}\n{}\n", r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#);
+        let (mut client, server_out) = tokio::io::duplex(64 * 1024);
+        // Longer than the transport's read buffer (8 KiB): it arrives in pieces.
+        let reader = std::io::Cursor::new(input.into_bytes());
+        let mut transport = LineTransport::new(reader, server_out).with_max_line(1024);
+        let next = transport
+            .receive()
+            .await
+            .expect("the line after the long one");
+        let rmcp::model::JsonRpcMessage::Request(request) = next else {
+            panic!("not a request: {next:?}");
+        };
+        assert_eq!(request.id, rmcp::model::RequestId::Number(2));
+        drop(transport);
+        let mut written = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut client, &mut written)
+            .await
+            .unwrap();
+        let answer: Value = serde_json::from_str(written.trim()).unwrap();
+        assert_eq!(answer["error"]["code"], INVALID_REQUEST);
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("longer than 1024 bytes")
+        );
     }
 
     #[tokio::test]
