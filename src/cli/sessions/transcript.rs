@@ -71,7 +71,7 @@ fn tool_text(cell: &ToolCell, out: &mut impl Write) -> std::io::Result<()> {
         "$ ",
         out,
     )?;
-    let notes = tool_notes(cell);
+    let notes = cell.notes();
     if !notes.is_empty() {
         writeln!(out, "  {}", notes.join(" · "))?;
     }
@@ -83,24 +83,6 @@ fn tool_text(cell: &ToolCell, out: &mut impl Write) -> std::io::Result<()> {
         writeln!(out, "  │ {line}")?;
     }
     Ok(())
-}
-
-/// Where a command ran, who decided, why it was denied.
-fn tool_notes(cell: &ToolCell) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(cwd) = &cell.cwd {
-        notes.push(format!("in {cwd}"));
-    }
-    if let Some(approval) = &cell.approval {
-        notes.push(approval.clone());
-    }
-    if let ToolStatus::Denied {
-        reason: Some(reason),
-    } = &cell.status
-    {
-        notes.push(format!("reason: {reason}"));
-    }
-    notes
 }
 
 /// The last `keep` lines of `output` and how many came before them.
@@ -252,7 +234,7 @@ fn entry_markdown(entry: &Entry, out: &mut impl Write) -> std::io::Result<()> {
         (Body::Tool(cell), _) => {
             fenced(&format!("$ {}", cell.command), "sh", out)?;
             let mut notes = vec![cell.status.label()];
-            notes.extend(tool_notes(cell));
+            notes.extend(cell.notes());
             writeln!(out)?;
             writeln!(out, "_{}_", notes.join(" · ").replace('_', "\\_"))?;
             let (skipped, tail) = output_tail(&cell.output, MARKDOWN_OUTPUT_LINES);

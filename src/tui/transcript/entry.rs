@@ -87,6 +87,27 @@ pub struct ToolCell {
 }
 
 impl ToolCell {
+    /// Where the command ran, who decided, why it was denied: the same notes in the
+    /// workstation's transcript and in `sessions show --transcript`.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(cwd) = &self.cwd {
+            notes.push(format!("in {cwd}"));
+        }
+        if let Some(approval) = &self.approval {
+            notes.push(approval.clone());
+        }
+        if let ToolStatus::Denied {
+            reason: Some(reason),
+        } = &self.status
+        {
+            notes.push(format!("reason: {reason}"));
+        }
+        notes
+    }
+}
+
+impl ToolCell {
     pub fn push_output(&mut self, text: &str) {
         self.output.push_str(text);
         if self.output.len() > TOOL_OUTPUT_KEEP {
@@ -296,19 +317,7 @@ fn tool_rows(cell: &ToolCell, width: usize, theme: &Theme) -> Vec<VisualRow> {
             .spans
             .push(Span::styled(format!("  {badge}"), badge_style));
     }
-    let mut notes = Vec::new();
-    if let Some(cwd) = &cell.cwd {
-        notes.push(format!("in {cwd}"));
-    }
-    if let Some(approval) = &cell.approval {
-        notes.push(approval.clone());
-    }
-    if let ToolStatus::Denied {
-        reason: Some(reason),
-    } = &cell.status
-    {
-        notes.push(format!("reason: {reason}"));
-    }
+    let notes = cell.notes();
     if !notes.is_empty() {
         rows.extend(plain_rows(
             &notes.join(" · "),
