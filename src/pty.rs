@@ -9,11 +9,13 @@
 //! | [`encode_key`], [`encode_paste`], [`encode_mouse`] | crossterm events → bytes for the program |
 //! | [`pane_wakeups`] | one coalescing "some pane changed" signal for the UI loop |
 //! | [`Recorder`], [`replay_screen`] | record a slot into the store and rebuild its screen |
+//! | [`ColdHistory`], [`history_page`] | history past vt100's short scrollback, compact; pages of it rebuilt from the store |
 //! | [`classify_activity`], [`looks_like_prompt`] | busy / waiting for input / idle |
 
 mod activity;
 mod actor;
 mod geometry;
+mod history;
 mod input;
 mod notify;
 mod record;
@@ -34,11 +36,14 @@ pub use actor::{
 pub use geometry::{
     CellPos, Generation, MAX_PANE_COLS, MAX_PANE_ROWS, MIN_PANE_DIM, PaneSize, ScrollOffset,
 };
+pub use history::{COLD_BUDGET_BYTES, ColdHistory, HOT_SCROLLBACK_LINES};
 pub use input::{encode_key, encode_mouse, encode_paste};
 pub use notify::{PaneWaker, PaneWakeups, pane_wakeups};
-pub use record::{MAX_CHUNK_RAW, OUTPUT_LINGER, Recorder, SCREEN_CHECKPOINT_BYTES, VALUE_BUDGET};
+pub use record::{
+    HistoryMark, MAX_CHUNK_RAW, OUTPUT_LINGER, Recorder, SCREEN_CHECKPOINT_BYTES, VALUE_BUDGET,
+};
 pub use render::{ColorMode, PaneRenderState, PaneView};
-pub use replay::{ReplayStart, ReplayedScreen, replay_screen, replay_screen_from};
+pub use replay::{ReplayStart, ReplayedScreen, history_page, replay_screen, replay_screen_from};
 pub use replies::{ReplyColors, Rgb};
 pub use screen::{
     DEFAULT_SCROLLBACK_LINES, FollowOutput, MAX_SCROLLBACK_LINES, MouseEncoding, MouseMode,

@@ -185,7 +185,7 @@ pub const KEYS: &[Key] = &[
         section: "pty",
         name: "scrollback_lines",
         kind: ValueKind::Whole { max: u64::MAX },
-        doc: "Lines of history each pane keeps in memory (about 2.6 KB per line at 80 columns).",
+        doc: "Lines of history each pane keeps in memory: the newest 200 as full cells, older ones compact (a few bytes for a short line, at most 8 MiB a pane). A recorded pane scrolls further back than this: older lines are paged in from the store.",
         example: "5000",
     },
     Key {

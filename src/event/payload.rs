@@ -413,4 +413,9 @@ pub struct PtyScreen {
     /// The window title the program had set, if any.
     #[serde(default)]
     pub title: Option<String>,
+    /// Rows that had scrolled off the top of the screen into history before this point: the
+    /// number the next row to scroll off gets, so a replay from here pages in history rows
+    /// by number (`pty::history_page`). Absent in checkpoints written before it existed.
+    #[serde(default)]
+    pub scrolled: Option<u64>,
 }

@@ -30,6 +30,7 @@ use super::geometry::{Generation, PaneSize};
 use super::lock;
 use super::notify::PaneWaker;
 use super::record::{self, Record, RecordQueue, Recorder, SCREEN_CHECKPOINT_BYTES};
+use super::replay::history_page;
 use super::replies::ReplyColors;
 use super::screen::{DEFAULT_SCROLLBACK_LINES, PaneScreen};
 
@@ -160,6 +161,8 @@ struct Shared {
     output_bytes: AtomicU64,
     /// Most bytes per second the parser takes in; 0 = no limit (see `set_parse_rate`).
     parse_rate: AtomicU64,
+    /// A history page is being read from the store.
+    paging: AtomicBool,
     waker: Option<PaneWaker>,
 }
 
@@ -182,6 +185,8 @@ pub struct PtySlot {
     master: Option<Mutex<Box<dyn MasterPty + Send>>>,
     pid: Option<u32>,
     record: Option<Arc<RecordQueue>>,
+    /// Where history older than the memory holds is paged in from (a recording slot).
+    source: Option<Recorder>,
     /// Disconnects when the exit waiter has set the final status.
     finished: flume::Receiver<()>,
     kill_sent: AtomicBool,
@@ -221,14 +226,19 @@ impl PtySlot {
             last_output: AtomicU64::new(0),
             output_bytes: AtomicU64::new(0),
             parse_rate: AtomicU64::new(0),
+            paging: AtomicBool::new(false),
             waker: options.waker,
         });
+        let source = options.recorder.clone();
         let record = options.recorder.and_then(|recorder| {
             let session = recorder.session;
             record::start(recorder)
                 .inspect_err(|e| tracing::warn!(%session, "cannot start the PTY recorder: {e}"))
                 .ok()
         });
+        let source = source.filter(|_| record.is_some());
+        // Older history than the memory holds can be read back from the recording.
+        shared.screen.lock().set_deep_history(source.is_some());
         let (finished_tx, finished) = flume::bounded(1);
         let mut slot = PtySlot {
             shared,
@@ -236,6 +246,7 @@ impl PtySlot {
             master: None,
             pid: None,
             record,
+            source,
             finished,
             kill_sent: AtomicBool::new(false),
         };
@@ -451,6 +462,50 @@ impl PtySlot {
             self.shared.mark_changed();
         }
         result
+    }
+
+    /// Pages in the history rows a view of this pane wanted and the memory no longer holds
+    /// ([`PaneScreen::wanted_history`]), by replaying the recorded output on a thread of its
+    /// own (one at a time); the pane changes when they arrive. Nothing to do for a slot that
+    /// does not record.
+    pub fn page_history(&self) {
+        let (Some(recorder), Some(queue)) = (&self.source, &self.record) else {
+            return;
+        };
+        let Some(index) = self.shared.screen.lock().wanted_history() else {
+            return;
+        };
+        if self.shared.paging.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let shared = Arc::clone(&self.shared);
+        let recorder = recorder.clone();
+        let marks = queue.marks();
+        let job = move || {
+            let page = history_page(&recorder.store, recorder.session, &marks, index);
+            let mut screen = shared.screen.lock();
+            match page {
+                Ok(Some(page)) => screen.install_page(page),
+                Ok(None) => screen.give_up_page(index),
+                Err(error) => {
+                    tracing::warn!(session = %recorder.session, %error, "cannot page in history");
+                    screen.give_up_page(index);
+                }
+            }
+            shared
+                .generation
+                .store(screen.generation().0, Ordering::Release);
+            drop(screen);
+            shared.paging.store(false, Ordering::Release);
+            shared.mark_changed();
+        };
+        if let Err(error) = std::thread::Builder::new()
+            .name("pty-history".into())
+            .spawn(job)
+        {
+            tracing::warn!(%error, "cannot start a history reader");
+            self.shared.paging.store(false, Ordering::Release);
+        }
     }
 
     /// The screen's change counter, read without the lock.

@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::event::{EventKind, PtyInput, PtyScreen, SlotExited, SlotResized, SlotSpawned};
-use crate::ids::{SessionId, Timestamp};
+use crate::ids::{Seq, SessionId, Timestamp};
 use crate::store::{Pending, Prepared, Store};
 
 use super::geometry::PaneSize;
@@ -74,11 +74,21 @@ struct QueueState {
     failed: Option<String>,
 }
 
+/// Where a replay of the recorded output can start numbering history rows: the slot's spawn
+/// (row 0) or a screen checkpoint (the rows scrolled off before it), at its seq.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryMark {
+    pub scrolled: u64,
+    pub seq: Seq,
+}
+
 /// The queue between a slot's threads and its recorder thread.
 #[derive(Default)]
 pub(crate) struct RecordQueue {
     state: Mutex<QueueState>,
     changed: Condvar,
+    /// Durable history marks, oldest first (one per checkpoint: about a hundred for 100 MB).
+    marks: Mutex<Vec<HistoryMark>>,
 }
 
 enum Popped {
@@ -88,6 +98,15 @@ enum Popped {
 }
 
 impl RecordQueue {
+    fn add_mark(&self, mark: HistoryMark) {
+        lock(&self.marks).push(mark);
+    }
+
+    /// The marks a replay of history rows can start from, oldest first.
+    pub fn marks(&self) -> Vec<HistoryMark> {
+        lock(&self.marks).clone()
+    }
+
     /// Blocks while too much output waits to be recorded (never while recording has failed or
     /// ended, so a broken store cannot stall a pane).
     pub fn wait_for_room(&self) {
@@ -230,7 +249,7 @@ struct RecorderThread {
     output: Vec<u8>,
     chunker: Chunker,
     flush_at: Option<Instant>,
-    in_flight: VecDeque<Pending>,
+    in_flight: VecDeque<(Pending, Option<u64>)>,
 }
 
 impl RecorderThread {
@@ -282,8 +301,12 @@ impl RecorderThread {
                 Popped::Item(other) => {
                     // Keep the log in the order the screen saw things.
                     self.flush()?;
+                    let mut mark = None;
                     let kind = match other {
-                        Record::Spawned(spawned) => EventKind::SlotSpawned(spawned),
+                        Record::Spawned(spawned) => {
+                            mark = Some(0);
+                            EventKind::SlotSpawned(spawned)
+                        }
                         Record::Input(bytes) => EventKind::PtyInput(PtyInput {
                             bytes: bytes.into(),
                         }),
@@ -291,16 +314,20 @@ impl RecorderThread {
                             cols: size.cols,
                             rows: size.rows,
                         }),
-                        Record::Screen(checkpoint) => EventKind::PtyScreen(PtyScreen {
-                            rows: checkpoint.size.rows,
-                            cols: checkpoint.size.cols,
-                            screen: checkpoint.state.into(),
-                            title: Some(checkpoint.title).filter(|t| !t.is_empty()),
-                        }),
+                        Record::Screen(checkpoint) => {
+                            mark = Some(checkpoint.scrolled);
+                            EventKind::PtyScreen(PtyScreen {
+                                rows: checkpoint.size.rows,
+                                cols: checkpoint.size.cols,
+                                screen: checkpoint.state.into(),
+                                title: Some(checkpoint.title).filter(|t| !t.is_empty()),
+                                scrolled: Some(checkpoint.scrolled),
+                            })
+                        }
                         Record::Exited(exited) => EventKind::SlotExited(exited),
                         Record::Output(_) | Record::Sync(_) => continue,
                     };
-                    self.append(kind)?;
+                    self.append(kind, mark)?;
                 }
                 Popped::TimedOut => self.flush()?,
                 Popped::Closed => {
@@ -329,26 +356,38 @@ impl RecorderThread {
         self.append_prepared(chunk)
     }
 
-    fn append(&mut self, kind: EventKind) -> Result<(), String> {
+    /// Appends an event; `mark` is the history row number a replay from it starts at (a
+    /// spawn or a screen checkpoint), noted once the event has its seq.
+    fn append(&mut self, kind: EventKind, mark: Option<u64>) -> Result<(), String> {
         let prepared = Prepared::new(Timestamp::now(), kind).map_err(|e| e.to_string())?;
-        self.append_prepared(prepared)
+        self.push_prepared(prepared, mark)
     }
 
     fn append_prepared(&mut self, event: Prepared) -> Result<(), String> {
+        self.push_prepared(event, None)
+    }
+
+    fn push_prepared(&mut self, event: Prepared, mark: Option<u64>) -> Result<(), String> {
         let pending = self
             .recorder
             .store
             .append_prepared(self.recorder.session, vec![event])
             .map_err(|e| e.to_string())?;
-        self.in_flight.push_back(pending);
+        self.in_flight.push_back((pending, mark));
         self.settle(MAX_IN_FLIGHT)
     }
 
     /// Waits until at most `keep` appends are still in flight.
     fn settle(&mut self, keep: usize) -> Result<(), String> {
         while self.in_flight.len() > keep {
-            if let Some(pending) = self.in_flight.pop_front() {
-                pending.wait().map_err(|e| e.to_string())?;
+            if let Some((pending, mark)) = self.in_flight.pop_front() {
+                let committed = pending.wait().map_err(|e| e.to_string())?;
+                if let Some(scrolled) = mark {
+                    self.queue.add_mark(HistoryMark {
+                        scrolled,
+                        seq: committed.first,
+                    });
+                }
             }
         }
         Ok(())

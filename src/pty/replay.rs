@@ -7,6 +7,8 @@ use crate::ids::{Seq, SessionId};
 use crate::store::{Store, StoreError};
 
 use super::geometry::PaneSize;
+use super::history::ColdHistory;
+use super::record::HistoryMark;
 use super::screen::{DEFAULT_SCROLLBACK_LINES, PaneScreen, ScreenCheckpoint};
 
 /// Where a replay begins.
@@ -78,6 +80,7 @@ pub fn replay_screen_from(
                         size: PaneSize::new(checkpoint.rows, checkpoint.cols),
                         state: checkpoint.screen.0,
                         title: checkpoint.title.unwrap_or_default(),
+                        scrolled: checkpoint.scrolled.unwrap_or_default(),
                     };
                     screen = Some(PaneScreen::from_checkpoint(&checkpoint, scrollback_lines));
                 }
@@ -103,4 +106,68 @@ pub fn replay_screen_from(
         started_at: first,
         events_read,
     })
+}
+
+/// Rebuilds the page of history rows holding row `index` of a recorded slot: replays the
+/// output from the last mark at or before that row (the spawn or a screen checkpoint) to the
+/// next mark, on a screen that keeps every row it scrolls off, numbered from the mark.
+/// `None` when no mark reaches that row or the store no longer holds the output.
+pub fn history_page(
+    store: &Store,
+    session: SessionId,
+    marks: &[HistoryMark],
+    index: u64,
+) -> Result<Option<ColdHistory>, StoreError> {
+    let at = marks.partition_point(|m| m.scrolled <= index);
+    let Some(from) = at.checked_sub(1).and_then(|i| marks.get(i)) else {
+        return Ok(None);
+    };
+    let upto = match marks.get(at) {
+        Some(next) => Seq(next.seq.0.saturating_sub(1)),
+        None => store.resume(session)?.state.last_seq,
+    };
+    let mut screen: Option<PaneScreen> = None;
+    let mut replies = Vec::new();
+    store.for_each_event(
+        session,
+        Seq(from.seq.0.saturating_sub(1)),
+        upto,
+        |event, _| {
+            match event.kind {
+                EventKind::SlotSpawned(spawned) if event.seq == from.seq => {
+                    screen = Some(PaneScreen::for_page(
+                        PaneSize::new(spawned.rows, spawned.cols),
+                        from.scrolled,
+                    ));
+                }
+                EventKind::PtyScreen(checkpoint) if event.seq == from.seq => {
+                    let size = PaneSize::new(checkpoint.rows, checkpoint.cols);
+                    let mut page = PaneScreen::for_page(size, from.scrolled);
+                    page.restore(&ScreenCheckpoint {
+                        size,
+                        state: checkpoint.screen.0,
+                        title: String::new(),
+                        scrolled: from.scrolled,
+                    });
+                    screen = Some(page);
+                }
+                EventKind::SlotResized(resized) => {
+                    if let Some(screen) = &mut screen {
+                        screen.resize(PaneSize::new(resized.rows, resized.cols));
+                    }
+                }
+                EventKind::PtyOutput(output) => {
+                    if let Some(screen) = &mut screen {
+                        screen.feed_into(&output.bytes.0, &mut replies);
+                        replies.clear();
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        },
+    )?;
+    Ok(screen
+        .and_then(PaneScreen::into_cold)
+        .filter(|page| page.holds(index)))
 }

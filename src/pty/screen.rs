@@ -8,15 +8,22 @@ use std::ops::Range;
 
 use super::activity::CursorLine;
 use super::geometry::{CellPos, Generation, PaneSize, ScrollOffset};
+use super::history::{COLD_BUDGET_BYTES, ColdHistory, HOT_SCROLLBACK_LINES, ViewLine};
 use super::replies::{QueryContext, QueryScanner, ReplyColors, ends_mid_utf8};
 
-/// Lines of history a pane keeps unless told otherwise: a long build log or test run fits,
-/// and at 80 columns it costs about 25 MB (vt100 keeps 32 bytes per cell).
+/// Lines of history a pane keeps in memory unless told otherwise: a long build log or test
+/// run fits. The newest [`HOT_SCROLLBACK_LINES`] stay in vt100 (32 bytes a cell); the rest are
+/// compact (`pty::history`), a few bytes for a short line. A recorded pane reaches further
+/// back by paging rows in from the store.
 pub const DEFAULT_SCROLLBACK_LINES: usize = 10_000;
 
-/// Most history lines a pane may be configured to keep: 100,000 lines of 200 columns is
-/// already 640 MB, so more is a configuration mistake, not a wish.
-pub const MAX_SCROLLBACK_LINES: usize = 100_000;
+/// Most history lines a pane may be configured to keep in memory: kept compact that is tens of
+/// megabytes of typical output; deeper history of a recorded pane comes from the store.
+pub const MAX_SCROLLBACK_LINES: usize = 1_000_000;
+
+/// Pages of history rebuilt from the store kept at once: a view straddling two pages shows
+/// both, and scrolling back and forth across a boundary does not replay again.
+const PAGES_KEPT: usize = 3;
 
 /// Longest window title kept, in characters: a title is a tab label, and a program must not
 /// grow our memory by sending a huge one.
@@ -87,6 +94,8 @@ pub struct ScreenCheckpoint {
     /// the alternate one).
     pub state: Vec<u8>,
     pub title: String,
+    /// Rows that had scrolled off into history before this point ([`PaneScreen::scrolled`]).
+    pub scrolled: u64,
 }
 
 /// Events vt100 reports through callbacks that the pane keeps.
@@ -94,8 +103,9 @@ pub struct ScreenCheckpoint {
 struct PaneCallbacks {
     title: String,
     bells: u64,
-    /// Rows dropped off the top of the primary screen's history during the current feed.
-    discarded_rows: usize,
+    /// Rows that left the hot scrollback, compact; `None` on a scratch screen that only
+    /// decodes rows.
+    cold: Option<ColdHistory>,
 }
 
 impl vt100::Callbacks for PaneCallbacks {
@@ -111,9 +121,9 @@ impl vt100::Callbacks for PaneCallbacks {
             .collect();
     }
 
-    fn on_scroll(&mut self, _: vt100::capture::RowContents<'_>, alternate_screen: bool) {
-        if !alternate_screen {
-            self.discarded_rows += 1;
+    fn on_scroll(&mut self, row: vt100::capture::RowContents<'_>, alternate_screen: bool) {
+        if !alternate_screen && let Some(cold) = &mut self.cold {
+            cold.push(&row);
         }
     }
 }
@@ -128,6 +138,19 @@ pub struct PaneScreen {
     generation: u64,
     /// Whether the last fed chunk ended inside a UTF-8 character.
     mid_char: bool,
+    /// The view's lines above the live screen; may reach past vt100's short scrollback into
+    /// the cold history (vt100's own offset is this, capped at its scrollback).
+    offset: usize,
+    /// Cold rows older than those held can be paged in from the store (a recorded live
+    /// slot): the history reaches back to row 0 instead of the oldest row held.
+    deep: bool,
+    /// Pages of cold rows rebuilt from the store (see `pty::replay::history_page`), newest
+    /// last, at most [`PAGES_KEPT`].
+    paged: Vec<ColdHistory>,
+    /// The oldest cold row a view wanted that is neither held nor paged in.
+    wanted: Option<u64>,
+    /// Rows before this one cannot be paged in.
+    lost_below: u64,
 }
 
 impl std::fmt::Debug for PaneScreen {
@@ -147,17 +170,45 @@ impl PaneScreen {
     /// A blank screen of `size` (clamped) keeping up to `scrollback_lines` lines of history
     /// (capped at [`MAX_SCROLLBACK_LINES`]).
     pub fn new(size: PaneSize, scrollback_lines: usize) -> Self {
-        let size = if size.is_empty() {
+        let lines = scrollback_lines.min(MAX_SCROLLBACK_LINES);
+        let hot = lines.min(HOT_SCROLLBACK_LINES);
+        let size = Self::usable(size);
+        let cold = ColdHistory::new(0, size.cols, lines - hot, COLD_BUDGET_BYTES);
+        Self::build(size, hot, Some(cold))
+    }
+
+    /// A screen that only draws rows handed to it (decoding cold rows, replaying a page of
+    /// history): no history of its own.
+    pub(super) fn scratch(size: PaneSize) -> Self {
+        Self::build(Self::usable(size), 0, None)
+    }
+
+    /// A screen for replaying output whose rows leaving the screen are numbered from `first`
+    /// and all kept (a page of history rebuilt from the store).
+    pub(super) fn for_page(size: PaneSize, first: u64) -> Self {
+        let size = Self::usable(size);
+        let cold = ColdHistory::new(first, size.cols, usize::MAX, usize::MAX);
+        Self::build(size, 0, Some(cold))
+    }
+
+    fn usable(size: PaneSize) -> PaneSize {
+        if size.is_empty() {
             PaneSize::default()
         } else {
             size.clamped()
-        };
+        }
+    }
+
+    fn build(size: PaneSize, hot: usize, cold: Option<ColdHistory>) -> Self {
         #[allow(clippy::disallowed_methods)] // the one place a parser is built
         let parser = vt100::Parser::new_with_callbacks(
             non_zero(size.rows),
             non_zero(size.cols),
-            scrollback_lines.min(MAX_SCROLLBACK_LINES),
-            PaneCallbacks::default(),
+            hot,
+            PaneCallbacks {
+                cold,
+                ..PaneCallbacks::default()
+            },
         );
         Self {
             parser,
@@ -166,16 +217,27 @@ impl PaneScreen {
             follow: FollowOutput::default(),
             generation: 0,
             mid_char: false,
+            offset: 0,
+            deep: false,
+            paged: Vec::new(),
+            wanted: None,
+            lost_below: 0,
         }
     }
 
     /// A screen rebuilt from a checkpoint (see [`Self::checkpoint`]).
     pub fn from_checkpoint(checkpoint: &ScreenCheckpoint, scrollback_lines: usize) -> Self {
         let mut screen = Self::new(checkpoint.size, scrollback_lines);
+        screen.restore(checkpoint);
+        screen
+    }
+
+    /// Draws a checkpoint's screen on this (fresh) screen.
+    pub(super) fn restore(&mut self, checkpoint: &ScreenCheckpoint) {
+        let screen = self;
         screen.parser.process(&checkpoint.state);
         screen.parser.callbacks_mut().title = checkpoint.title.clone();
         screen.generation = 1;
-        screen
     }
 
     /// Parses program output and returns the replies to write back to the program (empty
@@ -191,9 +253,7 @@ impl PaneScreen {
         if bytes.is_empty() {
             return;
         }
-        let offset = self.parser.screen().scrollback();
-        let history_before = self.parser.screen().scrollback_len();
-        self.parser.callbacks_mut().discarded_rows = 0;
+        let scrolled_before = self.scrolled();
 
         let mut rest = bytes;
         while let Some((end, query)) = self.scanner.next_query(rest) {
@@ -213,19 +273,111 @@ impl PaneScreen {
         self.parser.process(rest);
         self.mid_char = ends_mid_utf8(bytes);
 
-        if offset > 0 {
-            let new_offset = match self.follow {
+        if self.offset > 0 {
+            self.offset = match self.follow {
                 FollowOutput::SnapToBottom => 0,
                 FollowOutput::HoldPosition => {
-                    let screen = self.parser.screen();
-                    let pushed = screen.scrollback_len().saturating_sub(history_before)
-                        + self.parser.callbacks().discarded_rows;
-                    offset + pushed
+                    let pushed = self.scrolled().saturating_sub(scrolled_before);
+                    (self.offset + pushed as usize).min(self.history_len())
                 }
             };
-            self.parser.screen_mut().set_scrollback(new_offset);
+        }
+        self.sync_vt_offset();
+        self.generation += 1;
+    }
+
+    /// Rows that ever scrolled off the top of the primary screen into history (hot and cold):
+    /// how replays of the recorded output number the history rows.
+    pub fn scrolled(&self) -> u64 {
+        let cold = self
+            .parser
+            .callbacks()
+            .cold
+            .as_ref()
+            .map_or(0, ColdHistory::end);
+        cold + self.parser.screen().scrollback_len() as u64
+    }
+
+    /// Takes the cold history out (a page built by a replay).
+    pub(super) fn into_cold(mut self) -> Option<ColdHistory> {
+        self.parser.callbacks_mut().cold.take()
+    }
+
+    /// The cold history, if this screen keeps one.
+    pub(super) fn cold(&self) -> Option<&ColdHistory> {
+        self.parser.callbacks().cold.as_ref()
+    }
+
+    /// Rows older than those held in memory come from the store (see `PtySlot::page_history`);
+    /// set for a live slot that records.
+    pub fn set_deep_history(&mut self, deep: bool) {
+        self.deep = deep;
+    }
+
+    /// The oldest cold row that a view needed and that is neither held nor paged in: the
+    /// owner pages it in from the store and calls [`Self::install_page`].
+    pub fn wanted_history(&self) -> Option<u64> {
+        self.wanted
+    }
+
+    pub(super) fn want(&mut self, index: u64) {
+        self.wanted = Some(self.wanted.map_or(index, |w| w.max(index)));
+    }
+
+    /// Installs rows paged in from the store (dropping the oldest page past [`PAGES_KEPT`])
+    /// and redraws.
+    pub fn install_page(&mut self, page: ColdHistory) {
+        if self.wanted.is_some_and(|w| page.holds(w)) {
+            self.wanted = None;
+        }
+        self.paged.retain(|p| p.first() != page.first());
+        self.paged.push(page);
+        if self.paged.len() > PAGES_KEPT {
+            self.paged.remove(0);
         }
         self.generation += 1;
+    }
+
+    /// Row `index` cannot be paged in (the store no longer holds that output, or it was
+    /// recorded before history marks existed): history ends after it.
+    pub fn give_up_page(&mut self, index: u64) {
+        self.wanted = None;
+        self.lost_below = self.lost_below.max(index + 1);
+        self.offset = self.offset.min(self.history_len());
+        self.sync_vt_offset();
+        self.generation += 1;
+    }
+
+    /// The pages of rows rebuilt from the store.
+    pub(super) fn paged(&self) -> &[ColdHistory] {
+        &self.paged
+    }
+
+    /// Index of the oldest cold row a view can reach.
+    pub(super) fn cold_start(&self) -> u64 {
+        match self.cold() {
+            Some(cold) if self.deep => self.lost_below.min(cold.first()),
+            Some(cold) => cold.first(),
+            None => 0,
+        }
+    }
+
+    /// Index after the newest cold row.
+    pub(super) fn cold_end(&self) -> u64 {
+        self.cold().map_or(0, ColdHistory::end)
+    }
+
+    /// Lines of history vt100 holds itself (full cells).
+    pub(super) fn hot_len(&self) -> usize {
+        self.parser.screen().scrollback_len()
+    }
+
+    /// vt100's own view offset: ours, capped at its scrollback.
+    fn sync_vt_offset(&mut self) {
+        let hot = self.hot_len();
+        self.parser
+            .screen_mut()
+            .set_scrollback(self.offset.min(hot));
     }
 
     /// Resizes the screen. An empty size (a hidden pane) is ignored and sizes are clamped;
@@ -238,8 +390,18 @@ impl PaneScreen {
         if size == self.size() {
             return false;
         }
+        let old = self.size().cols;
+        // Rows pushed out while resizing still have their old cells.
+        if let Some(cold) = &mut self.parser.callbacks_mut().cold {
+            cold.set_cols(old.max(size.cols));
+        }
         self.parser
             .set_size(non_zero(size.rows), non_zero(size.cols));
+        if let Some(cold) = &mut self.parser.callbacks_mut().cold {
+            cold.set_cols(size.cols);
+        }
+        self.offset = self.offset.min(self.history_len());
+        self.sync_vt_offset();
         self.generation += 1;
         true
     }
@@ -317,37 +479,46 @@ impl PaneScreen {
         self.follow = follow;
     }
 
-    /// Lines of history currently kept (0 on the alternate screen).
+    /// Lines of history a view can reach (0 on the alternate screen): vt100's own, the
+    /// compact rows before them, and for a recorded live slot the rows the store can page in.
     pub fn scrollback_len(&self) -> usize {
-        self.parser.screen().scrollback_len()
+        if self.parser.screen().alternate_screen() {
+            return 0;
+        }
+        self.history_len()
+    }
+
+    fn history_len(&self) -> usize {
+        let cold = self.cold_end().saturating_sub(self.cold_start());
+        self.hot_len() + cold as usize
     }
 
     pub fn scroll_offset(&self) -> ScrollOffset {
-        ScrollOffset(self.parser.screen().scrollback())
+        ScrollOffset(self.offset)
     }
 
     /// Scrolls the view to `offset` lines above the live screen (clamped to the history
     /// kept); returns the offset in effect.
     pub fn set_scroll_offset(&mut self, offset: ScrollOffset) -> ScrollOffset {
-        let before = self.parser.screen().scrollback();
-        self.parser.screen_mut().set_scrollback(offset.0);
-        let after = self.parser.screen().scrollback();
-        if after != before {
+        let before = self.offset;
+        let after = self.peek_scroll(offset);
+        if after.0 != before {
             self.generation += 1;
         }
-        ScrollOffset(after)
+        after
     }
 
     /// Moves the view without counting a change: for reading another view's rows and putting
     /// the view back (the server serves each client its own scroll position).
     pub(super) fn peek_scroll(&mut self, offset: ScrollOffset) -> ScrollOffset {
-        self.parser.screen_mut().set_scrollback(offset.0);
-        ScrollOffset(self.parser.screen().scrollback())
+        self.offset = offset.0.min(self.scrollback_len());
+        self.sync_vt_offset();
+        ScrollOffset(self.offset)
     }
 
     /// Scrolls the view by `lines` (positive: back into history).
     pub fn scroll_by(&mut self, lines: isize) -> ScrollOffset {
-        let current = self.parser.screen().scrollback();
+        let current = self.offset;
         self.set_scroll_offset(ScrollOffset(current.saturating_add_signed(lines)))
     }
 
@@ -370,6 +541,21 @@ impl PaneScreen {
     /// Text of one visible row between `cols` (end exclusive). Blank cells inside the range
     /// become spaces, trailing blank cells are dropped, a wide character counts once.
     pub fn row_text(&self, row: u16, cols: Range<u16>) -> String {
+        match self.view_line(row) {
+            ViewLine::Vt(row) => self.vt_row_text(row, cols),
+            ViewLine::Cold(index) => self
+                .decode_cold_ref(index..index + 1, |d| {
+                    d.screen.vt_row_text(d.row, cols.clone())
+                })
+                .0
+                .pop()
+                .flatten()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// [`Self::row_text`] of a row of vt100's grid at its offset.
+    fn vt_row_text(&self, row: u16, cols: Range<u16>) -> String {
         let screen = self.parser.screen();
         let mut out = String::new();
         let mut blanks = 0usize;
@@ -410,7 +596,15 @@ impl PaneScreen {
     /// Whether a visible row continues on the next one (the program's text was soft-wrapped
     /// there), so copying joins the two without a newline.
     pub fn is_wrapped(&self, row: u16) -> bool {
-        self.parser.screen().row_wrapped(row)
+        match self.view_line(row) {
+            ViewLine::Vt(row) => self.parser.screen().row_wrapped(row),
+            ViewLine::Cold(index) => self
+                .decode_cold_ref(index..index + 1, |d| d.wrapped)
+                .0
+                .pop()
+                .flatten()
+                .unwrap_or(false),
+        }
     }
 
     /// The text of the visible cells from `start` to `end`, both included, in reading order
@@ -471,6 +665,7 @@ impl PaneScreen {
             size: self.size(),
             state,
             title: self.title().to_owned(),
+            scrolled: self.scrolled(),
         })
     }
 }

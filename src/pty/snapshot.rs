@@ -4,7 +4,7 @@
 
 use super::geometry::ScrollOffset;
 use super::screen::PaneScreen;
-use crate::protocol::screen::{CellAttrs, CellColor, CellStyle, ScreenRow, TextRow};
+use crate::protocol::screen::{CellAttrs, CellColor, CellStyle, RowBuilder, ScreenRow, TextRow};
 
 /// The rows of one view of a screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,23 @@ impl PaneScreen {
         let saved = self.scroll_offset();
         let offset = self.peek_scroll(ScrollOffset(offset)).0;
         let size = self.size();
-        let rows = (0..size.rows).map(|row| self.row_snapshot(row)).collect();
+        let mut rows = Vec::with_capacity(usize::from(size.rows));
+        // Rows above vt100's scrollback come from the compact history.
+        let above = offset.saturating_sub(self.hot_len());
+        let cold = above.min(usize::from(size.rows));
+        if cold > 0 {
+            let start = self.cold_end() - above as u64;
+            let cols = size.cols;
+            let decoded = self.decode_cold(start..start + cold as u64, |d| {
+                d.screen.grid_row(d.row, cols).wrapped(d.wrapped).finish()
+            });
+            rows.extend(
+                decoded
+                    .into_iter()
+                    .map(|row| row.unwrap_or_else(|| ScreenRow::builder(cols).finish())),
+            );
+        }
+        rows.extend((0..size.rows - cold as u16).map(|row| self.row_snapshot(row)));
         let modes = self.modes();
         let cursor = (offset == 0 && !modes.hide_cursor).then(|| {
             let at = self.cursor();
@@ -40,10 +56,16 @@ impl PaneScreen {
         }
     }
 
-    /// One visible row (at the current view) as it crosses the wire.
+    /// One row of vt100's grid (at its offset) as it crosses the wire.
     pub fn row_snapshot(&self, row: u16) -> ScreenRow {
+        self.grid_row(row, self.size().cols)
+            .wrapped(self.vt().row_wrapped(row))
+            .finish()
+    }
+
+    /// A grid row `cols` wide (cut or padded with blanks).
+    fn grid_row(&self, row: u16, cols: u16) -> RowBuilder {
         let vt = self.vt();
-        let cols = self.size().cols;
         let mut builder = ScreenRow::builder(cols);
         for col in 0..cols {
             match vt.cell(row, col) {
@@ -58,7 +80,7 @@ impl PaneScreen {
                 None => builder.push("", false, CellStyle::default()),
             }
         }
-        builder.wrapped(self.is_wrapped(row)).finish()
+        builder
     }
 
     /// Content rows `start..start + count` as text, where row 0 is the oldest line of
@@ -66,11 +88,31 @@ impl PaneScreen {
     /// rows a client holds).
     pub fn content_rows(&mut self, start: usize, count: usize) -> Vec<TextRow> {
         let saved = self.scroll_offset();
-        let history = self.scrollback_len();
-        let rows = usize::from(self.size().rows);
         let cols = self.size().cols;
-        let mut out = Vec::with_capacity(count.min(history + rows));
-        let mut line = start;
+        let cold_start = self.cold_start();
+        let cold_rows = if self.vt().alternate_screen() {
+            0
+        } else {
+            (self.cold_end() - cold_start) as usize
+        };
+        let mut out = Vec::with_capacity(count.min(self.scrollback_len() + 64));
+        if start < cold_rows {
+            let end = (start + count).min(cold_rows);
+            let range = cold_start + start as u64..cold_start + end as u64;
+            let texts = self.decode_cold(range, |d| TextRow {
+                text: d.screen.row_text(d.row, 0..d.screen.size().cols),
+                wrapped: d.wrapped,
+            });
+            out.extend(texts.into_iter().map(|text| {
+                text.unwrap_or(TextRow {
+                    text: String::new(),
+                    wrapped: false,
+                })
+            }));
+        }
+        let history = self.hot_len();
+        let rows = usize::from(self.size().rows);
+        let mut line = start.saturating_sub(cold_rows);
         while out.len() < count && line < history + rows {
             // Put `line` at the top of the view (or as high as the history allows).
             let top = history

@@ -260,6 +260,10 @@ impl Core {
                     screen.title().to_owned(),
                 )
             })?;
+            // Rows older than the memory holds come back from the recording.
+            if let Some(pane) = entry.live_pane() {
+                pane.page_history();
+            }
             let old = self
                 .clients
                 .get(&client)
