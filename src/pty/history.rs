@@ -112,6 +112,9 @@ pub struct ColdHistory {
     scratch: String,
     /// Width rows are captured at now.
     cols: u16,
+    /// Only rows with these indexes are kept; the others are only counted (a page replayed
+    /// from the store keeps the rows around the one a view wants).
+    window: Option<std::ops::Range<u64>>,
 }
 
 impl ColdHistory {
@@ -128,12 +131,25 @@ impl ColdHistory {
             state: BasicFormattedCaptureState::new(),
             scratch: String::new(),
             cols,
+            window: None,
         }
+    }
+
+    /// Keeps only rows in `window` from now on (the others are counted, not kept).
+    pub fn keep_only(&mut self, window: std::ops::Range<u64>) {
+        self.window = Some(window);
     }
 
     /// Index the next captured row gets: rows captured so far, counting from the first.
     pub fn end(&self) -> u64 {
         self.next
+    }
+
+    /// Index after the newest row held (rows counted past a window are not held).
+    pub fn held_end(&self) -> u64 {
+        self.blocks
+            .back()
+            .map_or(self.first_empty, |b| b.first + b.rows() as u64)
     }
 
     /// Index of the oldest row still held (`end()` when none is).
@@ -156,6 +172,17 @@ impl ColdHistory {
 
     /// Captures one row leaving the hot scrollback.
     pub fn push(&mut self, row: &RowContents<'_>) {
+        if self
+            .window
+            .as_ref()
+            .is_some_and(|w| !w.contains(&self.next))
+        {
+            self.next += 1;
+            if self.blocks.is_empty() {
+                self.first_empty = self.next;
+            }
+            return;
+        }
         self.scratch.clear();
         let full = self.blocks.back().is_none_or(|b| {
             b.sealed || b.cols != self.cols || b.data.len() >= BLOCK_BYTES || b.rows() >= BLOCK_ROWS
@@ -236,7 +263,7 @@ impl ColdHistory {
 
     /// The row at `index`, if it is still held.
     pub fn row(&self, index: u64) -> Option<ColdRow<'_>> {
-        if index < self.first() || index >= self.next {
+        if index < self.first() || index >= self.held_end() {
             return None;
         }
         let at = self.blocks.partition_point(|b| b.first <= index);

@@ -44,6 +44,15 @@ const MAX_IN_FLIGHT: usize = 16;
 /// typically under 20 KB) adds well under 1 % to the log.
 pub const SCREEN_CHECKPOINT_BYTES: usize = 4 * 1024 * 1024;
 
+/// Rows scrolled into history between two screen checkpoints when output is plentiful: a page
+/// of history rebuilt from the store replays at most this many rows from the checkpoint before
+/// it (vt100 resets a whole row per line scrolled, so rows, not bytes, set the replay's cost).
+pub const HISTORY_MARK_ROWS: u64 = 2_048;
+
+/// A checkpoint taken for history marks costs at most 1/this of the output between it and
+/// the one before (a screenful of escape sequences against the lines that scrolled by).
+pub const CHECKPOINT_COST_RATIO: usize = 16;
+
 /// Where a slot records: the store and the session its events belong to (created by the
 /// caller, usually with `SessionKind::Pty`).
 #[derive(Debug, Clone)]

@@ -108,6 +108,13 @@ pub fn replay_screen_from(
     })
 }
 
+/// Rows a page keeps before the wanted row: forty screens of scrolling further back before
+/// the next replay, at ~100 bytes a row of memory.
+const PAGE_ROWS_BEFORE: u64 = 2_048;
+
+/// Rows a page keeps after the wanted row (the rest of the view below it).
+const PAGE_ROWS_AFTER: u64 = 256;
+
 /// Rebuilds the page of history rows holding row `index` of a recorded slot: replays the
 /// output from the last mark at or before that row (the spawn or a screen checkpoint) to the
 /// next mark, on a screen that keeps every row it scrolls off, numbered from the mark.
@@ -126,6 +133,7 @@ pub fn history_page(
         Some(next) => Seq(next.seq.0.saturating_sub(1)),
         None => store.resume(session)?.state.last_seq,
     };
+    let window = index.saturating_sub(PAGE_ROWS_BEFORE)..index.saturating_add(PAGE_ROWS_AFTER);
     let mut screen: Option<PaneScreen> = None;
     let mut replies = Vec::new();
     store.for_each_event(
@@ -138,11 +146,12 @@ pub fn history_page(
                     screen = Some(PaneScreen::for_page(
                         PaneSize::new(spawned.rows, spawned.cols),
                         from.scrolled,
+                        window.clone(),
                     ));
                 }
                 EventKind::PtyScreen(checkpoint) if event.seq == from.seq => {
                     let size = PaneSize::new(checkpoint.rows, checkpoint.cols);
-                    let mut page = PaneScreen::for_page(size, from.scrolled);
+                    let mut page = PaneScreen::for_page(size, from.scrolled, window.clone());
                     page.restore(&ScreenCheckpoint {
                         size,
                         state: checkpoint.screen.0,

@@ -184,10 +184,11 @@ impl PaneScreen {
     }
 
     /// A screen for replaying output whose rows leaving the screen are numbered from `first`
-    /// and all kept (a page of history rebuilt from the store).
-    pub(super) fn for_page(size: PaneSize, first: u64) -> Self {
+    /// and kept when their number is in `window` (a page of history rebuilt from the store).
+    pub(super) fn for_page(size: PaneSize, first: u64, window: std::ops::Range<u64>) -> Self {
         let size = Self::usable(size);
-        let cold = ColdHistory::new(first, size.cols, usize::MAX, usize::MAX);
+        let mut cold = ColdHistory::new(first, size.cols, usize::MAX, usize::MAX);
+        cold.keep_only(window);
         Self::build(size, 0, Some(cold))
     }
 

@@ -10,7 +10,7 @@ use nix::unistd::Pid;
 
 use crate::event::SlotExited;
 use crate::pty::lock;
-use crate::pty::record::{Record, RecordQueue};
+use crate::pty::record::{CHECKPOINT_COST_RATIO, HISTORY_MARK_ROWS, Record, RecordQueue};
 
 use super::inbox::{INBOX_BYTES, Inbox};
 use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
@@ -87,6 +87,8 @@ impl Threads {
             record: self.record.clone(),
             checkpoint_every: self.checkpoint_every,
             since_checkpoint: 0,
+            scrolled_at_checkpoint: 0,
+            checkpoint_len: 0,
             replies: Vec::new(),
         };
         spawn_named("pty-parser", move || {
@@ -161,6 +163,9 @@ struct Parser {
     record: Option<Arc<RecordQueue>>,
     checkpoint_every: usize,
     since_checkpoint: usize,
+    /// `PaneScreen::scrolled` and the checkpoint's size at the last checkpoint.
+    scrolled_at_checkpoint: u64,
+    checkpoint_len: usize,
     replies: Vec<u8>,
 }
 
@@ -201,9 +206,13 @@ impl Parser {
         if let Some(queue) = &self.record {
             queue.push(Record::Output(piece.to_vec()));
             self.since_checkpoint += piece.len();
-            if self.since_checkpoint >= self.checkpoint_every
+            let history_due = screen.scrolled() - self.scrolled_at_checkpoint >= HISTORY_MARK_ROWS
+                && self.since_checkpoint >= CHECKPOINT_COST_RATIO * self.checkpoint_len.max(1024);
+            if (self.since_checkpoint >= self.checkpoint_every || history_due)
                 && let Some(checkpoint) = screen.checkpoint()
             {
+                self.scrolled_at_checkpoint = checkpoint.scrolled;
+                self.checkpoint_len = checkpoint.state.len();
                 queue.push(Record::Screen(checkpoint));
                 self.since_checkpoint = 0;
             }

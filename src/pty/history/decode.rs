@@ -133,6 +133,6 @@ fn draw(last: &ColdRow<'_>, rows: usize) -> PaneScreen {
 impl ColdHistory {
     /// Whether `index` is held here.
     pub fn holds(&self, index: u64) -> bool {
-        index >= self.first() && index < self.end()
+        index >= self.first() && index < self.held_end()
     }
 }
