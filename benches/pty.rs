@@ -8,7 +8,8 @@
 //! 2. memory of an idle slot holding a full 10,000-line scrollback, as the RSS growth of this
 //!    process (and vt100's own cell arithmetic for comparison).
 //!
-//! `cargo bench --bench pty` (set `SWITCHBOARD_BENCH_PTY_MB` to change the ingest size).
+//! `cargo bench --bench pty` (set `SWITCHBOARD_BENCH_PTY_MB` to change the ingest size,
+//! `SWITCHBOARD_BENCH_ONLY=ingest|memory` for one part).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
@@ -281,7 +282,7 @@ fn idle_memory() {
     println!("|---|---:|");
     println!("| RSS growth per slot (median of {ROUNDS}, slots kept alive) | {median:.1} |");
     println!(
-        "| vt100 cells alone: {rows} rows × {} cols × 32 B | {cells:.1} |",
+        "| what vt100 would hold keeping all of it: {rows} rows × {} cols × 32 B | {cells:.1} |",
         SIZE.cols
     );
     println!();
@@ -294,8 +295,13 @@ fn main() {
         return;
     }
     let started = Instant::now();
-    ingest();
-    idle_memory();
+    let only = std::env::var("SWITCHBOARD_BENCH_ONLY").ok();
+    if only.as_deref().is_none_or(|o| o == "ingest") {
+        ingest();
+    }
+    if only.as_deref().is_none_or(|o| o == "memory") {
+        idle_memory();
+    }
     eprintln!(
         "pty bench took {:?}",
         Duration::from_secs(started.elapsed().as_secs())

@@ -236,10 +236,15 @@ impl ColdHistory {
         self.bytes = self.blocks.iter().map(Block::cost).sum();
     }
 
+    /// Drops the oldest blocks while over the byte budget, or while the rows left without the
+    /// oldest block would still be the row budget (so at least that many rows are kept).
     fn evict(&mut self) {
         while self.blocks.len() > 1
             && (self.bytes > self.budget_bytes
-                || (self.next - self.first()) as usize > self.budget_rows)
+                || self
+                    .blocks
+                    .front()
+                    .is_some_and(|b| (self.next - b.first) as usize - b.rows() >= self.budget_rows))
         {
             if let Some(block) = self.blocks.pop_front() {
                 self.bytes = self.bytes.saturating_sub(block.cost());
