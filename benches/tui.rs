@@ -347,4 +347,64 @@ fn main() {
     if run("panes") {
         pane_latency();
     }
+    if run("catchup") {
+        catch_up();
+    }
+}
+
+/// How far behind its program a paced background pane is once the program stops: three panes
+/// each print 20 MB (`yes | head`), note the time and print a marker; the focused pane is a
+/// quiet shell. The lag is from the note to the marker on the client's screen.
+fn catch_up() {
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let dir = home.path().join("marks");
+    std::fs::create_dir(&dir).unwrap();
+    let printer = |n: usize| {
+        format!(
+            "yes 'a background pane printing as fast as it can' | head -c 20000000; \
+             date +%s%N > {}/done.{n}; echo CAUGHT-UP-{n}; sleep 1000",
+            dir.display()
+        )
+    };
+    let (one, two, three) = (printer(1), printer(2), printer(3));
+    let bash = "PS1='$ ' bash --norc --noprofile";
+    let args = [
+        "--slot", &one, "--slot", &two, "--slot", &three, "--slot", bash,
+    ];
+    let tui = support::e2e::Tui::start(home.path(), &args, 160, 48);
+    tui.wait_for("keys here");
+    tui.ctrl('g');
+    tui.wait_for("keys go to the workstation");
+    tui.send(b"\x1b4"); // Alt+4: grid, all four panes drawn
+    let started = Instant::now();
+    let mut lags = Vec::new();
+    for n in 1..=3 {
+        let marker = format!("CAUGHT-UP-{n}");
+        tui.wait_until(&marker, Duration::from_secs(600), |s| s.contains(&marker));
+        let seen = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let done: u128 = std::fs::read_to_string(dir.join(format!("done.{n}")))
+            .unwrap_or_default()
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        lags.push(Duration::from_nanos(
+            (seen.as_nanos().saturating_sub(done)) as u64,
+        ));
+    }
+    drop(tui);
+    support::procs::kill_servers(home.path());
+    println!("## A paced background pane catching up once its program stops (3 × 20 MB)\n");
+    println!("| pane | behind its program when it stopped | whole run |");
+    println!("|---|---:|---:|");
+    for (n, lag) in lags.iter().enumerate() {
+        println!(
+            "| {} | {} | {:.1} s |",
+            n + 1,
+            ms(*lag),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!();
 }

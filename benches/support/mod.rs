@@ -1,7 +1,10 @@
 //! Bench access to the E2E harness in `tests/support/e2e.rs` (one harness, two users).
 
+/// The binary under test: this build's, or `SWITCHBOARD_BENCH_BIN` (an older build, to compare
+/// two in one run).
 pub fn bin() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_BIN_EXE_switchboard"))
+    std::env::var_os("SWITCHBOARD_BENCH_BIN")
+        .map_or_else(|| env!("CARGO_BIN_EXE_switchboard").into(), Into::into)
 }
 
 #[path = "../../tests/support/e2e.rs"]

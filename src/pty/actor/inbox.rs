@@ -55,9 +55,11 @@ impl Inbox {
         self.changed.notify_all();
     }
 
-    /// Waits for bytes and swaps them into `batch` (which must be empty; its allocation is
-    /// handed back for the next reads). `false` when the inbox is closed and drained.
-    pub fn take(&self, batch: &mut Vec<u8>) -> bool {
+    /// Waits for bytes and moves at most `max` of them (the oldest) into `batch`: all of them
+    /// by swapping buffers (the batch's allocation is handed back for the next reads), or a
+    /// slice when a paced pane parses a frame's share at a time instead of a whole inbox in one
+    /// burst. `false` when the inbox is closed and drained.
+    pub fn take_up_to(&self, batch: &mut Vec<u8>, max: usize) -> bool {
         batch.clear();
         let mut state = lock(&self.state);
         while state.bytes.is_empty() && !state.closed {
@@ -66,7 +68,12 @@ impl Inbox {
         if state.bytes.is_empty() {
             return false;
         }
-        std::mem::swap(&mut state.bytes, batch);
+        if state.bytes.len() <= max {
+            std::mem::swap(&mut state.bytes, batch);
+        } else {
+            batch.extend_from_slice(&state.bytes[..max]);
+            state.bytes.drain(..max);
+        }
         self.changed.notify_all();
         true
     }
@@ -92,9 +99,15 @@ mod tests {
         };
         let mut got = Vec::new();
         let mut batch = Vec::new();
-        while inbox.take(&mut batch) {
+        // Slices of odd sizes, and everything at once, keep the order.
+        let mut turn = 0usize;
+        while inbox.take_up_to(&mut batch, [7, 4096, usize::MAX][turn % 3]) {
             assert!(batch.len() <= INBOX_BYTES + 4);
+            if turn % 3 == 0 {
+                assert!(batch.len() <= 7);
+            }
             got.extend_from_slice(&batch);
+            turn += 1;
         }
         writer.join().unwrap();
         let expected: Vec<u8> = (0..10_000u32).flat_map(u32::to_le_bytes).collect();

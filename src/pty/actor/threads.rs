@@ -126,6 +126,14 @@ impl Threads {
     }
 }
 
+/// A paced pane takes its rate in this many slices a second, one a frame: parsing a whole
+/// inbox (256 KiB, ~9 ms of CPU) every quarter second in one go took a core from the
+/// focused pane's echo at once, three flooding panes three times over.
+const PACED_SLICES_PER_SECOND: u64 = 60;
+
+/// Smallest slice a paced pane takes (a very low rate still moves in useful steps).
+const MIN_PACED_SLICE: usize = 4 * 1024;
+
 /// Keeps a capped pane's intake at its rate. The window restarts after a pause, so a quiet
 /// pane is never penalised.
 #[derive(Debug, Default)]
@@ -177,10 +185,17 @@ impl Parser {
             if let Some(queue) = &self.record {
                 queue.wait_for_room();
             }
-            if !inbox.take(&mut batch) {
+            let rate = self.shared.parse_rate.load(Ordering::Acquire);
+            let most = if rate == 0 {
+                usize::MAX
+            } else {
+                usize::try_from(rate / PACED_SLICES_PER_SECOND)
+                    .unwrap_or(usize::MAX)
+                    .max(MIN_PACED_SLICE)
+            };
+            if !inbox.take_up_to(&mut batch, most) {
                 break;
             }
-            let rate = self.shared.parse_rate.load(Ordering::Acquire);
             if let Some(wait) = pace.delay(Instant::now(), batch.len(), rate) {
                 std::thread::sleep(wait);
             }
