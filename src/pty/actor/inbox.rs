@@ -103,7 +103,7 @@ mod tests {
         let mut turn = 0usize;
         while inbox.take_up_to(&mut batch, [7, 4096, usize::MAX][turn % 3]) {
             assert!(batch.len() <= INBOX_BYTES + 4);
-            if turn % 3 == 0 {
+            if turn.is_multiple_of(3) {
                 assert!(batch.len() <= 7);
             }
             got.extend_from_slice(&batch);
