@@ -12,6 +12,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::sync::mpsc;
 
 use super::app::{AppState, Effect, Msg, Size};
+use super::frame_log::FrameLog;
 use super::render::render;
 use super::slots::SlotKind;
 use super::terminal::{self, Tty};
@@ -118,8 +119,14 @@ fn spawn_signals(tx: mpsc::Sender<Msg>) {
     }
 }
 
-fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::io::Result<()> {
+fn draw(
+    terminal: &mut Tty,
+    state: &AppState,
+    stats: &mut DriverStats,
+    frames: &mut FrameLog,
+) -> std::io::Result<()> {
     let started = Instant::now();
+    let stamp = frames.start();
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let mut rendered = started;
     terminal.draw(|frame| {
@@ -130,8 +137,11 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
     terminal.backend_mut().flush()?;
     stats.draws += 1;
     let took = started.elapsed();
+    let render = rendered.duration_since(started);
+    if let Some(stamp) = stamp {
+        frames.drawn(stamp, rendered);
+    }
     if took > SLOW_FRAME {
-        let render = rendered.duration_since(started);
         tracing::debug!(?took, ?render, "slow frame (render = building the buffer)");
     }
     Ok(())
@@ -225,7 +235,8 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         send(&commands, command).await;
     }
     let mut stats = DriverStats::default();
-    draw(&mut terminal, &state, &mut stats)?;
+    let mut frames = FrameLog::from_env();
+    draw(&mut terminal, &state, &mut stats, &mut frames)?;
     state.dirty = false;
     let mut pacer = Pacer {
         last_draw: Instant::now(),
@@ -239,7 +250,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         let received = tokio::select! {
             msg = rx.recv() => msg,
             () = frame_due, if state.dirty => {
-                draw(&mut terminal, &state, &mut stats)?;
+                draw(&mut terminal, &state, &mut stats, &mut frames)?;
                 state.dirty = false;
                 state.focus_dirty = false;
                 pacer.last_draw = Instant::now();
@@ -254,6 +265,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         let mut any_dirty = state.dirty;
         let mut input = false;
         state.now = crate::ids::Timestamp::now();
+        let applying = frames.start();
         for msg in pending {
             stats.messages += 1;
             input |= matches!(
@@ -293,6 +305,9 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
                 }
             }
         }
+        if let Some(started) = applying {
+            frames.applied(started);
+        }
         state.dirty = any_dirty;
         // Keystrokes first, then what this window shows: one resize per pane per batch.
         for command in outbox.drain(..) {
@@ -316,7 +331,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             pacer.last_input = Some(now);
         }
         if state.dirty && pacer.draw_now(now, input, state.focus_dirty) {
-            draw(&mut terminal, &state, &mut stats)?;
+            draw(&mut terminal, &state, &mut stats, &mut frames)?;
             state.dirty = false;
             state.focus_dirty = false;
             pacer.last_draw = Instant::now();
