@@ -9,7 +9,7 @@ use switchboard::agent::ApprovalDecision;
 use switchboard::event::{Event, EventKind, SessionWorktree, UserMessage};
 use switchboard::ids::{Seq, SessionId, Timestamp};
 use switchboard::protocol::{
-    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus,
+    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus, Welcome,
 };
 use switchboard::tui::app::{AppState, Effect, Focus, Mode, Msg, Size};
 use switchboard::tui::theme::Theme;
@@ -445,4 +445,47 @@ fn slots_closed_by_another_client_go_and_focus_moves_on() {
     );
     assert!(state.slot(id).is_none());
     assert_eq!(state.focused, Some(other));
+}
+
+#[test]
+fn the_welcome_orders_slots_that_changed_before_it_came() {
+    let mut state = state();
+    let ids: Vec<SessionId> = (1..=4).map(SessionId).collect();
+    // Slot 3 changed (and was broadcast) while this window's welcome was being read.
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            ids[2],
+            SlotKind::Pty,
+            SlotStatus::Running,
+        )))),
+    );
+    // Opened after the welcome was read: the welcome does not name it.
+    let late = SessionId(9);
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            late,
+            SlotKind::Pty,
+            SlotStatus::Running,
+        )))),
+    );
+    let welcome = Welcome {
+        slots: ids
+            .iter()
+            .map(|id| info(*id, SlotKind::Pty, SlotStatus::Idle))
+            .collect(),
+        layout: None,
+        history: Vec::new(),
+        recent: Vec::new(),
+        model: "m".into(),
+        in_repo: false,
+        notes: Vec::new(),
+    };
+    update(
+        &mut state,
+        Msg::Server(Notification::Welcome(Box::new(welcome))),
+    );
+    let listed: Vec<SessionId> = state.slots.iter().map(|s| s.id).collect();
+    assert_eq!(listed, [ids[0], ids[1], ids[2], ids[3], late]);
 }
