@@ -162,6 +162,7 @@ fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
     let (mut state, id) = with_slot(SlotKind::Pty, SlotStatus::Running);
     state.slot_mut(id).unwrap().pane = Some(ScreenCopy::default());
     state.focus = Focus::Pane;
+    state.focus_dirty = false;
     let effects = press(&mut state, KeyCode::Char('x'), NONE);
     assert_eq!(
         sent(&effects),
@@ -170,6 +171,14 @@ fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
             bytes: b"x".to_vec()
         }]
     );
+    assert!(
+        !state.dirty && !state.focus_dirty,
+        "nothing to draw until the program's echo comes back"
+    );
+    // A key takes a notice away: that is drawn.
+    state.notify("something happened");
+    press(&mut state, KeyCode::Char('y'), NONE);
+    assert!(state.dirty && state.notice.is_none());
     // Shift+PgUp scrolls this window's view of the history.
     state
         .slot_mut(id)

@@ -4,7 +4,6 @@
 //! changed, at most once per frame interval, after draining every queued message, inside
 //! synchronized output.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyEventKind};
@@ -127,6 +126,8 @@ fn draw(
 ) -> std::io::Result<()> {
     let started = Instant::now();
     let stamp = frames.start();
+    // One write per frame (see `terminal::Output`).
+    terminal::hold_output();
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let mut rendered = started;
     terminal.draw(|frame| {
@@ -134,7 +135,7 @@ fn draw(
         rendered = Instant::now();
     })?;
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    terminal.backend_mut().flush()?;
+    terminal::release_output(terminal)?;
     stats.draws += 1;
     let took = started.elapsed();
     let render = rendered.duration_since(started);
@@ -263,12 +264,16 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             pending.push(msg);
         }
         let mut any_dirty = state.dirty;
+        // Input arrived (the echo window opens), and input that changed what is shown (drawn
+        // at once). A key sent to a pane changes nothing here: drawing the other panes'
+        // pending changes for it would hold the echo's frame behind that one.
+        let mut typed = false;
         let mut input = false;
         state.now = crate::ids::Timestamp::now();
         let applying = frames.start();
         for msg in pending {
             stats.messages += 1;
-            input |= matches!(
+            let is_input = matches!(
                 msg,
                 Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(..) | Msg::Resize(_)
             );
@@ -277,6 +282,8 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             }
             let effects = update(&mut state, msg);
             any_dirty |= state.dirty;
+            typed |= is_input;
+            input |= is_input && state.dirty;
             for effect in effects {
                 match effect {
                     Effect::Send(command) => outbox.push(command),
@@ -327,7 +334,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             break;
         }
         let now = Instant::now();
-        if input {
+        if typed {
             pacer.last_input = Some(now);
         }
         if state.dirty && pacer.draw_now(now, input, state.focus_dirty) {
