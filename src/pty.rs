@@ -49,7 +49,7 @@ pub use screen::{
     DEFAULT_SCROLLBACK_LINES, FollowOutput, MAX_SCROLLBACK_LINES, MouseEncoding, MouseMode,
     PaneModes, PaneScreen, ScreenCheckpoint,
 };
-pub use snapshot::ViewRows;
+pub use snapshot::{LiveView, ViewRows};
 
 /// Locks a mutex, taking the data even if a thread panicked while holding it: a pane's
 /// screen or status is still worth showing, and a poisoned lock must not cascade panics.

@@ -26,6 +26,7 @@
 //! | `layout.rs` | where everything goes, shared by rendering and hit-testing |
 //! | `render.rs`, `views/` | pure rendering, one file per view |
 //! | `driver.rs` | the loop: terminal input, the server link, effects, paced drawing |
+//! | `frame_log.rs` | per-frame timings for benchmarks (`SWITCHBOARD_FRAME_LOG`) |
 //! | `startup.rs` | what `resume`, `fork` and `--slot` do right after attaching |
 //! | `terminal.rs`, `theme.rs` | terminal setup and restore; colours |
 //! | `headless.rs`, `keyscript.rs` | rendering without a terminal (`switchboard render`, snapshots); key scripts in tmux notation that drive it (`render --keys`) |
@@ -39,6 +40,7 @@ pub mod content;
 mod copy_mode;
 pub mod diff_view;
 pub mod driver;
+mod frame_log;
 pub mod headless;
 pub mod history;
 pub mod keymap;

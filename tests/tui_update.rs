@@ -9,7 +9,7 @@ use switchboard::agent::ApprovalDecision;
 use switchboard::event::{Event, EventKind, SessionWorktree, UserMessage};
 use switchboard::ids::{Seq, SessionId, Timestamp};
 use switchboard::protocol::{
-    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus,
+    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus, Welcome,
 };
 use switchboard::tui::app::{AppState, Effect, Focus, Mode, Msg, Size};
 use switchboard::tui::theme::Theme;
@@ -162,6 +162,7 @@ fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
     let (mut state, id) = with_slot(SlotKind::Pty, SlotStatus::Running);
     state.slot_mut(id).unwrap().pane = Some(ScreenCopy::default());
     state.focus = Focus::Pane;
+    state.focus_dirty = false;
     let effects = press(&mut state, KeyCode::Char('x'), NONE);
     assert_eq!(
         sent(&effects),
@@ -170,6 +171,14 @@ fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
             bytes: b"x".to_vec()
         }]
     );
+    assert!(
+        !state.dirty && !state.focus_dirty,
+        "nothing to draw until the program's echo comes back"
+    );
+    // A key takes a notice away: that is drawn.
+    state.notify("something happened");
+    press(&mut state, KeyCode::Char('y'), NONE);
+    assert!(state.dirty && state.notice.is_none());
     // Shift+PgUp scrolls this window's view of the history.
     state
         .slot_mut(id)
@@ -445,4 +454,47 @@ fn slots_closed_by_another_client_go_and_focus_moves_on() {
     );
     assert!(state.slot(id).is_none());
     assert_eq!(state.focused, Some(other));
+}
+
+#[test]
+fn the_welcome_orders_slots_that_changed_before_it_came() {
+    let mut state = state();
+    let ids: Vec<SessionId> = (1..=4).map(SessionId).collect();
+    // Slot 3 changed (and was broadcast) while this window's welcome was being read.
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            ids[2],
+            SlotKind::Pty,
+            SlotStatus::Running,
+        )))),
+    );
+    // Opened after the welcome was read: the welcome does not name it.
+    let late = SessionId(9);
+    update(
+        &mut state,
+        Msg::Server(Notification::Slot(Box::new(info(
+            late,
+            SlotKind::Pty,
+            SlotStatus::Running,
+        )))),
+    );
+    let welcome = Welcome {
+        slots: ids
+            .iter()
+            .map(|id| info(*id, SlotKind::Pty, SlotStatus::Idle))
+            .collect(),
+        layout: None,
+        history: Vec::new(),
+        recent: Vec::new(),
+        model: "m".into(),
+        in_repo: false,
+        notes: Vec::new(),
+    };
+    update(
+        &mut state,
+        Msg::Server(Notification::Welcome(Box::new(welcome))),
+    );
+    let listed: Vec<SessionId> = state.slots.iter().map(|s| s.id).collect();
+    assert_eq!(listed, [ids[0], ids[1], ids[2], ids[3], late]);
 }

@@ -12,3 +12,5 @@ pub mod e2e;
 
 #[path = "../../tests/support/procs.rs"]
 pub mod procs;
+
+pub mod threads;

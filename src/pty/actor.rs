@@ -33,6 +33,7 @@ use super::record::{self, Record, RecordQueue, Recorder, SCREEN_CHECKPOINT_BYTES
 use super::replay::history_page;
 use super::replies::ReplyColors;
 use super::screen::{DEFAULT_SCROLLBACK_LINES, PaneScreen};
+use super::snapshot::LiveView;
 
 pub use launch::FALLBACK_SHELL;
 
@@ -163,6 +164,11 @@ struct Shared {
     parse_rate: AtomicU64,
     /// A history page is being read from the store.
     paging: AtomicBool,
+    /// A reader of the live view found the screen locked: the parser builds the view after
+    /// its current slice (see [`PtySlot::live_view`]).
+    view_wanted: AtomicBool,
+    /// The live view the parser built on request, until it is taken.
+    published: parking_lot::Mutex<Option<LiveView>>,
     waker: Option<PaneWaker>,
 }
 
@@ -227,6 +233,8 @@ impl PtySlot {
             output_bytes: AtomicU64::new(0),
             parse_rate: AtomicU64::new(0),
             paging: AtomicBool::new(false),
+            view_wanted: AtomicBool::new(false),
+            published: parking_lot::Mutex::new(None),
             waker: options.waker,
         });
         let source = options.recorder.clone();
@@ -448,6 +456,27 @@ impl PtySlot {
         f(&self.shared.screen.lock())
     }
 
+    /// The live view without waiting for the parser. When the screen is free it is read now.
+    /// While the parser holds it (the program is printing), the view the parser built on an
+    /// earlier call is returned, or `None`: the parser builds one at the end of its current
+    /// slice and marks the pane changed, so the next call has it. The server's one core
+    /// thread sends every client's frames; waiting on a parser the scheduler preempted
+    /// mid-slice held it (and every echo behind it) for tens of milliseconds on a loaded
+    /// machine.
+    pub fn live_view(&self) -> Option<LiveView> {
+        if let Some(mut screen) = self.shared.screen.try_lock() {
+            let view = LiveView::of(&mut screen);
+            drop(screen);
+            self.shared.published.lock().take();
+            return Some(view);
+        }
+        let published = self.shared.published.lock().take();
+        if published.is_none() {
+            self.shared.view_wanted.store(true, Ordering::Release);
+        }
+        published
+    }
+
     /// Changes the view (scroll offset, follow policy, reply colours) under the screen lock.
     /// Feeding output or resizing here bypasses the program and the recording: use
     /// [`Self::resize`] for sizes.
@@ -546,6 +575,11 @@ impl PtySlot {
         let quiet_for = self
             .last_output()
             .map(|at| now.saturating_duration_since(at));
+        // Output that has not settled is busy whatever the screen shows: no need to take the
+        // lock from a parser that is likely holding it.
+        if quiet_for.is_some_and(|quiet| quiet < policy.settle_after) {
+            return Activity::Busy;
+        }
         let at_prompt = {
             let mut screen = self.shared.screen.lock();
             let modes = screen.modes();

@@ -2,8 +2,8 @@
 //! client instead of the program's bytes, so clients never parse output twice. Reading a view
 //! scrolled into history does not move the screen's own view nor count as a change.
 
-use super::geometry::ScrollOffset;
-use super::screen::PaneScreen;
+use super::geometry::{Generation, PaneSize, ScrollOffset};
+use super::screen::{PaneModes, PaneScreen};
 use crate::protocol::screen::{CellAttrs, CellColor, CellStyle, RowBuilder, ScreenRow, TextRow};
 
 /// The rows of one view of a screen.
@@ -16,6 +16,30 @@ pub struct ViewRows {
     pub offset: usize,
     /// Lines of history kept.
     pub history: usize,
+}
+
+/// The live view (no scrolling) and what a frame sends with it, read in one hold of the
+/// screen lock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveView {
+    /// The screen's change counter these rows show.
+    pub generation: Generation,
+    pub rows: ViewRows,
+    pub size: PaneSize,
+    pub modes: PaneModes,
+    pub title: String,
+}
+
+impl LiveView {
+    pub fn of(screen: &mut PaneScreen) -> Self {
+        Self {
+            generation: screen.generation(),
+            rows: screen.view_rows(0),
+            size: screen.size(),
+            modes: screen.modes(),
+            title: screen.title().to_owned(),
+        }
+    }
 }
 
 impl PaneScreen {

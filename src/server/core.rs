@@ -186,6 +186,9 @@ pub struct Core {
     /// Each pane's live view, shared between clients (see `frames.rs`).
     pub pane_rows: super::frames::PaneRows,
     pub activity_due: Option<Instant>,
+    /// While some client types (until this time), only the panes typed into parse at full
+    /// speed (see `apply_parse_rates`); then every focused pane gets it back.
+    pub typing_until: Option<Instant>,
     /// Told to every client at attach (e.g. sessions found interrupted at start).
     pub notes: Vec<String>,
     pub started: Instant,
@@ -236,6 +239,7 @@ impl Core {
             panes: Arc::default(),
             pane_rows: Default::default(),
             activity_due: None,
+            typing_until: None,
             notes: Vec::new(),
             started: Instant::now(),
             stopping: false,
@@ -279,6 +283,7 @@ impl Core {
         [
             frames,
             self.activity_due,
+            self.typing_until,
             idle,
             self.exit_at,
             self.tasks.deadline(),
@@ -297,6 +302,10 @@ impl Core {
             self.activity_due = None;
             self.activity_tick(now);
         }
+        if self.typing_until.is_some_and(|until| until <= now) {
+            self.typing_until = None;
+            self.apply_parse_rates(now);
+        }
         self.flush_frames(now);
         let effects = self.tasks.tick(now);
         self.task_effects(effects);
@@ -314,11 +323,7 @@ impl Core {
         match input {
             Input::Attached { client, info, out } => self.attach(client, info, out),
             Input::Command { client, command } => self.command(client, command),
-            Input::Typed { client, slot } => {
-                if let Some(c) = self.clients.get_mut(&client) {
-                    c.typed = Some((slot, Instant::now()));
-                }
-            }
+            Input::Typed { client, slot } => self.typed(client, slot, Instant::now()),
             Input::Detached { client } => self.detach(client),
             Input::Agent { slot, update } => self.agent_input(slot, update),
             Input::AgentReady { slot, result, note } => self.agent_ready_input(slot, result, note),

@@ -18,7 +18,7 @@ use super::slots::{PaneState, Runtime, SlotEntry};
 use crate::ids::SessionId;
 use crate::protocol::Notification;
 use crate::protocol::screen::{ScreenPatch, ScreenRow, ScrollState};
-use crate::pty::{PaneModes, PaneScreen, PaneSize};
+use crate::pty::{LiveView, PaneModes, PaneScreen, PaneSize};
 
 /// Frames of the pane a client focuses come at most this often (~60 fps).
 pub const FOCUSED_FRAME: Duration = Duration::from_millis(16);
@@ -53,6 +53,11 @@ struct Meta {
     input_hidden: bool,
 }
 
+/// While a pane's parser holds its screen, how soon the core asks again (the parser normally
+/// answers sooner, by building the view after its slice and waking the core): a few
+/// milliseconds, below a frame.
+const BUSY_RETRY: Duration = Duration::from_millis(4);
+
 /// A pane's live view, shared between clients.
 #[derive(Debug, Default)]
 pub struct SharedRows {
@@ -60,6 +65,9 @@ pub struct SharedRows {
     rows: Vec<Arc<ScreenRow>>,
     cursor: Option<(u16, u16)>,
     history: usize,
+    size: PaneSize,
+    modes: PaneModes,
+    title: String,
 }
 
 /// Reads a pane's screen, wherever it lives.
@@ -69,6 +77,34 @@ fn with_screen<R>(entry: &mut SlotEntry, f: impl FnOnce(&mut PaneScreen) -> R) -
         Runtime::Pane(PaneState::Recorded(screen)) => Some(f(screen)),
         Runtime::Pane(PaneState::Starting) | Runtime::Agent(_) => None,
     }
+}
+
+/// A pane's live view, never waiting for its parser.
+enum Live {
+    View(LiveView),
+    /// The parser holds the screen; it builds the view after its slice.
+    Busy,
+    NoScreen,
+}
+
+fn live_view(entry: &mut SlotEntry) -> Live {
+    match &mut entry.runtime {
+        Runtime::Pane(PaneState::Live(pane)) => pane.live_view().map_or(Live::Busy, Live::View),
+        Runtime::Pane(PaneState::Recorded(screen)) => Live::View(LiveView::of(screen)),
+        Runtime::Pane(PaneState::Starting) | Runtime::Agent(_) => Live::NoScreen,
+    }
+}
+
+/// What one client gets of one pane in this flush.
+enum ViewPatch {
+    NoScreen,
+    /// Not now: the parser holds the screen.
+    Busy,
+    /// The screen as of `generation`; `None` when the client already has exactly that.
+    Ready {
+        generation: u64,
+        patch: Option<ScreenPatch>,
+    },
 }
 
 /// A pane's change counter.
@@ -182,13 +218,19 @@ impl Core {
                 continue;
             }
             let offset = view.offset;
-            let Some(patch) = self.view_patch(client, index, offset, current) else {
-                continue;
+            let (generation, patch) = match self.view_patch(client, index, offset, current) {
+                ViewPatch::NoScreen => continue,
+                ViewPatch::Busy => {
+                    let at = now + BUSY_RETRY;
+                    due = Some(due.map_or(at, |d| d.min(at)));
+                    continue;
+                }
+                ViewPatch::Ready { generation, patch } => (generation, patch),
             };
             if let Some(c) = self.clients.get_mut(&client)
                 && let Some(view) = c.views.get_mut(&slot)
             {
-                view.generation = Some(current);
+                view.generation = Some(generation);
                 view.last_sent = Some(now);
             }
             if let Some(patch) = patch {
@@ -210,56 +252,57 @@ impl Core {
         }
     }
 
-    /// The patch for one client's view of the pane at `index`: `None` when the pane has no
-    /// screen; `Some(None)` when the client is up to date.
+    /// The patch for one client's view of the pane at `index`. The live view is built once
+    /// per change and shared by every client; it never waits for a busy parser (`Busy`).
     fn view_patch(
         &mut self,
         client: ClientId,
         index: usize,
         offset: usize,
         current: u64,
-    ) -> Option<Option<ScreenPatch>> {
+    ) -> ViewPatch {
         let entry = &mut self.slots[index];
         let slot = entry.info.slot;
         let input_hidden = entry
             .live_pane()
             .is_some_and(|pane| pane.at_password_prompt());
-        let (rows, cursor, history, size, modes, title, offset) = if offset == 0 {
+        let (generation, rows, cursor, history, size, modes, title, offset) = if offset == 0 {
             let cache = self.pane_rows.entry(slot).or_default();
-            let stale = cache.generation != current || cache.rows.is_empty();
-            let (view, size, modes, title) = with_screen(entry, |screen| {
-                let view = stale.then(|| screen.view_rows(0));
-                (
-                    view,
-                    screen.size(),
-                    screen.modes(),
-                    screen.title().to_owned(),
-                )
-            })?;
-            if let Some(view) = view {
-                cache.rows = share(&cache.rows, view.rows);
-                cache.cursor = view.cursor;
-                cache.history = view.history;
-                cache.generation = current;
+            if cache.generation != current || cache.rows.is_empty() {
+                let view = match live_view(entry) {
+                    Live::View(view) => view,
+                    Live::Busy => return ViewPatch::Busy,
+                    Live::NoScreen => return ViewPatch::NoScreen,
+                };
+                cache.rows = share(&cache.rows, view.rows.rows);
+                cache.cursor = view.rows.cursor;
+                cache.history = view.rows.history;
+                cache.generation = view.generation.0;
+                cache.size = view.size;
+                cache.modes = view.modes;
+                cache.title = view.title;
             }
             (
+                cache.generation,
                 cache.rows.clone(),
                 cache.cursor,
                 cache.history,
-                size,
-                modes,
-                title,
+                cache.size,
+                cache.modes,
+                cache.title.clone(),
                 0,
             )
         } else {
-            let (view, size, modes, title) = with_screen(entry, |screen| {
+            let Some((view, size, modes, title)) = with_screen(entry, |screen| {
                 (
                     screen.view_rows(offset),
                     screen.size(),
                     screen.modes(),
                     screen.title().to_owned(),
                 )
-            })?;
+            }) else {
+                return ViewPatch::NoScreen;
+            };
             // Rows older than the memory holds come back from the recording.
             if let Some(pane) = entry.live_pane() {
                 pane.page_history();
@@ -271,6 +314,7 @@ impl Core {
                 .map(|v| v.baseline.clone())
                 .unwrap_or_default();
             (
+                current,
                 share(&old, view.rows),
                 view.cursor,
                 view.history,
@@ -288,14 +332,15 @@ impl Core {
             scroll: ScrollState { offset, history },
             input_hidden,
         };
-        let view = self
-            .clients
-            .get_mut(&client)?
-            .views
-            .entry(slot)
-            .or_default();
+        let Some(c) = self.clients.get_mut(&client) else {
+            return ViewPatch::NoScreen;
+        };
+        let view = c.views.entry(slot).or_default();
         view.offset = offset;
-        Some(patch(view, &rows, meta))
+        ViewPatch::Ready {
+            generation,
+            patch: patch(view, &rows, meta),
+        }
     }
 
     /// A client scrolled its view of a pane.

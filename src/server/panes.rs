@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::core::{ClientId, Core, Input};
 use super::slots::{PaneState, Runtime, SlotEntry};
@@ -19,6 +19,12 @@ use crate::store::{Store, StoreError};
 /// panes on two cores, 4 MiB/s each made the focused pane's echo 4× slower at p99; see
 /// docs/BENCHMARKS.md.) A flooding program is slowed by back-pressure; nothing is dropped.
 pub const BACKGROUND_PARSE_RATE: u64 = 1024 * 1024;
+
+/// After a key, how long its client counts as typing: people pause less than this between
+/// keys, and a command's first output comes within it. Meanwhile a pane another window
+/// focuses is capped like a background one: a flood someone watches there took a core from
+/// the echo of the keys typed here (docs/BENCHMARKS.md, "Many slots").
+pub const TYPING_HOLD: Duration = Duration::from_secs(1);
 
 /// A started pane.
 pub struct Spawned {
@@ -241,8 +247,19 @@ impl Core {
         c.viewport = viewport;
         self.retain_views(client);
         self.apply_pane_sizes();
-        self.apply_parse_rates();
+        self.apply_parse_rates(Instant::now());
         self.flush_frames(Instant::now());
+    }
+
+    /// A client typed into a pane: its echo goes out at once (`frames.rs`), and while it
+    /// types no other pane parses at full speed.
+    pub fn typed(&mut self, client: ClientId, slot: SessionId, now: Instant) {
+        let Some(c) = self.clients.get_mut(&client) else {
+            return;
+        };
+        c.typed = Some((slot, now));
+        self.typing_until = Some(now + TYPING_HOLD);
+        self.apply_parse_rates(now);
     }
 
     /// Sizes every pane for the clients showing it: the smallest cell among them (as tmux's
@@ -273,16 +290,29 @@ impl Core {
         }
     }
 
-    /// Gives the panes any client focuses full parsing speed and caps the others.
-    pub fn apply_parse_rates(&self) {
+    /// Gives the panes any client focuses full parsing speed and caps the others; while a
+    /// client types, only the panes typed into run at full speed.
+    pub fn apply_parse_rates(&self, now: Instant) {
+        let typing: Vec<SessionId> = self
+            .clients
+            .values()
+            .filter_map(|c| c.typed)
+            .filter(|(_, at)| now.saturating_duration_since(*at) < TYPING_HOLD)
+            .map(|(slot, _)| slot)
+            .collect();
         for entry in &self.slots {
-            if let Some(pane) = entry.live_pane() {
-                let focused = self
-                    .clients
+            let Some(pane) = entry.live_pane() else {
+                continue;
+            };
+            let slot = entry.info.slot;
+            let full = if typing.is_empty() {
+                self.clients
                     .values()
-                    .any(|c| c.viewport.focused == Some(entry.info.slot));
-                pane.set_parse_rate((!focused).then_some(BACKGROUND_PARSE_RATE));
-            }
+                    .any(|c| c.viewport.focused == Some(slot))
+            } else {
+                typing.contains(&slot)
+            };
+            pane.set_parse_rate((!full).then_some(BACKGROUND_PARSE_RATE));
         }
     }
 

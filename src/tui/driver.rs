@@ -4,7 +4,6 @@
 //! changed, at most once per frame interval, after draining every queued message, inside
 //! synchronized output.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyEventKind};
@@ -12,6 +11,7 @@ use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::sync::mpsc;
 
 use super::app::{AppState, Effect, Msg, Size};
+use super::frame_log::FrameLog;
 use super::render::render;
 use super::slots::SlotKind;
 use super::terminal::{self, Tty};
@@ -118,8 +118,16 @@ fn spawn_signals(tx: mpsc::Sender<Msg>) {
     }
 }
 
-fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::io::Result<()> {
+fn draw(
+    terminal: &mut Tty,
+    state: &AppState,
+    stats: &mut DriverStats,
+    frames: &mut FrameLog,
+) -> std::io::Result<()> {
     let started = Instant::now();
+    let stamp = frames.start();
+    // One write per frame (see `terminal::Output`).
+    terminal::hold_output();
     crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     let mut rendered = started;
     terminal.draw(|frame| {
@@ -127,11 +135,14 @@ fn draw(terminal: &mut Tty, state: &AppState, stats: &mut DriverStats) -> std::i
         rendered = Instant::now();
     })?;
     crossterm::queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    terminal.backend_mut().flush()?;
+    terminal::release_output(terminal)?;
     stats.draws += 1;
     let took = started.elapsed();
+    let render = rendered.duration_since(started);
+    if let Some(stamp) = stamp {
+        frames.drawn(stamp, rendered);
+    }
     if took > SLOW_FRAME {
-        let render = rendered.duration_since(started);
         tracing::debug!(?took, ?render, "slow frame (render = building the buffer)");
     }
     Ok(())
@@ -225,7 +236,8 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         send(&commands, command).await;
     }
     let mut stats = DriverStats::default();
-    draw(&mut terminal, &state, &mut stats)?;
+    let mut frames = FrameLog::from_env();
+    draw(&mut terminal, &state, &mut stats, &mut frames)?;
     state.dirty = false;
     let mut pacer = Pacer {
         last_draw: Instant::now(),
@@ -239,7 +251,7 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
         let received = tokio::select! {
             msg = rx.recv() => msg,
             () = frame_due, if state.dirty => {
-                draw(&mut terminal, &state, &mut stats)?;
+                draw(&mut terminal, &state, &mut stats, &mut frames)?;
                 state.dirty = false;
                 state.focus_dirty = false;
                 pacer.last_draw = Instant::now();
@@ -252,11 +264,16 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             pending.push(msg);
         }
         let mut any_dirty = state.dirty;
+        // Input arrived (the echo window opens), and input that changed what is shown (drawn
+        // at once). A key sent to a pane changes nothing here: drawing the other panes'
+        // pending changes for it would hold the echo's frame behind that one.
+        let mut typed = false;
         let mut input = false;
         state.now = crate::ids::Timestamp::now();
+        let applying = frames.start();
         for msg in pending {
             stats.messages += 1;
-            input |= matches!(
+            let is_input = matches!(
                 msg,
                 Msg::Key(_) | Msg::Paste(_) | Msg::Mouse(..) | Msg::Resize(_)
             );
@@ -265,6 +282,8 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             }
             let effects = update(&mut state, msg);
             any_dirty |= state.dirty;
+            typed |= is_input;
+            input |= is_input && state.dirty;
             for effect in effects {
                 match effect {
                     Effect::Send(command) => outbox.push(command),
@@ -293,6 +312,9 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
                 }
             }
         }
+        if let Some(started) = applying {
+            frames.applied(started);
+        }
         state.dirty = any_dirty;
         // Keystrokes first, then what this window shows: one resize per pane per batch.
         for command in outbox.drain(..) {
@@ -312,11 +334,11 @@ pub async fn run(link: Link, options: Options) -> anyhow::Result<Outcome> {
             break;
         }
         let now = Instant::now();
-        if input {
+        if typed {
             pacer.last_input = Some(now);
         }
         if state.dirty && pacer.draw_now(now, input, state.focus_dirty) {
-            draw(&mut terminal, &state, &mut stats)?;
+            draw(&mut terminal, &state, &mut stats, &mut frames)?;
             state.dirty = false;
             state.focus_dirty = false;
             pacer.last_draw = Instant::now();

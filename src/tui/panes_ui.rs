@@ -126,7 +126,9 @@ pub fn key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     }
     match encode_key(&key, &modes) {
         Some(bytes) => {
-            state.selection = None;
+            // Nothing here shows the key until the program answers (its echo comes as a
+            // frame): a draw for the key itself would only hold the echo's draw behind it.
+            state.dirty = state.selection.take().is_some() || scrolled;
             let mut effects = Vec::new();
             if scrolled {
                 effects.extend(scroll(state, id, isize::MIN / 2));

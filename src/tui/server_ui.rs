@@ -230,6 +230,17 @@ fn welcomed(state: &mut AppState, welcome: Welcome) -> Vec<Effect> {
     for info in &slots {
         effects.extend(slot_changed(state, info));
     }
+    // Changes of slots broadcast while the welcome was being read can arrive before it and
+    // added those slots in their own order: the server's order wins, so every window lists
+    // the slots alike (slots it does not name yet stay last, as they came).
+    let order: std::collections::HashMap<SlotId, usize> = slots
+        .iter()
+        .enumerate()
+        .map(|(i, info)| (info.slot, i))
+        .collect();
+    state
+        .slots
+        .sort_by_key(|slot| order.get(&slot.id).copied().unwrap_or(usize::MAX));
     if let Some(layout) = layout
         && state.pending_focus.is_none()
         && state.focused.is_none()

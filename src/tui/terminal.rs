@@ -1,7 +1,7 @@
 //! Terminal hygiene: raw mode, alternate screen, bracketed paste, focus and mouse events on
 //! entry; always restored on exit, on panic (hook), on signals, and around Ctrl+Z.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
@@ -18,7 +18,59 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Tty = Terminal<CrosstermBackend<Stdout>>;
+pub type Tty = Terminal<CrosstermBackend<Output>>;
+
+/// The workstation's terminal output. While a frame is drawn it is held in memory and then
+/// written in one piece: drawing flushes after the diff, after the cursor and after the end
+/// of the synchronized update, and stdout's 1 KiB line buffer cut a large frame into 1 KiB
+/// writes — a terminal woke for every piece, and one that read slowly stalled the frame in
+/// the middle (seen with `strace` in the "Many slots" bench). Outside a frame every flush
+/// writes at once.
+#[derive(Debug, Default)]
+pub struct Output {
+    held: Vec<u8>,
+}
+
+/// Whether a frame is being drawn (one workstation terminal per process, like `ACTIVE`).
+static HOLDING: AtomicBool = AtomicBool::new(false);
+
+/// Holds the terminal's output until [`release_output`].
+pub fn hold_output() {
+    HOLDING.store(true, Ordering::SeqCst);
+}
+
+/// Writes what was held since [`hold_output`], in one piece.
+pub fn release_output(terminal: &mut Tty) -> io::Result<()> {
+    HOLDING.store(false, Ordering::SeqCst);
+    ratatui::backend::Backend::flush(terminal.backend_mut())
+}
+
+impl Output {
+    fn send(&mut self) -> io::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        let result = out.write_all(&self.held).and_then(|()| out.flush());
+        // Written or not, these bytes are done: a failed write ends the workstation anyway.
+        self.held.clear();
+        result
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.held.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if HOLDING.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        self.send()
+    }
+}
 
 /// Whether the terminal is currently set up (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -47,7 +99,7 @@ pub fn enter() -> io::Result<(Tty, Guard)> {
         Ordering::SeqCst,
     );
     setup()?;
-    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let terminal = Terminal::new(CrosstermBackend::new(Output::default()))?;
     Ok((terminal, Guard))
 }
 

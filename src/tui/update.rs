@@ -23,8 +23,9 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Key(key) => {
-            state.notice = None;
-            state.focus_dirty = true;
+            // A notice on screen goes with any key: that is a change to draw even when the
+            // key itself changes nothing here (a key sent to a pane).
+            let shown = state.notice.take().is_some();
             if std::mem::take(&mut state.leader_armed)
                 && matches!(state.mode, Mode::Normal)
                 && key.code == KeyCode::Char('d')
@@ -34,7 +35,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             {
                 return detach(state);
             }
-            on_key(state, key)
+            let effects = on_key(state, key);
+            state.dirty |= shown;
+            state.focus_dirty |= state.dirty;
+            effects
         }
         Msg::Paste(text) => modal_keys::on_paste(state, &text),
         Msg::Mouse(event, at) => mouse::on_mouse(state, event, at),

@@ -11,6 +11,7 @@ use nix::unistd::Pid;
 use crate::event::SlotExited;
 use crate::pty::lock;
 use crate::pty::record::{CHECKPOINT_COST_RATIO, HISTORY_MARK_ROWS, Record, RecordQueue};
+use crate::pty::snapshot::LiveView;
 
 use super::inbox::{INBOX_BYTES, Inbox};
 use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
@@ -235,12 +236,20 @@ impl Parser {
         self.shared
             .generation
             .store(screen.generation().0, Ordering::Release);
+        // A frame found the screen locked: build its view here, between slices.
+        let published = self.shared.view_wanted.swap(false, Ordering::AcqRel);
+        if published {
+            *self.shared.published.lock() = Some(LiveView::of(&mut screen));
+        }
         // Straight to a waiting frame, if any: an ordinary unlock lets this thread take the
         // lock back for the next slice before the woken frame runs, starving the UI.
         parking_lot::MutexGuard::unlock_fair(screen);
         self.shared
             .output_bytes
             .fetch_add(piece.len() as u64, Ordering::AcqRel);
+        if published {
+            self.shared.mark_changed();
+        }
     }
 }
 
