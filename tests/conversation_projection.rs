@@ -18,6 +18,9 @@ use switchboard::store::{Store, StoreOptions, StoredConversation};
 const CONVERSATION: TableDefinition<(u128, u64), &[u8]> = TableDefinition::new("conversation");
 const SESSION_RULES: TableDefinition<(u128, u64), &str> = TableDefinition::new("session_rules");
 const PROJECTED: TableDefinition<u128, (u64, u64)> = TableDefinition::new("projected");
+/// The projection version this build writes in `projected` (`PROJECTION_VERSION` in
+/// src/store/conversation.rs); rows of any other are rebuilt.
+const VERSION: u64 = 2;
 
 fn created() -> SessionCreated {
     SessionCreated {
@@ -268,7 +271,10 @@ fn a_session_recorded_before_the_projection_is_backfilled_when_read() {
     drop(store);
     let mut found = markers(&path);
     found.sort();
-    let mut want = vec![(root.0, (expected[0].0, 1)), (fork.0, (expected[1].0, 1))];
+    let mut want = vec![
+        (root.0, (expected[0].0, VERSION)),
+        (fork.0, (expected[1].0, VERSION)),
+    ];
     want.sort();
     assert_eq!(found, want, "both sessions are marked complete");
 
@@ -328,7 +334,7 @@ fn events_appended_by_a_build_without_the_projection_are_folded_in_when_read() {
                 rows.insert(*key, value.as_slice()).unwrap();
             }
             let mut projected = txn.open_table(PROJECTED).unwrap();
-            projected.insert(id.0, (marked, 1)).unwrap();
+            projected.insert(id.0, (marked, VERSION)).unwrap();
         }
         txn.commit().unwrap();
     }
@@ -337,7 +343,55 @@ fn events_appended_by_a_build_without_the_projection_are_folded_in_when_read() {
     assert!(last > marked);
     assert_matches(&store, id, last, "caught up");
     drop(store);
-    assert_eq!(markers(&path), vec![(id.0, (last, 1))]);
+    assert_eq!(markers(&path), vec![(id.0, (last, VERSION))]);
+}
+
+#[test]
+fn rows_of_another_projection_version_are_rebuilt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.redb");
+    let (root, fork) = {
+        let store = open(&path, 32);
+        sessions_with_a_fork(&store, 40)
+    };
+    // What an older build left: markers of version 1 over rows in a format this build cannot
+    // decode (here bytes that decode as nothing). Read as they are, they would fail and the
+    // conversation would come from the events; rebuilt, it comes from the projection.
+    {
+        let db = raw(&path);
+        let txn = db.begin_write().unwrap();
+        {
+            let mut rows = txn.open_table(CONVERSATION).unwrap();
+            let keys: Vec<(u128, u64)> = redb::ReadableTable::iter(&rows)
+                .unwrap()
+                .map(|e| e.unwrap().0.value())
+                .collect();
+            for key in keys {
+                rows.insert(key, [1_u8, 0xc1].as_slice()).unwrap();
+            }
+            let mut projected = txn.open_table(PROJECTED).unwrap();
+            for id in [root, fork] {
+                let (through, _) = redb::ReadableTable::get(&projected, id.0)
+                    .unwrap()
+                    .unwrap()
+                    .value();
+                projected.insert(id.0, (through, VERSION - 1)).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    let store = open(&path, 32);
+    for id in [fork, root] {
+        let last = store.meta(id).unwrap().last_seq.0;
+        assert_matches(&store, id, last, "rebuilt");
+    }
+    drop(store);
+    let found = markers(&path);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.iter().all(|(_, (_, version))| *version == VERSION),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -363,7 +417,7 @@ fn store_repair_rebuilds_the_projection() {
     let store = open(&path, 32);
     for id in [root, fork] {
         let last = store.meta(id).unwrap().last_seq.0;
-        assert!(found.contains(&(id.0, (last, 1))), "{found:?}");
+        assert!(found.contains(&(id.0, (last, VERSION))), "{found:?}");
         assert_matches(&store, id, last, "repaired");
     }
 }

@@ -16,13 +16,13 @@ use switchboard::model::{
     Tool,
 };
 
-fn request(conversation: &Conversation) -> ResponsesRequest {
+fn request(conversation: &Conversation) -> ResponsesRequest<'static> {
     ResponsesRequest::new("test-model", conversation.items().to_vec())
         .with_instructions("You are a test.")
         .with_tools(vec![Tool::shell()])
 }
 
-fn ask(text: &str) -> ResponsesRequest {
+fn ask(text: &str) -> ResponsesRequest<'static> {
     let mut conversation = Conversation::new();
     conversation.push_user(text);
     request(&conversation)

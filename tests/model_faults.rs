@@ -13,7 +13,7 @@ use switchboard::event::OutputItem;
 use switchboard::model::stream::StreamError;
 use switchboard::model::{Conversation, ModelError, ResponsesRequest, ShellArgs, Tool};
 
-fn ask(text: &str) -> ResponsesRequest {
+fn ask(text: &str) -> ResponsesRequest<'static> {
     let mut conversation = Conversation::new();
     conversation.push_user(text);
     ResponsesRequest::new("test-model", conversation.items().to_vec())

@@ -13,7 +13,7 @@ use switchboard::model::{
     ShellArgs, Tool,
 };
 
-fn request(conversation: &Conversation) -> ResponsesRequest {
+fn request(conversation: &Conversation) -> ResponsesRequest<'static> {
     ResponsesRequest::new("demo", conversation.items().to_vec()).with_tools(vec![Tool::shell()])
 }
 

@@ -15,7 +15,7 @@ use super::turn::Stop;
 use crate::event::{ConversationCompacted, EventKind, OutputItem, Usage};
 use crate::ids::Seq;
 use crate::model::conversation::summary_budget;
-use crate::model::{ResponseEvent, ResponsesRequest, StreamUpdate, Tool};
+use crate::model::{ResponseEvent, ResponseStream, ResponsesRequest, StreamUpdate, Tool};
 
 /// Where a compaction cuts.
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +65,20 @@ impl Agent {
             }
             return Ok(());
         };
-        let handoff = self.summarise(input, inbox).await?;
+        let stream = {
+            // The request borrows the conversation and is serialised by `stream`, so it is
+            // dropped before anything needs `&mut self`.
+            let model = self.config.client.settings().model.clone();
+            let mut request = ResponsesRequest::borrowing(model, input)
+                .with_tools(vec![Tool::shell()])
+                .with_prompt_cache_key(self.session().to_string());
+            request.tool_choice = "none";
+            if let Some(instructions) = &self.config.instructions {
+                request = request.with_instructions(instructions.clone());
+            }
+            self.config.client.stream(&request)
+        };
+        let handoff = summarise(stream, inbox).await?;
         usage.add(&handoff.usage);
         self.rec
             .emit(EventKind::ConversationCompacted(ConversationCompacted {
@@ -77,58 +90,45 @@ impl Agent {
             .await?;
         Ok(())
     }
+}
 
-    /// Streams the summarisation request and returns its text (interrupts end it at once).
-    async fn summarise(
-        &mut self,
-        input: Vec<crate::model::InputItem>,
-        inbox: &mut Inbox,
-    ) -> Result<Handoff, Stop> {
-        let model = self.config.client.settings().model.clone();
-        let mut request = ResponsesRequest::new(model, input)
-            .with_tools(vec![Tool::shell()])
-            .with_prompt_cache_key(self.session().to_string());
-        request.tool_choice = "none";
-        if let Some(instructions) = &self.config.instructions {
-            request = request.with_instructions(instructions.clone());
-        }
-        let mut stream = self.config.client.stream(&request);
-        let mut handoff = Handoff::default();
-        loop {
-            let update = tokio::select! {
-                biased;
-                signal = inbox.next_in_turn() => match signal {
-                    TurnSignal::Interrupt => return Err(Stop::Interrupted),
-                    TurnSignal::Decide { .. } => continue,
-                },
-                update = stream.next_update() => update,
-            };
-            match update {
-                None => break,
-                Some(Err(err)) => return Err(Stop::Failed(format!("compaction failed: {err}"))),
-                Some(Ok(StreamUpdate::Retrying { .. })) => {}
-                Some(Ok(StreamUpdate::Event(event))) => match event {
-                    ResponseEvent::OutputItemDone {
-                        item: OutputItem::Message { text, .. },
-                        ..
-                    } => {
-                        if !handoff.text.is_empty() && !text.is_empty() {
-                            handoff.text.push_str("\n\n");
-                        }
-                        handoff.text.push_str(&text);
+/// Reads the summarisation stream and returns its text (interrupts end it at once).
+async fn summarise(mut stream: ResponseStream, inbox: &mut Inbox) -> Result<Handoff, Stop> {
+    let mut handoff = Handoff::default();
+    loop {
+        let update = tokio::select! {
+            biased;
+            signal = inbox.next_in_turn() => match signal {
+                TurnSignal::Interrupt => return Err(Stop::Interrupted),
+                TurnSignal::Decide { .. } => continue,
+            },
+            update = stream.next_update() => update,
+        };
+        match update {
+            None => break,
+            Some(Err(err)) => return Err(Stop::Failed(format!("compaction failed: {err}"))),
+            Some(Ok(StreamUpdate::Retrying { .. })) => {}
+            Some(Ok(StreamUpdate::Event(event))) => match event {
+                ResponseEvent::OutputItemDone {
+                    item: OutputItem::Message { text, .. },
+                    ..
+                } => {
+                    if !handoff.text.is_empty() && !text.is_empty() {
+                        handoff.text.push_str("\n\n");
                     }
-                    ResponseEvent::Completed(info) | ResponseEvent::Incomplete(info) => {
-                        handoff.usage = info.usage.unwrap_or_default();
-                    }
-                    _ => {}
-                },
-            }
+                    handoff.text.push_str(&text);
+                }
+                ResponseEvent::Completed(info) | ResponseEvent::Incomplete(info) => {
+                    handoff.usage = info.usage.unwrap_or_default();
+                }
+                _ => {}
+            },
         }
-        if handoff.text.trim().is_empty() {
-            return Err(Stop::Failed(
-                "compaction failed: the model returned no summary".into(),
-            ));
-        }
-        Ok(handoff)
     }
+    if handoff.text.trim().is_empty() {
+        return Err(Stop::Failed(
+            "compaction failed: the model returned no summary".into(),
+        ));
+    }
+    Ok(handoff)
 }

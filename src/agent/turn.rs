@@ -187,14 +187,6 @@ impl Agent {
         inbox: &mut Inbox,
     ) -> Result<Vec<Call>, Stop> {
         let model = self.config.client.settings().model.clone();
-        let mut request = ResponsesRequest::new(model.clone(), self.conversation().input())
-            .with_tools(vec![Tool::shell()])
-            .with_prompt_cache_key(self.session().to_string())
-            .with_effort(self.config.reasoning_effort.clone())
-            .with_output_schema(self.config.output_schema.clone());
-        if let Some(instructions) = &self.config.instructions {
-            request = request.with_instructions(instructions.clone());
-        }
         self.rec
             .emit(EventKind::ResponseStarted(ResponseStarted {
                 model: model.clone(),
@@ -202,7 +194,20 @@ impl Agent {
             }))
             .await?;
         // Dropping the stream (an interrupt returns early) cancels the request.
-        let mut stream = self.config.client.stream(&request);
+        let mut stream = {
+            // The request borrows the conversation and is serialised by `stream`, so it is
+            // built after the last `&mut self` before it and dropped right away.
+            let mut request =
+                ResponsesRequest::borrowing(model.clone(), self.conversation().input_refs())
+                    .with_tools(vec![Tool::shell()])
+                    .with_prompt_cache_key(self.session().to_string())
+                    .with_effort(self.config.reasoning_effort.clone())
+                    .with_output_schema(self.config.output_schema.clone());
+            if let Some(instructions) = &self.config.instructions {
+                request = request.with_instructions(instructions.clone());
+            }
+            self.config.client.stream(&request)
+        };
         let mut calls = Vec::new();
         loop {
             let flush_at = self.rec.flush_deadline();

@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::{Stream, StreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
@@ -159,11 +160,16 @@ impl ResponsesClient {
     }
 
     /// Starts streaming `request`. Nothing is sent until the stream is first polled.
-    pub fn stream(&self, request: &ResponsesRequest) -> ResponseStream {
-        let (body, queue) = match serde_json::to_vec(request) {
-            Ok(body) => (body, VecDeque::new()),
+    ///
+    /// The body is serialised here, once ([`ResponsesRequest::to_json`]: one allocation of
+    /// about its size), and kept as [`Bytes`]: every attempt sends the same body, and handing
+    /// it to an attempt is a reference count, not a copy (the first request of a long
+    /// session's turn is about a megabyte).
+    pub fn stream(&self, request: &ResponsesRequest<'_>) -> ResponseStream {
+        let (body, queue) = match request.to_json() {
+            Ok(body) => (Bytes::from(body), VecDeque::new()),
             Err(e) => (
-                Vec::new(),
+                Bytes::new(),
                 VecDeque::from([Err(ModelError::Setup(format!(
                     "cannot encode request: {e}"
                 )))]),
@@ -229,7 +235,7 @@ enum Phase {
 
 struct Driver {
     inner: Arc<Inner>,
-    body: Vec<u8>,
+    body: Bytes,
     /// The attempt in progress, from 1.
     attempt: u32,
     phase: Phase,

@@ -14,6 +14,7 @@
 pub mod compact;
 pub mod fold;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 pub use compact::{DEFAULT_COMPACT_AT, Summary, estimate_tokens, summary_budget};
@@ -64,7 +65,7 @@ impl PartialEq for Conversation {
     /// Two conversations are equal when the next request would send the same input and the
     /// same calls are open.
     fn eq(&self, other: &Self) -> bool {
-        self.input() == other.input() && self.fold.pending() == other.fold.pending()
+        self.input_refs() == other.input_refs() && self.fold.pending() == other.fold.pending()
     }
 }
 
@@ -88,23 +89,19 @@ impl Conversation {
     /// What a request sends as `input`: the summary item, then the items after it. Outputs of
     /// calls the summary replaced are left out (the API refuses an output without its call).
     pub fn input(&self) -> Vec<InputItem> {
+        self.input_refs().into_iter().map(Cow::into_owned).collect()
+    }
+
+    /// [`Self::input`] borrowed from the conversation (only the summary item is made), so a
+    /// request costs no copy of it.
+    pub fn input_refs(&self) -> Vec<Cow<'_, InputItem>> {
         let Some(summary) = &self.summary else {
-            return self.items.clone();
+            return self.items.iter().map(Cow::Borrowed).collect();
         };
-        let calls: HashSet<&str> = self.items.iter().filter_map(call_id_of_call).collect();
-        std::iter::once(summary.item())
-            .chain(
-                self.items
-                    .iter()
-                    .filter(|item| match item {
-                        InputItem::FunctionCallOutput { call_id, .. } => {
-                            calls.contains(call_id.as_str())
-                        }
-                        _ => true,
-                    })
-                    .cloned(),
-            )
-            .collect()
+        let mut input = Vec::with_capacity(self.items.len() + 1);
+        input.push(Cow::Owned(summary.item()));
+        input.extend(answerable(&self.items).map(Cow::Borrowed));
+        input
     }
 
     fn push_at(&mut self, seq: u64, item: InputItem) {
@@ -213,6 +210,9 @@ impl Conversation {
             boundary,
         } = restored;
         let mut conversation = Self {
+            // Sized once: a long conversation's restore moves thousands of items.
+            items: Vec::with_capacity(items.len()),
+            seqs: Vec::with_capacity(items.len()),
             summary,
             omitted_tokens,
             reported_tokens,
@@ -255,8 +255,8 @@ impl Conversation {
     /// The input of a summarisation request covering the events up to `through`: the previous
     /// summary, then the newest items up to `through` that fit in `budget` estimated tokens
     /// (older ones are left out), outputs of calls left out dropped. `None` when there is
-    /// nothing to summarise.
-    pub fn summary_input(&self, through: u64, budget: u64) -> Option<Vec<InputItem>> {
+    /// nothing to summarise. Borrowed from the conversation, like [`Self::input_refs`].
+    pub fn summary_input(&self, through: u64, budget: u64) -> Option<Vec<Cow<'_, InputItem>>> {
         let end = self.seqs.partition_point(|&s| s <= through);
         if end == 0 {
             return None;
@@ -272,20 +272,10 @@ impl Conversation {
             start -= 1;
         }
         let chosen = &self.items[start..end];
-        let calls: HashSet<&str> = chosen.iter().filter_map(call_id_of_call).collect();
-        let mut input: Vec<InputItem> = self.summary.iter().map(Summary::item).collect();
-        input.extend(
-            chosen
-                .iter()
-                .filter(|item| match item {
-                    InputItem::FunctionCallOutput { call_id, .. } => {
-                        calls.contains(call_id.as_str())
-                    }
-                    _ => true,
-                })
-                .cloned(),
-        );
-        input.push(InputItem::user(compact::COMPACT_PROMPT));
+        let mut input = Vec::with_capacity(chosen.len() + 2);
+        input.extend(self.summary.iter().map(|s| Cow::Owned(s.item())));
+        input.extend(answerable(chosen).map(Cow::Borrowed));
+        input.push(Cow::Owned(InputItem::user(compact::COMPACT_PROMPT)));
         Some(input)
     }
 }
@@ -324,6 +314,16 @@ pub fn effective_through(previous: Option<u64>, through: u64, seq: u64) -> u64 {
     through
         .max(previous.unwrap_or(0))
         .min(seq.saturating_sub(1))
+}
+
+/// `items` without the outputs of calls that are not among them (the API refuses an output
+/// without its call).
+fn answerable(items: &[InputItem]) -> impl Iterator<Item = &InputItem> {
+    let calls: HashSet<&str> = items.iter().filter_map(call_id_of_call).collect();
+    items.iter().filter(move |item| match item {
+        InputItem::FunctionCallOutput { call_id, .. } => calls.contains(call_id.as_str()),
+        _ => true,
+    })
 }
 
 fn call_id_of_call(item: &InputItem) -> Option<&str> {

@@ -3,6 +3,19 @@
 //! Requests are stateless (`store: false`): every request sends the whole conversation as
 //! input items, and reasoning comes back encrypted (`include: ["reasoning.encrypted_content"]`)
 //! so it can be sent again. The conversation itself is [`super::Conversation`].
+//!
+//! A request borrows the conversation's items rather than copying them: the first request of
+//! a long session's next turn carries about a megabyte of them, and it is serialised once
+//! (see `client.rs`) and dropped.
+//!
+//! | file | owns |
+//! |---|---|
+//! | this file | [`ResponsesRequest`], [`InputItem`], [`Tool`] and the other typed parts |
+//! | `body.rs` | the bytes sent: [`ResponsesRequest::to_json`], [`ResponsesRequest::size_hint`] |
+
+mod body;
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,13 +24,14 @@ pub use super::conversation::CALL_ABORTED;
 pub use super::tool_output::{denial_text, tool_error_text, tool_output_text};
 use crate::event::OutputItem;
 
-/// A typed request body; serialise it with `serde_json`.
+/// A typed request body; serialise it with `serde_json`. `'a` is the conversation its input
+/// items borrow from (`'static` when they are owned).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ResponsesRequest {
+pub struct ResponsesRequest<'a> {
     pub model: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
-    pub input: Vec<InputItem>,
+    pub input: Vec<Cow<'a, InputItem>>,
     pub tools: Vec<Tool>,
     pub tool_choice: &'static str,
     pub parallel_tool_calls: bool,
@@ -36,11 +50,18 @@ pub struct ResponsesRequest {
     pub text: Option<TextControls>,
 }
 
-impl ResponsesRequest {
+impl ResponsesRequest<'static> {
+    /// A request that owns its `input`; see [`ResponsesRequest::borrowing`].
+    pub fn new(model: impl Into<String>, input: Vec<InputItem>) -> Self {
+        ResponsesRequest::borrowing(model, input.into_iter().map(Cow::Owned).collect())
+    }
+}
+
+impl<'a> ResponsesRequest<'a> {
     /// A streaming, stateless request for `input` with the defaults switchboard always uses:
     /// automatic tool choice, parallel calls allowed, reasoning summaries on, encrypted
     /// reasoning included so it can be sent back.
-    pub fn new(model: impl Into<String>, input: Vec<InputItem>) -> Self {
+    pub fn borrowing(model: impl Into<String>, input: Vec<Cow<'a, InputItem>>) -> Self {
         Self {
             model: model.into(),
             instructions: None,

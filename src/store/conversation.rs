@@ -4,6 +4,7 @@
 //! | file | owns |
 //! |---|---|
 //! | this file | the row format, [`StoredConversation`], [`Store::conversation_at`] |
+//! | `items.rs` | how a row stores its items (externally tagged, not the API's form) |
 //! | `project.rs` | the writer's fold of each appended event into rows; backfill of old sessions |
 //! | `view.rs` | reads along the fork chain: rows, latest compaction, last boundary, rules |
 //!
@@ -29,6 +30,7 @@
 //! read — the writer folds its events in steps of `project::BACKFILL_STEP` — and if that
 //! cannot finish, the conversation is rebuilt from the events. Never a different answer.
 
+mod items;
 mod project;
 mod view;
 
@@ -46,8 +48,11 @@ use crate::agent::SessionRules;
 use crate::ids::{Seq, SessionId};
 use crate::model::{Conversation, InputItem};
 
-/// Version of the row format and of what goes into rows. Rows of another version are rebuilt.
-pub(crate) const PROJECTION_VERSION: u64 = 1;
+/// Version of the row format and of what goes into rows. Rows of another version are rebuilt
+/// (backfill, as for a session written before the projection existed). 1: items in the API's
+/// internally tagged form; 2: items externally tagged (`items.rs`), which decode without
+/// serde's buffering.
+pub(crate) const PROJECTION_VERSION: u64 = 2;
 
 /// A backfill step's weight in a writer batch: it folds up to `BACKFILL_STEP` events, so it
 /// counts as that many appended ones and a batch holding one stays about as long as a full one.
@@ -76,24 +81,25 @@ pub(crate) struct Compacted {
     pub cum_through: u64,
 }
 
-/// One row of the `conversation` table.
+/// One row of the `conversation` table. Fields that are empty are left out (each is a key
+/// the reader would decode and match, on every row of a long read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Row {
     /// Estimated tokens of every item from the session's start (along its fork chain) through
     /// this row.
     pub cum: u64,
     /// The latest compaction at or before this row.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compaction: Option<CompactionRef>,
     /// The items the event adds, in order.
-    #[serde(default)]
+    #[serde(default, with = "items", skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<InputItem>,
     /// Set on the row of a `conversation.compacted` event.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compacted: Option<Compacted>,
     /// Set on the row of a `response.completed` event: what its usage says the conversation
     /// is at least (`reported_tokens`), which decides compaction as the live agent decides it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported: Option<u64>,
 }
 

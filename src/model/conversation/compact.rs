@@ -46,7 +46,12 @@ const ITEM_OVERHEAD_BYTES: u64 = 16;
 
 /// Estimated tokens of one input item: the bytes of its text fields, plus framing, over four.
 pub fn estimate_tokens(item: &InputItem) -> u64 {
-    let bytes = match item {
+    (text_bytes(item) as u64 + ITEM_OVERHEAD_BYTES).div_ceil(BYTES_PER_TOKEN)
+}
+
+/// The bytes of an item's text fields (what its size is, framing aside).
+pub fn text_bytes(item: &InputItem) -> usize {
+    match item {
         InputItem::Message { content, .. } => content
             .iter()
             .map(|part| match part {
@@ -69,8 +74,7 @@ pub fn estimate_tokens(item: &InputItem) -> u64 {
                 .sum::<usize>()
                 + encrypted_content.as_ref().map_or(0, String::len)
         }
-    };
-    (bytes as u64 + ITEM_OVERHEAD_BYTES).div_ceil(BYTES_PER_TOKEN)
+    }
 }
 
 /// The item a request carries for a summary.

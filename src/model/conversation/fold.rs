@@ -54,11 +54,17 @@ impl Fold {
                     out.push(item);
                 }
             }
-            EventKind::ToolOutput(output) => self
-                .running
-                .entry(output.call_id.clone())
-                .or_default()
-                .feed(&output.bytes.0),
+            EventKind::ToolOutput(output) => {
+                // Looked up first: `entry` takes an owned key, which would copy the call id
+                // for every chunk of a call's output rather than once per call.
+                if let Some(running) = self.running.get_mut(&output.call_id) {
+                    running.feed(&output.bytes.0);
+                } else {
+                    let mut running = OutputForModel::default();
+                    running.feed(&output.bytes.0);
+                    self.running.insert(output.call_id.clone(), running);
+                }
+            }
             EventKind::ToolFinished(finished) => {
                 let output = self.running.remove(&finished.call_id).unwrap_or_default();
                 let text = match &finished.error {

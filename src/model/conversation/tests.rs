@@ -228,11 +228,14 @@ fn the_summary_request_keeps_the_previous_summary_and_the_newest_items() {
     assert_eq!(all.len(), 1 + 20 + 1);
     let budget = conversation.summary().unwrap().tokens + 3 * 110;
     let some = conversation.summary_input(u64::MAX, budget).unwrap();
-    assert_eq!(some[0], compact::summary_item("old"));
+    assert_eq!(*some[0], compact::summary_item("old"));
     assert_eq!(some.len(), 1 + 3 + 1, "{some:?}");
-    assert!(matches!(&some[1], InputItem::Message { content, .. }
+    assert!(matches!(&*some[1], InputItem::Message { content, .. }
         if matches!(&content[0], crate::model::request::InputContent::InputText { text } if text.starts_with("message 17"))));
-    assert_eq!(some.last(), Some(&InputItem::user(compact::COMPACT_PROMPT)));
+    assert_eq!(
+        some.last().map(|item| &**item),
+        Some(&InputItem::user(compact::COMPACT_PROMPT))
+    );
     assert_eq!(conversation.summary_input(1, u64::MAX), None);
 }
 
