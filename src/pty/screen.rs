@@ -651,11 +651,14 @@ impl PaneScreen {
         let offset = self.parser.screen().scrollback();
         self.parser.screen_mut().set_scrollback(0);
         let mut state = Vec::new();
+        // Counted on the primary screen: vt100 reports the active grid's scrollback.
+        let mut scrolled = self.scrolled();
         if self.parser.screen().alternate_screen() {
             // vt100 only formats the active grid. Step out to the primary screen (mode 47
             // switches without clearing or moving the cursor), capture it, step back, then
             // re-enter the alternate screen on replay the way a program does.
             self.parser.process(b"\x1b[?47l");
+            scrolled = self.scrolled();
             state.extend_from_slice(self.parser.screen().state_formatted().as_bytes());
             self.parser.process(b"\x1b[?47h");
             state.extend_from_slice(b"\x1b[?1049h");
@@ -666,7 +669,7 @@ impl PaneScreen {
             size: self.size(),
             state,
             title: self.title().to_owned(),
-            scrolled: self.scrolled(),
+            scrolled,
         })
     }
 }

@@ -222,7 +222,10 @@ impl Parser {
         if let Some(queue) = &self.record {
             queue.push(Record::Output(piece.to_vec()));
             self.since_checkpoint += piece.len();
-            let history_due = screen.scrolled() - self.scrolled_at_checkpoint >= HISTORY_MARK_ROWS
+            let history_due = screen
+                .scrolled()
+                .saturating_sub(self.scrolled_at_checkpoint)
+                >= HISTORY_MARK_ROWS
                 && self.since_checkpoint >= CHECKPOINT_COST_RATIO * self.checkpoint_len.max(1024);
             if (self.since_checkpoint >= self.checkpoint_every || history_due)
                 && let Some(checkpoint) = screen.checkpoint()
