@@ -152,6 +152,11 @@ impl ColdHistory {
             .map_or(self.first_empty, |b| b.first + b.rows() as u64)
     }
 
+    /// Whether row `index` is held here.
+    pub fn holds(&self, index: u64) -> bool {
+        index >= self.first() && index < self.held_end()
+    }
+
     /// Index of the oldest row still held (`end()` when none is).
     pub fn first(&self) -> u64 {
         self.blocks.front().map_or(self.first_empty, |b| b.first)

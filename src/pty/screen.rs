@@ -235,10 +235,9 @@ impl PaneScreen {
 
     /// Draws a checkpoint's screen on this (fresh) screen.
     pub(super) fn restore(&mut self, checkpoint: &ScreenCheckpoint) {
-        let screen = self;
-        screen.parser.process(&checkpoint.state);
-        screen.parser.callbacks_mut().title = checkpoint.title.clone();
-        screen.generation = 1;
+        self.parser.process(&checkpoint.state);
+        self.parser.callbacks_mut().title = checkpoint.title.clone();
+        self.generation = 1;
     }
 
     /// Parses program output and returns the replies to write back to the program (empty

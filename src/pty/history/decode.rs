@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::super::geometry::PaneSize;
 use super::super::screen::PaneScreen;
-use super::{ColdHistory, ColdRow};
+use super::ColdRow;
 
 /// Where one row of the current view comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,11 +128,4 @@ fn draw(last: &ColdRow<'_>, rows: usize) -> PaneScreen {
     }
     let _ = scratch.feed(&bytes);
     scratch
-}
-
-impl ColdHistory {
-    /// Whether `index` is held here.
-    pub fn holds(&self, index: u64) -> bool {
-        index >= self.first() && index < self.held_end()
-    }
 }
