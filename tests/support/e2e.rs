@@ -235,9 +235,9 @@ impl Tui {
             if pred(shared.parser.screen()) {
                 return;
             }
-            let text = screen_text(shared.parser.screen());
             let now = Instant::now();
             if now >= deadline || shared.eof {
+                let text = screen_text(shared.parser.screen());
                 panic!("timed out waiting for {what}; screen:\n{text}");
             }
             shared = cvar.wait_timeout(shared, deadline - now).unwrap().0;
