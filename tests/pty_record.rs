@@ -242,3 +242,52 @@ fn a_failure_to_start_is_recorded() {
     assert_eq!(state.status, SessionStatus::Failed);
     assert!(state.last_error.unwrap().contains("does not exist"));
 }
+
+/// Small reads (parsed by the reader thread when the parser is idle) and floods (queued for
+/// the parser thread) arrive interleaved: the recording, and so the screen, keeps the order
+/// the program wrote them in, byte for byte.
+#[test]
+fn small_reads_and_floods_are_recorded_in_the_order_they_were_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, session) = store(dir.path());
+    let script = "for i in $(seq 1 400); do printf 'line %d\\n' $i; \
+                  if [ $((i % 40)) = 0 ]; then seq 1 3000; fi; done";
+    let pane = Pane::spawn_with(
+        spec(script, dir.path(), PaneSize::new(10, 60)),
+        recording(&store, session),
+    );
+    assert_eq!(pane.wait_exit(), SlotStatus::Exited(ProgramExit::Code(0)));
+    pane.slot.sync_recording(TIMEOUT).unwrap();
+
+    let mut expected = String::new();
+    for i in 1..=400 {
+        expected.push_str(&format!("line {i}\r\n"));
+        if i % 40 == 0 {
+            for n in 1..=3000 {
+                expected.push_str(&format!("{n}\r\n"));
+            }
+        }
+    }
+    let recorded: Vec<u8> = store
+        .events(session)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::PtyOutput(o) => Some(o.bytes.0),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let recorded = String::from_utf8(recorded).unwrap();
+    assert!(
+        recorded == expected,
+        "the recording differs from what was written (first difference at byte {})",
+        recorded
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(recorded.len().min(expected.len()))
+    );
+    let screen = pane.text();
+    assert!(screen.contains("2999\n3000"), "{screen}");
+}

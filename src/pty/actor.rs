@@ -1,7 +1,8 @@
 //! [`PtySlot`]: one program in a pseudo-terminal, with its screen parsed off the UI thread.
 //!
 //! Threads per slot (see `docs/PTY.md`):
-//! - **reader**: blocking reads of up to 64 KiB from the PTY into a bounded inbox;
+//! - **reader**: blocking reads of up to 64 KiB from the PTY into a bounded inbox (a small
+//!   read of a full-speed pane is parsed right there when the parser is idle);
 //! - **parser**: takes the inbox's bytes and feeds the shared [`PaneScreen`] (the mutex is
 //!   held per slice of at most 64 KiB), sends replies to the writer lane, signals the change
 //!   through the coalescing [`PaneWaker`], and queues output for the recorder;
@@ -173,6 +174,25 @@ struct Shared {
 }
 
 impl Shared {
+    fn new(screen: PaneScreen, waker: Option<PaneWaker>) -> Self {
+        Self {
+            generation: AtomicU64::new(screen.generation().0),
+            screen: parking_lot::Mutex::new(screen),
+            status: Mutex::new(SlotStatus::Running),
+            // Clear until the first change: a flag that starts set would never wake the UI
+            // (wakes go out only when the flag goes from clear to set).
+            changed: AtomicBool::new(false),
+            started: Instant::now(),
+            last_output: AtomicU64::new(0),
+            output_bytes: AtomicU64::new(0),
+            parse_rate: AtomicU64::new(0),
+            paging: AtomicBool::new(false),
+            view_wanted: AtomicBool::new(false),
+            published: parking_lot::Mutex::new(None),
+            waker,
+        }
+    }
+
     /// Marks the pane changed and wakes the UI if this is the first change it has not seen.
     fn mark_changed(&self) {
         if !self.changed.swap(true, Ordering::AcqRel)
@@ -221,22 +241,7 @@ impl PtySlot {
         screen.set_reply_colors(options.reply_colors);
         // Replies to queries in old output must not reach the new program.
         let _ = screen.feed(&spec.preamble);
-        let shared = Arc::new(Shared {
-            generation: AtomicU64::new(screen.generation().0),
-            screen: parking_lot::Mutex::new(screen),
-            status: Mutex::new(SlotStatus::Running),
-            // Clear until the first change: a flag that starts set would never wake the UI
-            // (wakes go out only when the flag goes from clear to set).
-            changed: AtomicBool::new(false),
-            started: Instant::now(),
-            last_output: AtomicU64::new(0),
-            output_bytes: AtomicU64::new(0),
-            parse_rate: AtomicU64::new(0),
-            paging: AtomicBool::new(false),
-            view_wanted: AtomicBool::new(false),
-            published: parking_lot::Mutex::new(None),
-            waker: options.waker,
-        });
+        let shared = Arc::new(Shared::new(screen, options.waker));
         let source = options.recorder.clone();
         let record = options.recorder.and_then(|recorder| {
             let session = recorder.session;

@@ -116,6 +116,12 @@ impl RecordQueue {
         lock(&self.marks).clone()
     }
 
+    /// Whether more output can be queued now without waiting (see [`Self::wait_for_room`]).
+    pub fn has_room(&self) -> bool {
+        let state = lock(&self.state);
+        state.output_bytes < MAX_QUEUED_OUTPUT || state.failed.is_some() || state.closed
+    }
+
     /// Blocks while too much output waits to be recorded (never while recording has failed or
     /// ended, so a broken store cannot stall a pane).
     pub fn wait_for_room(&self) {

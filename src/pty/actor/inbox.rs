@@ -49,6 +49,20 @@ impl Inbox {
         true
     }
 
+    /// Nothing waits to be parsed.
+    pub fn is_empty(&self) -> bool {
+        lock(&self.state).bytes.is_empty()
+    }
+
+    /// Waits until bytes wait or the inbox is closed; `false` when it is closed and drained.
+    pub fn wait_for_bytes(&self) -> bool {
+        let mut state = lock(&self.state);
+        while state.bytes.is_empty() && !state.closed {
+            state = self.wait(state);
+        }
+        !state.bytes.is_empty()
+    }
+
     /// No more bytes will come (end of file, or the parser stopped).
     pub fn close(&self) {
         lock(&self.state).closed = true;

@@ -20,6 +20,14 @@ use super::{DRAIN_AFTER_EXIT, ProgramExit, Shared, SlotStatus, launch};
 /// bounds what one read holds in memory.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
 
+/// Largest read the reader thread parses itself when the parser is idle: a key's echo, a
+/// prompt, a screen of output (Linux hands out about 4 KiB per read). Handing those to the
+/// parser thread costs a thread wake-up on the path from a key to the screen (on a busy
+/// machine, a wait for a CPU). Larger reads go through the inbox, and once anything waits
+/// there, everything does until the parser thread caught up. Measured: a 50 MB `cat` in a
+/// focused pane took as long either way (docs/PTY.md).
+const DIRECT_PARSE_BYTES: usize = 4 * 1024;
+
 /// Most bytes parsed per hold of the screen lock: about half a millisecond of parsing, so a
 /// frame that wants the screen waits at most that long (the lock is handed over fairly between
 /// slices), while a flood still parses in slices large enough to cost nothing in locking.
@@ -68,6 +76,18 @@ impl Threads {
     ) {
         let inbox = Arc::new(Inbox::default());
         let parser_inbox = Arc::clone(&inbox);
+        let parser = Arc::new(parking_lot::Mutex::new(Parser {
+            shared: Arc::clone(&self.shared),
+            record: self.record.clone(),
+            checkpoint_every: self.checkpoint_every,
+            since_checkpoint: 0,
+            scrolled_at_checkpoint: 0,
+            checkpoint_len: 0,
+            replies: Vec::new(),
+        }));
+        let reader_parser = Arc::clone(&parser);
+        let reader_lane = lane.clone();
+        let shared = Arc::clone(&self.shared);
         spawn_named("pty-reader", move || {
             let mut buf = vec![0u8; READ_CHUNK_BYTES];
             loop {
@@ -77,23 +97,20 @@ impl Threads {
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
                 };
-                if !inbox.push(&buf[..n]) {
+                let chunk = &buf[..n];
+                if n <= DIRECT_PARSE_BYTES
+                    && parse_here(&shared, &reader_parser, &inbox, chunk, &reader_lane)
+                {
+                    continue;
+                }
+                if !inbox.push(chunk) {
                     break;
                 }
             }
             inbox.close();
         });
-        let parser = Parser {
-            shared: Arc::clone(&self.shared),
-            record: self.record.clone(),
-            checkpoint_every: self.checkpoint_every,
-            since_checkpoint: 0,
-            scrolled_at_checkpoint: 0,
-            checkpoint_len: 0,
-            replies: Vec::new(),
-        };
         spawn_named("pty-parser", move || {
-            parser.run(&parser_inbox, &lane);
+            Parser::run(&parser, &parser_inbox, &lane);
             // Unblocks the reader if the parser stopped early.
             parser_inbox.close();
             drop(done);
@@ -178,15 +195,45 @@ struct Parser {
     replies: Vec<u8>,
 }
 
+/// The reader parses `chunk` itself when that keeps the output's order and costs no wait: the
+/// pane parses at full speed, the parser thread is idle (its lock is free) with nothing in the
+/// inbox, and the recording has room. `false`: the chunk goes to the inbox instead.
+fn parse_here(
+    shared: &Shared,
+    parser: &parking_lot::Mutex<Parser>,
+    inbox: &Inbox,
+    chunk: &[u8],
+    lane: &flume::Sender<Vec<u8>>,
+) -> bool {
+    if shared.parse_rate.load(Ordering::Acquire) != 0 {
+        return false;
+    }
+    let Some(mut parser) = parser.try_lock() else {
+        return false;
+    };
+    // Only a holder of the parser's lock takes from the inbox and only this thread fills it,
+    // so an empty inbox stays empty while this chunk is parsed: nothing read earlier is left
+    // behind it.
+    if !inbox.is_empty() || parser.record.as_ref().is_some_and(|q| !q.has_room()) {
+        return false;
+    }
+    parser.ingest(chunk, lane);
+    true
+}
+
 impl Parser {
-    fn run(mut self, inbox: &Inbox, lane: &flume::Sender<Vec<u8>>) {
+    /// The parser thread: takes what the reader queued and parses it, a paced pane a frame's
+    /// share at a time. It holds the parser's lock from taking a batch to parsing its end, so
+    /// the reader never parses a later read before it.
+    fn run(parser: &parking_lot::Mutex<Self>, inbox: &Inbox, lane: &flume::Sender<Vec<u8>>) {
         let mut batch = Vec::with_capacity(INBOX_BYTES);
         let mut pace = Pace::default();
-        loop {
-            if let Some(queue) = &self.record {
+        while inbox.wait_for_bytes() {
+            let mut this = parser.lock();
+            if let Some(queue) = &this.record {
                 queue.wait_for_room();
             }
-            let rate = self.shared.parse_rate.load(Ordering::Acquire);
+            let rate = this.shared.parse_rate.load(Ordering::Acquire);
             let most = if rate == 0 {
                 usize::MAX
             } else {
@@ -200,18 +247,22 @@ impl Parser {
             if let Some(wait) = pace.delay(Instant::now(), batch.len(), rate) {
                 std::thread::sleep(wait);
             }
-            for piece in batch.chunks(PARSE_SLICE_BYTES) {
-                self.parse(piece);
-            }
-            let elapsed = Instant::now().duration_since(self.shared.started);
-            let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX - 1);
-            self.shared.last_output.store(nanos + 1, Ordering::Release);
-            if !self.replies.is_empty() && lane.try_send(std::mem::take(&mut self.replies)).is_err()
-            {
-                tracing::debug!("dropped a terminal reply: the program is not reading");
-            }
-            self.shared.mark_changed();
+            this.ingest(&batch, lane);
         }
+    }
+
+    /// Parses output in slices, then answers its queries and signals the change.
+    fn ingest(&mut self, bytes: &[u8], lane: &flume::Sender<Vec<u8>>) {
+        for piece in bytes.chunks(PARSE_SLICE_BYTES) {
+            self.parse(piece);
+        }
+        let elapsed = Instant::now().duration_since(self.shared.started);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX - 1);
+        self.shared.last_output.store(nanos + 1, Ordering::Release);
+        if !self.replies.is_empty() && lane.try_send(std::mem::take(&mut self.replies)).is_err() {
+            tracing::debug!("dropped a terminal reply: the program is not reading");
+        }
+        self.shared.mark_changed();
     }
 
     /// Parses one slice under the screen lock, queueing it (and maybe a checkpoint) for the
@@ -318,8 +369,48 @@ pub(super) fn signal_group(pid: u32, signal: Signal) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pty::{PaneScreen, PaneSize};
 
     const MIB: u64 = 1024 * 1024;
+
+    /// A pane's parser with nothing around it: no program, no recording.
+    fn idle_parser() -> (Arc<Shared>, parking_lot::Mutex<Parser>) {
+        let screen = PaneScreen::new(PaneSize::new(4, 20), 100);
+        let shared = Arc::new(Shared::new(screen, None));
+        let parser = parking_lot::Mutex::new(Parser {
+            shared: Arc::clone(&shared),
+            record: None,
+            checkpoint_every: usize::MAX,
+            since_checkpoint: 0,
+            scrolled_at_checkpoint: 0,
+            checkpoint_len: 0,
+            replies: Vec::new(),
+        });
+        (shared, parser)
+    }
+
+    #[test]
+    fn the_reader_parses_a_small_read_itself_only_when_that_keeps_the_order() {
+        let (lane, _replies) = flume::bounded(8);
+        let inbox = Inbox::default();
+        let (shared, parser) = idle_parser();
+        // Idle parser, empty inbox, full speed: parsed here.
+        assert!(parse_here(&shared, &parser, &inbox, b"typed", &lane));
+        assert!(shared.screen.lock().text().starts_with("typed"));
+        // Bytes read earlier still wait in the inbox: this one goes behind them.
+        assert!(inbox.push(b" earlier"));
+        assert!(!parse_here(&shared, &parser, &inbox, b" later", &lane));
+        assert!(!shared.screen.lock().text().contains("later"));
+        let mut batch = Vec::new();
+        assert!(inbox.take_up_to(&mut batch, usize::MAX));
+        // The parser thread is busy (holds its lock): queued too.
+        let held = parser.lock();
+        assert!(!parse_here(&shared, &parser, &inbox, b"x", &lane));
+        drop(held);
+        // A paced pane's output always goes through the parser thread and its pacing.
+        shared.parse_rate.store(MIB, Ordering::Release);
+        assert!(!parse_here(&shared, &parser, &inbox, b"y", &lane));
+    }
 
     #[test]
     fn no_rate_never_waits() {
