@@ -3,6 +3,9 @@
 //! native agents of attempts, deadlines — and answers with [`Effect`]s the core carries out
 //! (notifications, the hidden agent slot of a native attempt, approvals). Like the core it
 //! never waits: git, processes and store reads run on blocking tasks that report back.
+//! Board events are written by one writer task; what the runner says about a change waits
+//! in an outbox until the events recording it are durable, so no client hears of a change a
+//! `kill -9` could still lose.
 //!
 //! | file | owns |
 //! |---|---|
@@ -12,13 +15,19 @@
 //! | `finish.rs` | the result commit, validations, the next state, scheduling |
 //! | `actions.rs` | approve, reject, retry, cancel, resume; native agents' updates |
 //! | `reads.rs` | show, logs, evidence for clients |
+//! | `writer.rs` | the writer task: board events in order, each batch durable, then reported |
+//! | `outbox.rs` | effects held behind the batches before them, released in order (pure) |
+//! | `release.rs` | what the outbox releases: carried out, or turned into errors if lost |
 
 mod actions;
 mod admit;
 mod attempt;
 mod executors;
 mod finish;
+mod outbox;
 mod reads;
+mod release;
+mod writer;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -40,6 +49,11 @@ use crate::store::Store;
 
 pub use attempt::Prepared;
 pub use executors::ExecOutcome;
+pub use outbox::Batch;
+pub use writer::WriteError;
+
+use outbox::Outbox;
+use writer::Write;
 
 /// A client of the server (the core's numbering).
 pub type ClientId = u64;
@@ -145,6 +159,17 @@ pub enum TaskInput {
     },
     /// An event a process executor recorded in its attempt's session.
     SessionEvent(Box<Event>),
+    /// A read of an attempt's session for one client (logs, evidence), answered in order
+    /// with the client's other answers.
+    Read {
+        client: ClientId,
+        notification: Notification,
+    },
+    /// The writer settled a batch of board events: durable, or lost.
+    Written {
+        batch: Batch,
+        result: Result<(), WriteError>,
+    },
 }
 
 /// Why an attempt could not start.
@@ -183,10 +208,16 @@ struct Live {
     started: Instant,
 }
 
-/// Board events in order, written by one task so the log's order is the board's.
-enum Write {
-    Append(Timestamp, Vec<EventKind>),
-    Flush(tokio::sync::oneshot::Sender<()>),
+/// What waits in the outbox: an effect for the core, or a process executor to start (an
+/// attempt runs only once its start is on record, whatever its executor).
+#[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an effect goes to the core as it is; boxing it would add an allocation per effect to shrink a queue that is mostly empty"
+)]
+enum Held {
+    Effect(Effect),
+    Run(Box<executors::Job>),
 }
 
 pub struct Runner {
@@ -206,6 +237,12 @@ pub struct Runner {
     /// How native attempts of a task reach the model (from the submitting client; memory
     /// only, never stored: it may hold a key).
     agents: HashMap<TaskId, AgentOptions>,
+    /// What the runner said, held until the board events before it are durable.
+    outbox: Outbox<Held>,
+    /// Set once a batch was lost: the board in memory is then ahead of the store, so it
+    /// starts nothing and answers nothing until a restart reloads it.
+    lost: Option<WriteError>,
+    /// Released by the outbox, for the core.
     effects: Vec<Effect>,
 }
 
@@ -227,7 +264,7 @@ impl Runner {
         inputs: mpsc::Sender<crate::server::core::Input>,
     ) -> Self {
         let (writer, rx) = mpsc::unbounded_channel();
-        tokio::spawn(write_board(store.clone(), rx));
+        tokio::spawn(writer::write_board(store.clone(), rx, inputs.clone()));
         let reader = store.clone();
         let loaded = inputs.clone();
         tokio::task::spawn_blocking(move || {
@@ -251,6 +288,8 @@ impl Runner {
             live: HashMap::new(),
             watchers: Vec::new(),
             agents: HashMap::new(),
+            outbox: Outbox::default(),
+            lost: None,
             effects: Vec::new(),
         }
     }
@@ -259,9 +298,10 @@ impl Runner {
         &self.board
     }
 
-    /// Whether an attempt's work is in flight (the server must not leave idle).
+    /// Whether an attempt's work or a board write is in flight (the server must not leave
+    /// idle).
     pub fn is_busy(&self) -> bool {
-        !self.live.is_empty()
+        !self.live.is_empty() || self.outbox.in_flight()
     }
 
     /// The next time [`Self::tick`] has something to do.
@@ -286,6 +326,11 @@ impl Runner {
             self.early.push((client, command));
             return self.take();
         }
+        if let Some(error) = &self.lost {
+            let error = error.to_string();
+            self.refuse(client, error);
+            return self.take();
+        }
         self.answer(client, command);
         self.take()
     }
@@ -293,9 +338,7 @@ impl Runner {
     fn answer(&mut self, client: ClientId, command: TaskCommand) {
         match command {
             TaskCommand::Submit(request) => self.submit(client, *request),
-            TaskCommand::List => self
-                .effects
-                .push(Effect::Reply(client, self.board_notification())),
+            TaskCommand::List => self.push(Effect::Reply(client, self.board_notification())),
             TaskCommand::Show { id } => self.show(client, &id),
             TaskCommand::Logs { id, attempt } => self.logs(client, &id, attempt),
             TaskCommand::Evidence { id, attempt } => self.evidence(client, &id, attempt),
@@ -341,7 +384,12 @@ impl Runner {
                 attempt,
                 results,
             } => self.validated(task, attempt, results),
-            TaskInput::SessionEvent(event) => self.effects.push(Effect::SessionEvent(event)),
+            TaskInput::SessionEvent(event) => self.push(Effect::SessionEvent(event)),
+            TaskInput::Read {
+                client,
+                notification,
+            } => self.push(Effect::Reply(client, notification)),
+            TaskInput::Written { batch, result } => self.written(batch, result),
         }
         self.take()
     }
@@ -353,27 +401,30 @@ impl Runner {
 
     /// Deadlines passed: native attempts past their timeout are interrupted.
     pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut due = Vec::new();
         for live in self.live.values_mut() {
             if !live.timed_out && live.deadline.is_some_and(|d| d <= now) {
                 live.timed_out = true;
-                if let Some(slot) = live.slot {
-                    self.effects.push(Effect::Interrupt { slot });
-                }
+                due.extend(live.slot);
             }
+        }
+        for slot in due {
+            self.push(Effect::Interrupt { slot });
         }
         self.take()
     }
 
     /// The server stops: every attempt in flight is stopped and recorded as interrupted
     /// (its worktree kept, so `task resume` continues it). The returned task finishes once
-    /// those records are durable.
+    /// every board write queued before it has been reported (the core then has the news of
+    /// the interruptions, released by those reports, before it says goodbye).
     pub fn stop(&mut self) -> tokio::task::JoinHandle<()> {
         let ids: Vec<TaskId> = self.live.keys().copied().collect();
         for id in ids {
             if let Some(live) = self.live.remove(&id) {
                 live.cancel.cancel();
                 if let Some(slot) = live.slot {
-                    self.effects.push(Effect::DropAgent { slot });
+                    self.push(Effect::DropAgent { slot });
                 }
                 self.set_state(
                     id,
@@ -393,13 +444,8 @@ impl Runner {
         })
     }
 
-    /// Effects gathered since the last call.
-    pub fn take(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
-    }
-
     fn refuse(&mut self, client: ClientId, error: String) {
-        self.effects.push(Effect::Reply(
+        self.push(Effect::Reply(
             client,
             Notification::Task(TaskNotification::Refused { error }),
         ));
@@ -413,7 +459,7 @@ impl Runner {
                 for (client, _) in std::mem::take(&mut self.early) {
                     self.refuse(client, format!("cannot read the task board: {error}"));
                 }
-                self.effects.push(Effect::Broadcast(Notification::Notice {
+                self.push(Effect::Broadcast(Notification::Notice {
                     text: format!("cannot read the task board: {error}"),
                     failure: Some(crate::protocol::Scope::Store),
                 }));
@@ -488,7 +534,11 @@ impl Runner {
             self.next_seq += 1;
             self.board.apply(&event);
         }
-        let _ = self.writer.send(Write::Append(at, kinds));
+        let batch = self.outbox.next_batch();
+        if self.writer.send(Write::Append(batch, at, kinds)).is_err() {
+            // No report will come: what waits for this batch fails now rather than never.
+            self.written(batch, Err(WriteError::WriterGone));
+        }
     }
 
     /// Records a state change and tells whoever follows the task.
@@ -515,7 +565,7 @@ impl Runner {
                 state.label().replace('_', " "),
                 note.map(|n| format!(": {n}")).unwrap_or_default()
             );
-            self.effects.push(Effect::NeedsYou(text));
+            self.push(Effect::NeedsYou(text));
         }
     }
 
@@ -527,33 +577,15 @@ impl Runner {
         let notification = Notification::Task(TaskNotification::Changed(Box::new(
             super::view::TaskSummary::of(task),
         )));
-        for (client, tasks) in &self.watchers {
-            if tasks.contains(&id) {
-                self.effects
-                    .push(Effect::Reply(*client, notification.clone()));
-            }
+        let followers: Vec<ClientId> = self
+            .watchers
+            .iter()
+            .filter(|(_, tasks)| tasks.contains(&id))
+            .map(|(client, _)| *client)
+            .collect();
+        for client in followers {
+            self.push(Effect::Reply(client, notification.clone()));
         }
-        self.effects.push(Effect::Broadcast(notification));
-    }
-}
-
-/// Writes board events in order; each batch waits for its commit before the next is queued,
-/// so a crash never leaves a later change durable without an earlier one.
-async fn write_board(store: Store, mut rx: mpsc::UnboundedReceiver<Write>) {
-    while let Some(write) = rx.recv().await {
-        match write {
-            Write::Append(at, kinds) => {
-                let result = match store.append_at_async(super::BOARD, at, kinds).await {
-                    Ok(pending) => pending.durable().await.map(|_| ()),
-                    Err(e) => Err(e),
-                };
-                if let Err(error) = result {
-                    tracing::error!(%error, "cannot record a task event");
-                }
-            }
-            Write::Flush(done) => {
-                let _ = done.send(());
-            }
-        }
+        self.push(Effect::Broadcast(notification));
     }
 }

@@ -218,10 +218,16 @@ async fn follow(link: &mut Link, ids: &[TaskId]) -> anyhow::Result<Vec<TaskState
         let Some(notification) = link.notifications.recv().await else {
             return Err(ClientError::Closed(" before the tasks ended".into()).into());
         };
-        if let Notification::Task(TaskNotification::Changed(summary)) = notification
-            && let Some(i) = ids.iter().position(|id| *id == summary.id)
-        {
-            states[i] = Some(summary.state);
+        match notification {
+            Notification::Task(TaskNotification::Changed(summary)) => {
+                if let Some(i) = ids.iter().position(|id| *id == summary.id) {
+                    states[i] = Some(summary.state);
+                }
+            }
+            // While following, the only refusal is the board's: a change of these tasks
+            // could not be recorded.
+            Notification::Task(TaskNotification::Refused { error }) => anyhow::bail!("{error}"),
+            _ => {}
         }
     }
 }

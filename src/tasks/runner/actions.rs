@@ -50,7 +50,7 @@ impl Runner {
         };
         match result {
             Ok(text) => {
-                self.effects.push(Effect::Reply(
+                self.push(Effect::Reply(
                     client,
                     Notification::Task(TaskNotification::Done { task: id, text }),
                 ));
@@ -75,7 +75,7 @@ impl Runner {
         if let Some(live) = self.live.get_mut(&id)
             && let (Some(slot), Some((call_id, command))) = (live.slot, live.approval.take())
         {
-            self.effects.push(Effect::Decide {
+            self.push(Effect::Decide {
                 slot,
                 call_id,
                 decision: ApprovalDecision::ApproveOnce,
@@ -105,7 +105,7 @@ impl Runner {
         if let Some(live) = self.live.get_mut(&id)
             && let (Some(slot), Some((call_id, command))) = (live.slot, live.approval.take())
         {
-            self.effects.push(Effect::Decide {
+            self.push(Effect::Decide {
                 slot,
                 call_id,
                 decision: ApprovalDecision::Deny {
@@ -171,19 +171,18 @@ impl Runner {
         if let Some(live) = self.live.get_mut(&id) {
             live.cancelled = true;
             live.cancel.cancel();
-            if let Some(slot) = live.slot {
-                self.effects.push(Effect::Interrupt { slot });
-            }
-            if let Some((call_id, _)) = live.approval.take()
-                && let Some(slot) = live.slot
-            {
-                self.effects.push(Effect::Decide {
-                    slot,
-                    call_id,
-                    decision: ApprovalDecision::Deny {
-                        reason: Some("the task was cancelled".into()),
-                    },
-                });
+            let (slot, approval) = (live.slot, live.approval.take());
+            if let Some(slot) = slot {
+                self.push(Effect::Interrupt { slot });
+                if let Some((call_id, _)) = approval {
+                    self.push(Effect::Decide {
+                        slot,
+                        call_id,
+                        decision: ApprovalDecision::Deny {
+                            reason: Some("the task was cancelled".into()),
+                        },
+                    });
+                }
             }
             return Ok(format!("cancelling task {label}"));
         }
@@ -275,7 +274,7 @@ impl Runner {
     }
 
     /// The task whose native attempt runs in `slot`.
-    fn task_of_slot(&self, slot: SessionId) -> Option<TaskId> {
+    pub(super) fn task_of_slot(&self, slot: SessionId) -> Option<TaskId> {
         self.live
             .iter()
             .find(|(_, l)| l.slot == Some(slot))

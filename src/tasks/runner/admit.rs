@@ -141,7 +141,7 @@ impl Runner {
         if request.wait {
             self.watchers.push((client, ids.clone()));
         }
-        self.effects.push(Effect::Reply(
+        self.push(Effect::Reply(
             client,
             Notification::Task(TaskNotification::Admitted { ids: ids.clone() }),
         ));

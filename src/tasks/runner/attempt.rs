@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{Effect, Live, Phase, PrepareFailure, Runner, TaskInput};
+use super::{Effect, Held, Live, Phase, PrepareFailure, Runner, TaskInput};
 use crate::event::{
     EventKind, SessionCreated, SessionKind, SessionWorktree, TaskAttemptStarted, TaskSpec,
     TaskState, UserMessage,
@@ -171,7 +171,7 @@ impl Runner {
                 options.approval = policy;
             }
             let path = prepared.path.display().to_string();
-            self.effects.push(Effect::StartAgent {
+            self.push(Effect::StartAgent {
                 slot: prepared.session,
                 cwd: path.clone(),
                 worktree: SessionWorktree {
@@ -201,6 +201,12 @@ impl Runner {
             presets: self.settings.presets.clone(),
             resumed: prepared.resumed,
         };
+        // Like a native attempt's agent, the process starts once its start is on record.
+        self.outbox.push(Held::Run(Box::new(job)));
+    }
+
+    /// Runs a process executor off the core; its end comes back as `TaskInput::Executed`.
+    pub(super) fn run_job(&mut self, job: super::executors::Job) {
         let store = self.store.clone();
         let inputs = self.inputs.clone();
         tokio::task::spawn_blocking(move || {

@@ -18,6 +18,10 @@ use crate::tasks::schedule::{self, Decision};
 impl Runner {
     /// Runs the scheduler until it has nothing more to decide.
     pub(super) fn schedule(&mut self) {
+        if self.lost.is_some() {
+            // The board in memory is ahead of the store: nothing starts on it.
+            return;
+        }
         loop {
             let decisions = schedule::decide(&self.board, self.settings.caps);
             if decisions.is_empty() {

@@ -1,7 +1,7 @@
 //! Reads for clients: a task's record, an attempt's logs and its evidence files. Records come
 //! from the board; logs and evidence from the attempt's session, read off the core.
 
-use super::{ClientId, Effect, Runner};
+use super::{ClientId, Effect, Runner, TaskInput};
 use crate::event::{Event, EventKind, OutputItem};
 use crate::protocol::Notification;
 use crate::protocol::tasks::TaskNotification;
@@ -52,8 +52,7 @@ impl Runner {
                     graph: crate::tasks::view::graph(task, &self.board),
                     task: Box::new(task.clone()),
                 };
-                self.effects
-                    .push(Effect::Reply(client, Notification::Task(notification)));
+                self.push(Effect::Reply(client, Notification::Task(notification)));
             }
             Err(error) => self.refuse(client, error.to_string()),
         }
@@ -76,10 +75,11 @@ impl Runner {
                     error: format!("cannot read attempt {}: {error}", attempt.number),
                 },
             };
-            let _ = inputs.blocking_send(crate::server::core::Input::Reply {
+            // Back through the runner, so the answer keeps its place among the client's.
+            let _ = inputs.blocking_send(crate::server::core::Input::Task(TaskInput::Read {
                 client,
                 notification: Notification::Task(notification),
-            });
+            }));
         });
     }
 
@@ -104,10 +104,11 @@ impl Runner {
                     error: format!("cannot read attempt {}: {error}", attempt.number),
                 },
             };
-            let _ = inputs.blocking_send(crate::server::core::Input::Reply {
+            // Back through the runner, so the answer keeps its place among the client's.
+            let _ = inputs.blocking_send(crate::server::core::Input::Task(TaskInput::Read {
                 client,
                 notification: Notification::Task(notification),
-            });
+            }));
         });
     }
 }
