@@ -14,6 +14,7 @@
 
 mod inbox;
 mod launch;
+mod search;
 mod threads;
 
 use std::path::PathBuf;
