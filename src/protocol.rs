@@ -17,6 +17,7 @@
 //! | `frame.rs` | 4-byte length + MessagePack framing, size limits, the incremental decoder |
 //! | `messages.rs` | hello, commands, notifications, slot and session summaries |
 //! | `screen.rs` | a pane's screen on the wire: rows, styles, patches, a client's copy |
+//! | `search.rs` | searching a pane's history: the query, where it starts, the match |
 //! | `wire.rs` | stored events on the wire, through the store's own codec |
 //! | `tasks.rs` | the task board's requests and answers |
 //!
@@ -26,15 +27,17 @@
 pub mod frame;
 pub mod messages;
 pub mod screen;
+pub mod search;
 pub mod tasks;
 pub mod wire;
 
 pub use frame::{FrameDecoder, FrameError};
 pub use messages::*;
 pub use screen::{ScreenCopy, ScreenPatch, ScreenRow, TextRow};
+pub use search::{PaneMatch, PanePoint, PaneSearch, PaneSearchOutcome, SearchDirection};
 
 /// This build's protocol version. Bump it whenever a message changes shape.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// This build's name for mismatch messages.
 pub const BUILD: &str = env!("CARGO_PKG_VERSION");

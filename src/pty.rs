@@ -10,6 +10,7 @@
 //! | [`pane_wakeups`] | one coalescing "some pane changed" signal for the UI loop |
 //! | [`Recorder`], [`replay_screen`] | record a slot into the store and rebuild its screen |
 //! | [`ColdHistory`], [`history_page`] | history past vt100's short scrollback, compact; pages of it rebuilt from the store |
+//! | [`search`] | finding text anywhere in a pane's history, memory and store |
 //! | [`classify_activity`], [`looks_like_prompt`] | busy / waiting for input / idle |
 
 mod activity;
@@ -23,6 +24,7 @@ mod render;
 mod replay;
 mod replies;
 mod screen;
+pub mod search;
 mod snapshot;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -43,7 +45,10 @@ pub use record::{
     HistoryMark, MAX_CHUNK_RAW, OUTPUT_LINGER, Recorder, SCREEN_CHECKPOINT_BYTES, VALUE_BUDGET,
 };
 pub use render::{ColorMode, PaneRenderState, PaneView};
-pub use replay::{ReplayStart, ReplayedScreen, history_page, replay_screen, replay_screen_from};
+pub use replay::{
+    ReplayStart, ReplayedScreen, history_page, history_rows, history_segment, replay_screen,
+    replay_screen_from,
+};
 pub use replies::{ReplyColors, Rgb};
 pub use screen::{
     DEFAULT_SCROLLBACK_LINES, FollowOutput, MAX_SCROLLBACK_LINES, MouseEncoding, MouseMode,

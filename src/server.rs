@@ -14,6 +14,7 @@
 //! | `panes.rs` | pane slots: spawn, restart, size for clients, activity badges, close |
 //! | `frames.rs` | pane screens for clients: full, then changed rows, paced per client |
 //! | `reads.rs` | store reads for clients: transcripts, lists, previews, forks, restores |
+//! | `search.rs` | pane history searches: started off the core, cancelled when replaced |
 //! | `runs.rs` | headless turns (`exec`): in the slot showing the session, or a hidden one |
 //! | `models.rs` | what agents talk to, per client's options |
 //! | `tasks.rs` | the task runner's place in the core: its effects, "needs you" |
@@ -34,6 +35,7 @@ mod panes;
 pub mod preview;
 pub mod reads;
 pub mod runs;
+mod search;
 pub mod slots;
 pub mod socket;
 mod tasks;

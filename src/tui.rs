@@ -20,6 +20,7 @@
 //! | `slots.rs` | a slot as this window sees it |
 //! | `slash.rs` | `/` commands in the prompt (Codex habits), run through the registry |
 //! | `modal_keys.rs`, `picker_keys.rs`, `copy_mode.rs`, `mouse.rs` | keys of the modal views, the pickers, copy mode, the mouse |
+//! | `pane_search.rs` | copy mode's search of a pane's history (run by the server) |
 //! | `composer.rs`, `history.rs`, `palette.rs`, `picker.rs`, `diff_view.rs` | the composer, prompt history, palette, pickers, diff view |
 //! | `content.rs`, `selection.rs` | a slot's content as rows: selection and copying |
 //! | `transcript.rs` | an agent's transcript folded from its events |
@@ -49,6 +50,7 @@ pub mod layout;
 pub(crate) mod modal_keys;
 mod mouse;
 pub mod palette;
+pub mod pane_search;
 mod panes_ui;
 pub mod picker;
 mod picker_keys;

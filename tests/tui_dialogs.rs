@@ -1,6 +1,7 @@
 //! Snapshot tier for every dialog and state the workstation shows beyond the basics: the
 //! approval box, a denial's reason, the new-slot and close dialogs, closing a running slot,
-//! the slash list, queued prompts, an exited pane, copy mode and the diff view — each at
+//! the slash list, queued prompts, an exited pane, copy mode, a pane history search (prompt,
+//! match, not found) and the diff view — each at
 //! 80×24 (nothing may be cut off there) and 200×50.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
@@ -15,7 +16,8 @@ use switchboard::event::SessionWorktree;
 use switchboard::ids::SessionId;
 use switchboard::protocol::screen::{CellStyle, ScreenRow, ScrollState};
 use switchboard::protocol::{
-    Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus,
+    Notification, PaneMatch, PanePoint, PaneSearchOutcome, PendingApproval, ScreenCopy, SlotInfo,
+    SlotKind, SlotStatus,
 };
 use switchboard::pty::PaneSize;
 use switchboard::tui::app::{AppState, Msg, Size};
@@ -255,6 +257,101 @@ fn leaving_while_slots_run() {
             info(3, SlotKind::Pty, "cargo watch -x test", SlotStatus::Running),
         );
         key(&mut state, KeyCode::Char('q'), KeyModifiers::CONTROL);
+        state
+    });
+}
+
+/// An ended pane with a few lines of output, in copy mode with the search prompt open and
+/// "FAIL" typed.
+fn searching_a_pane(size: Size) -> AppState {
+    let mut state = with(
+        size,
+        info(
+            5,
+            SlotKind::Pty,
+            "cargo test",
+            SlotStatus::Exited(Some(101)),
+        ),
+    );
+    let lines = [
+        "running 12 tests",
+        "test store::tests::fork ... ok",
+        "test store::tests::crash ... FAILED",
+        "",
+        "error: test failed, to rerun pass `--lib`",
+    ];
+    let cols = 60;
+    let mut rows: Vec<Arc<ScreenRow>> = lines.iter().map(|l| row(l, cols)).collect();
+    rows.resize_with(10, || row("", cols));
+    if let Some(slot) = state.slot_mut(SessionId(5)) {
+        slot.pane = Some(ScreenCopy {
+            size: PaneSize::new(10, cols),
+            cursor: None,
+            modes: Default::default(),
+            title: String::new(),
+            scroll: ScrollState {
+                offset: 0,
+                history: 2_000,
+            },
+            input_hidden: false,
+            rows,
+        });
+    }
+    key(&mut state, KeyCode::Char('c'), KeyModifiers::ALT);
+    key(&mut state, KeyCode::Char('/'), NONE);
+    type_text(&mut state, "FAIL");
+    state
+}
+
+#[test]
+fn pane_search_prompt_over_copy_mode() {
+    snapshot("pane_search_prompt", searching_a_pane);
+}
+
+#[test]
+fn pane_search_not_found_keeps_the_view() {
+    snapshot("pane_search_not_found", |size| {
+        let mut state = searching_a_pane(size);
+        type_text(&mut state, "URE");
+        key(&mut state, KeyCode::Enter, NONE);
+        let search = state.pane_search.pending.map(|p| p.1).unwrap();
+        update(
+            &mut state,
+            Msg::Server(Notification::PaneSearched {
+                slot: SessionId(5),
+                search,
+                outcome: PaneSearchOutcome::NotFound,
+            }),
+        );
+        state
+    });
+}
+
+#[test]
+fn pane_search_found_highlights_the_match() {
+    snapshot("pane_search_found", |size| {
+        let mut state = searching_a_pane(size);
+        key(&mut state, KeyCode::Enter, NONE);
+        let search = state.pane_search.pending.map(|p| p.1).unwrap();
+        let found = PaneMatch {
+            start: PanePoint {
+                row: 2_002,
+                col: 30,
+            },
+            end: PanePoint {
+                row: 2_002,
+                col: 33,
+            },
+            history: 2_000,
+        };
+        update(
+            &mut state,
+            Msg::Server(Notification::PaneSearched {
+                slot: SessionId(5),
+                search,
+                outcome: PaneSearchOutcome::Found(found),
+            }),
+        );
         state
     });
 }

@@ -9,7 +9,8 @@ use switchboard::agent::ApprovalDecision;
 use switchboard::event::{Event, EventKind, SessionWorktree, UserMessage};
 use switchboard::ids::{Seq, SessionId, Timestamp};
 use switchboard::protocol::{
-    Command, Notification, PendingApproval, ScreenCopy, SlotInfo, SlotKind, SlotStatus, Welcome,
+    Command, Notification, PaneMatch, PanePoint, PaneSearchOutcome, PendingApproval, ScreenCopy,
+    SearchDirection, SlotInfo, SlotKind, SlotStatus, Welcome,
 };
 use switchboard::tui::app::{AppState, Effect, Focus, Mode, Msg, Size};
 use switchboard::tui::theme::Theme;
@@ -497,4 +498,195 @@ fn the_welcome_orders_slots_that_changed_before_it_came() {
     );
     let listed: Vec<SessionId> = state.slots.iter().map(|s| s.id).collect();
     assert_eq!(listed, [ids[0], ids[1], ids[2], ids[3], late]);
+}
+
+/// A pane slot 10 rows high with 1,000 lines of history, in copy mode (cursor on the live
+/// screen's last row, 1,009).
+fn pane_in_copy_mode() -> (AppState, SessionId) {
+    let (mut state, id) = with_slot(SlotKind::Pty, SlotStatus::Exited(Some(0)));
+    state.slot_mut(id).unwrap().pane = Some(ScreenCopy {
+        size: switchboard::pty::PaneSize::new(10, 40),
+        scroll: switchboard::protocol::screen::ScrollState {
+            offset: 0,
+            history: 1_000,
+        },
+        ..ScreenCopy::default()
+    });
+    press(&mut state, KeyCode::Char('c'), KeyModifiers::ALT);
+    assert!(matches!(state.mode, Mode::CopyMode(_)));
+    (state, id)
+}
+
+fn copy_cursor(state: &AppState) -> (usize, u16) {
+    let copy = state.mode.copy_cursor().unwrap();
+    (copy.cursor.row, copy.cursor.col)
+}
+
+fn searched(command: &Command) -> (u64, &str, PanePoint, SearchDirection) {
+    match command {
+        Command::SearchPane(s) => (s.search, s.query.as_str(), s.from, s.direction),
+        other => panic!("not a search: {other:?}"),
+    }
+}
+
+fn answer(
+    state: &mut AppState,
+    slot: SessionId,
+    search: u64,
+    outcome: PaneSearchOutcome,
+) -> Vec<Effect> {
+    update(
+        state,
+        Msg::Server(Notification::PaneSearched {
+            slot,
+            search,
+            outcome,
+        }),
+    )
+}
+
+fn point(row: usize, col: u16) -> PanePoint {
+    PanePoint { row, col }
+}
+
+#[test]
+fn the_search_prompt_edits_and_cancels() {
+    let (mut state, _) = pane_in_copy_mode();
+    let cursor = copy_cursor(&state);
+    // (keys, query after them)
+    let table: [(&[(KeyCode, KeyModifiers)], &str); 4] = [
+        (
+            &[(KeyCode::Char('e'), NONE), (KeyCode::Char('r'), NONE)],
+            "er",
+        ),
+        (&[(KeyCode::Backspace, NONE)], "e"),
+        (&[(KeyCode::Char('u'), CTRL)], ""),
+        (
+            &[(KeyCode::Char('x'), NONE), (KeyCode::Char('/'), NONE)],
+            "x/",
+        ),
+    ];
+    press(&mut state, KeyCode::Char('/'), NONE);
+    for (keys, query) in table {
+        for (code, mods) in keys {
+            assert!(press(&mut state, *code, *mods).is_empty());
+        }
+        match &state.mode {
+            Mode::PaneSearch(prompt) => {
+                assert_eq!(prompt.query, query);
+                assert_eq!(prompt.direction, SearchDirection::Older);
+            }
+            other => panic!("the prompt is open: {other:?}"),
+        }
+    }
+    // Esc closes the prompt, keeps copy mode and the cursor, and asks nothing.
+    let effects = press(&mut state, KeyCode::Esc, NONE);
+    assert!(effects.is_empty());
+    assert!(matches!(state.mode, Mode::CopyMode(_)));
+    assert_eq!(copy_cursor(&state), cursor);
+    // `?` searches the other way; Enter on an empty prompt with no last search does nothing.
+    press(&mut state, KeyCode::Char('?'), NONE);
+    assert!(matches!(&state.mode, Mode::PaneSearch(p) if p.direction == SearchDirection::Newer));
+    assert!(press(&mut state, KeyCode::Enter, NONE).is_empty());
+    assert!(matches!(state.mode, Mode::CopyMode(_)));
+    // The next-match key with no search yet says how to start one.
+    assert!(press(&mut state, KeyCode::Char('n'), NONE).is_empty());
+    assert!(
+        state
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("/ searches back")
+    );
+}
+
+#[test]
+fn a_search_moves_the_cursor_to_the_match_and_n_repeats_it() {
+    let (mut state, id) = pane_in_copy_mode();
+    assert_eq!(copy_cursor(&state), (1_009, 0));
+    press(&mut state, KeyCode::Char('/'), NONE);
+    chars(&mut state, "panic");
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    let commands = sent(&effects);
+    assert_eq!(commands.len(), 1);
+    let (first, query, from, direction) = searched(commands[0]);
+    assert_eq!(
+        (query, from, direction),
+        ("panic", point(1_009, 0), SearchDirection::Older)
+    );
+    assert!(state.notice.as_ref().unwrap().text.contains("searching"));
+
+    // Found far above the view: the cursor goes there, the match is highlighted, and the view
+    // scrolls so the match is in its middle.
+    let found = PaneMatch {
+        start: point(40, 3),
+        end: point(40, 7),
+        history: 1_000,
+    };
+    let effects = answer(&mut state, id, first, PaneSearchOutcome::Found(found));
+    assert_eq!(copy_cursor(&state), (40, 3));
+    let selection = state.selection.unwrap();
+    assert_eq!((selection.anchor.row, selection.anchor.col), (40, 3));
+    assert_eq!((selection.head.row, selection.head.col), (40, 7));
+    let offset = match sent(&effects)[..] {
+        [Command::ScrollPane { slot, offset }] if *slot == id => *offset,
+        ref other => panic!("expected a scroll: {other:?}"),
+    };
+    let copy = state.slot(id).unwrap().pane.as_ref().unwrap();
+    assert_eq!(copy.scroll.offset, offset);
+    let first_visible = copy.first_visible();
+    assert!(
+        first_visible <= 40 && 40 < first_visible + 30,
+        "{first_visible}"
+    );
+
+    // n: older from the match; N: newer from it. A stale answer changes nothing.
+    let effects = press(&mut state, KeyCode::Char('n'), NONE);
+    let (second, query, from, direction) = searched(sent(&effects)[0]);
+    assert_eq!(
+        (query, from, direction),
+        ("panic", point(40, 3), SearchDirection::Older)
+    );
+    let effects = press(&mut state, KeyCode::Char('N'), KeyModifiers::SHIFT);
+    let (third, _, from, direction) = searched(sent(&effects)[0]);
+    assert_eq!((from, direction), (point(40, 3), SearchDirection::Newer));
+    assert!(second < third);
+    let stale = PaneMatch {
+        start: point(10, 0),
+        end: point(10, 4),
+        history: 1_000,
+    };
+    assert!(answer(&mut state, id, second, PaneSearchOutcome::Found(stale)).is_empty());
+    assert_eq!(copy_cursor(&state), (40, 3));
+
+    // Not found: a clear message, the cursor and the view stay.
+    let effects = answer(&mut state, id, third, PaneSearchOutcome::NotFound);
+    assert!(effects.is_empty());
+    assert_eq!(copy_cursor(&state), (40, 3));
+    let notice = state.notice.clone().unwrap();
+    assert!(notice.error);
+    assert_eq!(notice.text, "not found: “panic” (nothing newer)");
+
+    // Enter on an empty prompt repeats the last query.
+    press(&mut state, KeyCode::Char('/'), NONE);
+    let effects = press(&mut state, KeyCode::Enter, NONE);
+    assert_eq!(searched(sent(&effects)[0]).1, "panic");
+    // Esc while it runs leaves copy mode and cancels it.
+    let effects = press(&mut state, KeyCode::Esc, NONE);
+    assert_eq!(sent(&effects), [&Command::CancelPaneSearch { slot: id }]);
+    assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn an_agent_transcript_is_not_searched_on_the_server() {
+    let (mut state, _) = with_slot(SlotKind::Agent, SlotStatus::Idle);
+    press(&mut state, KeyCode::Char('c'), KeyModifiers::ALT);
+    let effects = press(&mut state, KeyCode::Char('/'), NONE);
+    assert!(effects.is_empty());
+    assert!(matches!(state.mode, Mode::CopyMode(_)));
+    assert_eq!(
+        state.notice.as_ref().unwrap().text,
+        "search works in a pane's history"
+    );
 }

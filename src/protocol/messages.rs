@@ -162,6 +162,14 @@ pub enum Command {
         start: usize,
         count: usize,
     },
+    /// Search a pane's history for text, on the server (it holds every row); answered by
+    /// [`Notification::PaneSearched`]. A newer search of the same pane by the same client
+    /// replaces a running one.
+    SearchPane(super::search::PaneSearch),
+    /// Stop this client's running search of a pane (no answer comes for it).
+    CancelPaneSearch {
+        slot: SessionId,
+    },
     /// About `tail` events from the end of a session (turn-aligned).
     LoadTranscript {
         slot: SessionId,
@@ -541,6 +549,12 @@ pub enum Notification {
         slot: SessionId,
         start: usize,
         rows: Vec<TextRow>,
+    },
+    /// The answer to [`Command::SearchPane`].
+    PaneSearched {
+        slot: SessionId,
+        search: u64,
+        outcome: super::search::PaneSearchOutcome,
     },
     TranscriptLoaded {
         slot: SessionId,

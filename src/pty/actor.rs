@@ -15,6 +15,7 @@
 
 mod inbox;
 mod launch;
+mod search;
 mod threads;
 
 use std::path::PathBuf;

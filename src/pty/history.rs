@@ -12,8 +12,14 @@
 //! way and can fill in rows that were evicted from memory. Rows live in small self-contained
 //! blocks: the SGR state of the capture restarts at each block, so decoding a row parses at
 //! most one block, and eviction drops whole blocks.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `decode.rs` | drawing cold rows back on a scratch screen, for views and copying |
+//! | `text.rs` | cold rows as plain text for a search, blocks without the needle skipped |
 
 mod decode;
+mod text;
 
 use std::collections::VecDeque;
 

@@ -125,6 +125,27 @@ pub fn history_page(
     marks: &[HistoryMark],
     index: u64,
 ) -> Result<Option<ColdHistory>, StoreError> {
+    let window = index.saturating_sub(PAGE_ROWS_BEFORE)..index.saturating_add(PAGE_ROWS_AFTER);
+    history_rows(store, session, marks, index, window)
+}
+
+/// The rows a replay from the last mark at or before `index` numbers: from that mark's row to
+/// the next mark's (unbounded after the last mark).
+pub fn history_segment(marks: &[HistoryMark], index: u64) -> Option<std::ops::Range<u64>> {
+    let at = marks.partition_point(|m| m.scrolled <= index);
+    let from = marks.get(at.checked_sub(1)?)?;
+    let to = marks.get(at).map_or(u64::MAX, |next| next.scrolled);
+    Some(from.scrolled..to.max(from.scrolled))
+}
+
+/// [`history_page`] keeping the rows of `window` (a search keeps a whole segment).
+pub fn history_rows(
+    store: &Store,
+    session: SessionId,
+    marks: &[HistoryMark],
+    index: u64,
+    window: std::ops::Range<u64>,
+) -> Result<Option<ColdHistory>, StoreError> {
     let at = marks.partition_point(|m| m.scrolled <= index);
     let Some(from) = at.checked_sub(1).and_then(|i| marks.get(i)) else {
         return Ok(None);
@@ -133,7 +154,6 @@ pub fn history_page(
         Some(next) => Seq(next.seq.0.saturating_sub(1)),
         None => store.resume(session)?.state.last_seq,
     };
-    let window = index.saturating_sub(PAGE_ROWS_BEFORE)..index.saturating_add(PAGE_ROWS_AFTER);
     let mut screen: Option<PaneScreen> = None;
     let mut replies = Vec::new();
     store.for_each_event(

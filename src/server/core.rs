@@ -202,6 +202,8 @@ pub struct Core {
     pub tasks: crate::tasks::Runner,
     /// The store's MCP log (see `server/audit.rs`).
     pub audit: super::audit::AuditLog,
+    /// Running pane searches, to cancel (see `server/search.rs`).
+    pub searches: super::search::Searches,
 }
 
 impl std::fmt::Debug for Core {
@@ -246,6 +248,7 @@ impl Core {
             idle_since: None,
             exit_at: None,
             done: false,
+            searches: Default::default(),
         }
     }
 
@@ -390,6 +393,8 @@ impl Core {
             Command::LoadPaneText { slot, start, count } => {
                 self.pane_text(client, slot, start, count)
             }
+            Command::SearchPane(request) => self.search_pane(client, request),
+            Command::CancelPaneSearch { slot } => self.cancel_search(client, slot),
             Command::LoadTranscript { slot, tail } => self.load_transcript(client, slot, tail),
             Command::LoadSessions => self.load_sessions(client),
             Command::LoadPicker => self.load_picker(client),
@@ -472,6 +477,7 @@ impl Core {
     fn detach(&mut self, client: ClientId) {
         self.unsubscribe(client);
         self.tasks.detached(client);
+        self.cancel_searches_of(client);
         if let Some(gone) = self.clients.remove(&client) {
             tracing::info!(client, pid = gone.info.pid, "client detached");
             if gone.is_workstation() {

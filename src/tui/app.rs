@@ -43,6 +43,17 @@ pub enum LayoutMode {
     Grid,
 }
 
+impl Mode {
+    /// Copy mode's cursor, also while its search prompt is open.
+    pub fn copy_cursor(&self) -> Option<&CopyCursor> {
+        match self {
+            Self::CopyMode(copy) => Some(copy),
+            Self::PaneSearch(prompt) => Some(&prompt.copy),
+            _ => None,
+        }
+    }
+}
+
 impl LayoutMode {
     pub fn cells(self) -> usize {
         match self {
@@ -75,6 +86,8 @@ pub enum Mode {
     ConfirmClose(SlotId),
     HistorySearch(HistorySearch),
     CopyMode(CopyCursor),
+    /// Copy mode's search prompt: the query being typed over the copy cursor.
+    PaneSearch(super::pane_search::SearchPrompt),
     /// The focused agent slot waits for an approval decision.
     Approval,
     /// Denying with a reason: the reason being typed.
@@ -157,6 +170,8 @@ pub struct AppState {
     pub pending_focus: Option<SlotId>,
     /// A copy waiting for pane rows the server sends.
     pub pending_copy: Option<Selection>,
+    /// Copy mode's pane search: the last query and the search the server is running.
+    pub pane_search: super::pane_search::PaneSearchState,
     /// Why the workstation is leaving (shown after the terminal is restored).
     pub farewell: Option<String>,
     pub selection: Option<Selection>,
@@ -201,6 +216,7 @@ impl AppState {
             notice: None,
             pending_focus: None,
             pending_copy: None,
+            pane_search: Default::default(),
             farewell: None,
             selection: None,
             clicks: ClickTracker::default(),

@@ -8,6 +8,7 @@ use super::commands::CommandId;
 use super::keymap::KeyMode;
 use super::selection::{CopyCursor, Point};
 use super::{content, layout};
+use crate::protocol::SearchDirection;
 
 pub(super) fn enter_copy_mode(state: &mut AppState) {
     let Some(areas) = layout::areas(state) else {
@@ -30,6 +31,7 @@ pub(super) fn enter_copy_mode(state: &mut AppState) {
         &[
             (CommandId::CursorDown, "moves"),
             (CommandId::MarkSelection, "selects"),
+            (CommandId::SearchBack, "searches"),
             (CommandId::CopySelection, "copies"),
             (CommandId::Close, "leaves"),
         ],
@@ -58,7 +60,20 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let page = content.height.saturating_sub(1).max(1) as usize;
     let cursor = &mut copy.cursor;
     match command {
-        Some(CommandId::Close) => return Vec::new(),
+        Some(CommandId::Close) => return super::pane_search::cancel(state),
+        Some(CommandId::SearchBack) => {
+            super::pane_search::open(state, copy, SearchDirection::Older);
+            return Vec::new();
+        }
+        Some(CommandId::SearchForward) => {
+            super::pane_search::open(state, copy, SearchDirection::Newer);
+            return Vec::new();
+        }
+        Some(CommandId::SearchNext | CommandId::SearchPrevious) => {
+            state.mode = Mode::CopyMode(copy);
+            let reverse = command == Some(CommandId::SearchPrevious);
+            return super::pane_search::repeat(state, copy, reverse);
+        }
         Some(CommandId::CursorLeft) => cursor.col = cursor.col.saturating_sub(1),
         Some(CommandId::CursorRight) => cursor.col = (cursor.col + 1).min(last_col),
         Some(CommandId::CursorUp) => cursor.row = cursor.row.saturating_sub(1),

@@ -42,6 +42,8 @@ pub enum KeyMode {
     Leave,
     History,
     Copy,
+    /// Typing what copy mode searches a pane's history for.
+    PaneSearch,
     Approval,
     DenyReason,
     NewSlot,
@@ -56,7 +58,7 @@ pub enum KeyMode {
 }
 
 impl KeyMode {
-    pub const ALL: [KeyMode; 18] = [
+    pub const ALL: [KeyMode; 19] = [
         Self::Workstation,
         Self::Composer,
         Self::Pane,
@@ -67,6 +69,7 @@ impl KeyMode {
         Self::Leave,
         Self::History,
         Self::Copy,
+        Self::PaneSearch,
         Self::Approval,
         Self::DenyReason,
         Self::NewSlot,
@@ -90,6 +93,7 @@ impl KeyMode {
             Self::Leave => "leave",
             Self::History => "history",
             Self::Copy => "copy",
+            Self::PaneSearch => "pane_search",
             Self::Approval => "approval",
             Self::DenyReason => "deny_reason",
             Self::NewSlot => "new_slot",
@@ -114,6 +118,7 @@ impl KeyMode {
             Self::Leave => "Leaving (Ctrl+Q while something runs)",
             Self::History => "History search",
             Self::Copy => "Copy mode",
+            Self::PaneSearch => "Searching a pane's history (copy mode)",
             Self::Approval => "Approval prompt",
             Self::DenyReason => "Reason for a denial",
             Self::NewSlot => "New slot dialog",

@@ -163,6 +163,7 @@ pub(super) fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
             line.push_str(text.lines().next().unwrap_or_default())
         }
         Mode::Board(view) => super::board::paste(view, text),
+        Mode::PaneSearch(prompt) => super::pane_search::paste(prompt, text),
         Mode::Approval | Mode::Diff(_) | Mode::CloseSlot(_) => state.dirty = false,
         Mode::Help { .. } | Mode::ConfirmQuit | Mode::ConfirmClose(_) | Mode::CopyMode(_) => {
             state.dirty = false

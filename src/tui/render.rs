@@ -70,7 +70,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             let cell = areas.focused.unwrap_or(areas.main);
             cursor = approval::render(state, cell, buf).or(None);
         }
-        Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) => {}
+        Mode::Normal | Mode::HistorySearch(_) | Mode::CopyMode(_) | Mode::PaneSearch(_) => {}
     }
     if let Some(position) = cursor {
         frame.set_cursor_position(position);

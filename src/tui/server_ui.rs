@@ -74,6 +74,11 @@ pub fn apply(state: &mut AppState, notification: Notification) -> Vec<Effect> {
         Notification::PaneText { slot, start, rows } => {
             super::content::copy_fetched(state, slot, start, &rows)
         }
+        Notification::PaneSearched {
+            slot,
+            search,
+            outcome,
+        } => super::pane_search::answered(state, slot, search, outcome),
         Notification::TranscriptLoaded {
             slot, from, events, ..
         } => {

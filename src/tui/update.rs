@@ -92,6 +92,7 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         Mode::ConfirmClose(_) => modal_keys::confirm_close_key(state, key),
         Mode::HistorySearch(_) => modal_keys::history_key(state, key),
         Mode::CopyMode(_) => copy_mode::copy_key(state, key),
+        Mode::PaneSearch(_) => super::pane_search::prompt_key(state, key),
         Mode::Picker(_) => super::picker_keys::picker_key(state, key),
         Mode::Board(_) => super::board::key(state, key),
     }
@@ -278,6 +279,10 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         | CommandId::NewerMatch
         | CommandId::MarkSelection
         | CommandId::CopySelection
+        | CommandId::SearchBack
+        | CommandId::SearchForward
+        | CommandId::SearchNext
+        | CommandId::SearchPrevious
         | CommandId::Approve
         | CommandId::ApproveForSession
         | CommandId::Deny
@@ -435,7 +440,7 @@ pub fn forget_slot(state: &mut AppState, id: SlotId) {
         state.focus = Focus::Workstation;
         if matches!(
             state.mode,
-            Mode::Approval | Mode::DenyReason(_) | Mode::CopyMode(_)
+            Mode::Approval | Mode::DenyReason(_) | Mode::CopyMode(_) | Mode::PaneSearch(_)
         ) {
             state.mode = Mode::Normal;
         }

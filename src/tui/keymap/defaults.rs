@@ -5,7 +5,7 @@ use crossterm::event::KeyCode;
 
 use super::KeyMode::{
     Approval, Board, CloseWorktree, Composer, ConfirmClose, Copy, DenyReason, Diff, Help, History,
-    Leave, NewSlot, Palette, Pane, Picker, PickerTurns, Slash, Workstation,
+    Leave, NewSlot, Palette, Pane, PaneSearch, Picker, PickerTurns, Slash, Workstation,
 };
 use super::chord::{A, C, S};
 use super::{Binding, Chord, KeyMode, bind};
@@ -156,6 +156,15 @@ pub const BINDINGS: &[Binding] = &[
     bind(Copy, ScrollBottom, &[key('G')]),
     bind(Copy, PageUp, &[PGUP]),
     bind(Copy, PageDown, &[PGDN]),
+    bind(Copy, SearchBack, &[key('/')]),
+    bind(Copy, SearchForward, &[key('?')]),
+    bind(Copy, SearchNext, &[key('n')]),
+    bind(Copy, SearchPrevious, &[key('N')]),
+    // Typing a pane search.
+    bind(PaneSearch, Accept, &[ENTER]),
+    bind(PaneSearch, Close, &[ESC, ctrl('c')]),
+    bind(PaneSearch, ClearQuery, &[ctrl('u')]),
+    bind(PaneSearch, Backspace, &[BACKSPACE]),
     // The approval prompt.
     bind(Approval, Approve, &[key('y')]),
     bind(Approval, ApproveForSession, &[key('a')]),
@@ -247,6 +256,10 @@ pub fn notes(mode: KeyMode) -> &'static [(&'static str, &'static str)] {
             ),
         ],
         DenyReason | NewSlot => &[("type", "the text")],
+        PaneSearch => &[(
+            "type",
+            "the text to find; Enter on an empty prompt repeats the last search",
+        )],
         Board => &[
             (
                 "Esc / Enter (searching)",

@@ -10,7 +10,7 @@ use super::put_line;
 use ratatui::layout::Position;
 use ratatui::widgets::BorderType;
 
-use crate::tui::app::{AppState, Focus, Mode};
+use crate::tui::app::{AppState, Focus};
 use crate::tui::commands::CommandId;
 use crate::tui::keymap::KeyMode;
 use crate::tui::layout::{inner, transcript_window};
@@ -343,7 +343,7 @@ fn draw_selection(state: &AppState, slot: &Slot, content: Rect, first: usize, bu
             }
         }
     }
-    if let Mode::CopyMode(copy) = &state.mode
+    if let Some(copy) = state.mode.copy_cursor()
         && copy.slot == slot.id
         && copy.cursor.row >= first
         && copy.cursor.row < first + content.height as usize

@@ -5,9 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::{put_line, put_right};
+use crate::protocol::SearchDirection;
 use crate::tui::app::AppState;
 use crate::tui::commands::CommandId;
 use crate::tui::keymap::KeyMode;
+use crate::tui::pane_search::says;
 
 pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let theme = &state.theme;
@@ -27,7 +29,22 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     let pane_focus = (state.focus == crate::tui::app::Focus::Pane)
         .then(|| state.focused_slot())
         .flatten();
+    let prompt = match &state.mode {
+        crate::tui::app::Mode::PaneSearch(prompt) => Some(prompt),
+        _ => None,
+    };
     let left = match (&state.notice, pane_focus) {
+        // The search prompt is what is being typed: it wins over any notice.
+        _ if prompt.is_some() => {
+            let prompt = prompt.map_or((says::prompt(SearchDirection::Older), ""), |p| {
+                (says::prompt(p.direction), p.query.as_str())
+            });
+            Line::from(vec![
+                Span::styled(format!(" {}", prompt.0), theme.warn()),
+                Span::raw(prompt.1.to_owned()),
+                Span::styled(" ", theme.selected()),
+            ])
+        }
         (None, Some(slot)) => Line::styled(
             format!(
                 " ⌨ keys go to {} · {} back to the workstation",
@@ -78,17 +95,25 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
     // screen repeats, and token use less than the model.
     let room = (area.width as usize).saturating_sub(left.width() + 2);
     let mut parts: Vec<String> = Vec::new();
-    if let Some(label) = &state.model {
+    // While the search prompt is open its keys matter more than the model.
+    if let Some(label) = state.model.as_ref().filter(|_| prompt.is_none()) {
         parts.push(label.clone());
     }
-    let hints = state.keymap.hints(
-        KeyMode::Workstation,
-        &[
-            (CommandId::ToggleHelp, "help"),
-            (CommandId::OpenPalette, "palette"),
-            (CommandId::Quit, "leave"),
-        ],
-    );
+    let hints = if prompt.is_some() {
+        state.keymap.hints(
+            KeyMode::PaneSearch,
+            &[(CommandId::Accept, "finds"), (CommandId::Close, "cancels")],
+        )
+    } else {
+        state.keymap.hints(
+            KeyMode::Workstation,
+            &[
+                (CommandId::ToggleHelp, "help"),
+                (CommandId::OpenPalette, "palette"),
+                (CommandId::Quit, "leave"),
+            ],
+        )
+    };
     let mut right = super::fit(&parts, " · ", room);
     if !usage.is_empty()
         && crate::tui::text::width(&right) + crate::tui::text::width(&usage) <= room
