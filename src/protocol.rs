@@ -37,7 +37,7 @@ pub use screen::{ScreenCopy, ScreenPatch, ScreenRow, TextRow};
 pub use search::{PaneMatch, PanePoint, PaneSearch, PaneSearchOutcome, SearchDirection};
 
 /// This build's protocol version. Bump it whenever a message changes shape.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// This build's name for mismatch messages.
 pub const BUILD: &str = env!("CARGO_PKG_VERSION");

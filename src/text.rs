@@ -169,6 +169,28 @@ pub fn truncate(text: &str, max: usize) -> String {
     out
 }
 
+/// The end of `text` in at most `max` cells, starting with `…` when cut: what is being typed
+/// stays in view when a prompt is too narrow for all of it.
+pub fn tail(text: &str, max: usize) -> String {
+    if width(text) <= max {
+        return text.to_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut kept = Vec::new();
+    let mut used = 0;
+    for c in text.chars().rev() {
+        let w = char_width(c);
+        if used + w + 1 > max {
+            break;
+        }
+        kept.push(c);
+        used += w;
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
 /// Removes terminal escape sequences and control characters other than newlines.
 pub fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -216,6 +238,15 @@ pub fn strip_ansi(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_keeps_the_end() {
+        assert_eq!(tail("abc", 3), "abc");
+        assert_eq!(tail("abcdef", 4), "…def");
+        assert_eq!(tail("ab漢字", 4), "…字");
+        assert_eq!(tail("abc", 0), "");
+        assert_eq!(tail("abc", 1), "…");
+    }
 
     #[test]
     fn word_truncation_never_cuts_a_word() {

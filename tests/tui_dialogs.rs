@@ -309,6 +309,16 @@ fn pane_search_prompt_over_copy_mode() {
 }
 
 #[test]
+fn pane_search_prompt_shows_the_end_of_a_long_query() {
+    snapshot("pane_search_long_query", |size| {
+        let mut state = searching_a_pane(size);
+        let long: String = (0..30).map(|i| format!("word{i} ")).collect();
+        type_text(&mut state, &long);
+        state
+    });
+}
+
+#[test]
 fn pane_search_not_found_keeps_the_view() {
     snapshot("pane_search_not_found", |size| {
         let mut state = searching_a_pane(size);

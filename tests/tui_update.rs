@@ -194,7 +194,8 @@ fn pane_keys_go_to_the_program_and_the_leader_then_d_detaches() {
         sent(&effects),
         [&Command::ScrollPane {
             slot: id,
-            offset: 10
+            offset: 10,
+            history: 100,
         }]
     );
     // The leader gives the keys back; `d` right after it detaches.
@@ -584,10 +585,13 @@ fn the_search_prompt_edits_and_cancels() {
     assert!(effects.is_empty());
     assert!(matches!(state.mode, Mode::CopyMode(_)));
     assert_eq!(copy_cursor(&state), cursor);
-    // `?` searches the other way; Enter on an empty prompt with no last search does nothing.
+    // `?` searches the other way; Enter on an empty prompt with no last search asks nothing
+    // and leaves the prompt open for the text.
     press(&mut state, KeyCode::Char('?'), NONE);
     assert!(matches!(&state.mode, Mode::PaneSearch(p) if p.direction == SearchDirection::Newer));
     assert!(press(&mut state, KeyCode::Enter, NONE).is_empty());
+    assert!(matches!(&state.mode, Mode::PaneSearch(p) if p.query.is_empty()));
+    assert!(press(&mut state, KeyCode::Esc, NONE).is_empty());
     assert!(matches!(state.mode, Mode::CopyMode(_)));
     // The next-match key with no search yet says how to start one.
     assert!(press(&mut state, KeyCode::Char('n'), NONE).is_empty());
@@ -630,7 +634,13 @@ fn a_search_moves_the_cursor_to_the_match_and_n_repeats_it() {
     assert_eq!((selection.anchor.row, selection.anchor.col), (40, 3));
     assert_eq!((selection.head.row, selection.head.col), (40, 7));
     let offset = match sent(&effects)[..] {
-        [Command::ScrollPane { slot, offset }] if *slot == id => *offset,
+        [
+            Command::ScrollPane {
+                slot,
+                offset,
+                history: 1_000,
+            },
+        ] if *slot == id => *offset,
         ref other => panic!("expected a scroll: {other:?}"),
     };
     let copy = state.slot(id).unwrap().pane.as_ref().unwrap();
@@ -672,21 +682,50 @@ fn a_search_moves_the_cursor_to_the_match_and_n_repeats_it() {
     press(&mut state, KeyCode::Char('/'), NONE);
     let effects = press(&mut state, KeyCode::Enter, NONE);
     assert_eq!(searched(sent(&effects)[0]).1, "panic");
-    // Esc while it runs leaves copy mode and cancels it.
+    assert_eq!(
+        state.notice.as_ref().unwrap().text,
+        "searching for “panic”… (Esc stops)"
+    );
+    // Esc while it runs cancels it and stays in copy mode, on the cursor; Esc again leaves.
     let effects = press(&mut state, KeyCode::Esc, NONE);
     assert_eq!(sent(&effects), [&Command::CancelPaneSearch { slot: id }]);
+    assert_eq!(copy_cursor(&state), (40, 3));
+    assert_eq!(state.notice.as_ref().unwrap().text, "search stopped");
+    assert!(press(&mut state, KeyCode::Esc, NONE).is_empty());
     assert!(matches!(state.mode, Mode::Normal));
+}
+
+#[test]
+fn the_palette_finds_the_pane_search() {
+    let (mut state, _) = pane_in_copy_mode();
+    press(&mut state, KeyCode::Esc, NONE);
+    press(&mut state, KeyCode::Char('p'), CTRL);
+    chars(&mut state, "search pane");
+    press(&mut state, KeyCode::Enter, NONE);
+    match &state.mode {
+        Mode::PaneSearch(prompt) => {
+            assert_eq!(prompt.direction, SearchDirection::Older);
+            assert!(prompt.query.is_empty());
+        }
+        other => panic!("the palette opens the search prompt: {other:?}"),
+    }
 }
 
 #[test]
 fn an_agent_transcript_is_not_searched_on_the_server() {
     let (mut state, _) = with_slot(SlotKind::Agent, SlotStatus::Idle);
     press(&mut state, KeyCode::Char('c'), KeyModifiers::ALT);
+    // Copy mode does not offer a search it cannot do here.
+    let hint = &state.notice.as_ref().unwrap().text;
+    assert!(
+        hint.starts_with("copy mode:") && !hint.contains("search"),
+        "{hint}"
+    );
     let effects = press(&mut state, KeyCode::Char('/'), NONE);
     assert!(effects.is_empty());
     assert!(matches!(state.mode, Mode::CopyMode(_)));
     assert_eq!(
         state.notice.as_ref().unwrap().text,
-        "search works in a pane's history"
+        "search works in a terminal pane's history, not an agent's"
     );
 }

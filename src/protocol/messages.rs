@@ -151,10 +151,15 @@ pub enum Command {
     },
     /// The panes this client shows, at what size, and which one has its focus.
     Viewport(Viewport),
-    /// This client's view of a pane scrolled to `offset` lines above the live screen.
+    /// This client's view of a pane scrolled to `offset` lines above the live screen, counted
+    /// from a history `history` lines long (the `ScrollState::history` the client saw, or a
+    /// search answer's): the server turns the pair into the line at the view's top and keeps
+    /// that line there while output scrolls underneath (tmux's copy mode); 0 follows the
+    /// output.
     ScrollPane {
         slot: SessionId,
         offset: usize,
+        history: usize,
     },
     /// Content rows `start..start + count` of a pane (oldest history line = 0), as text.
     LoadPaneText {

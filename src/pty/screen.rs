@@ -479,6 +479,13 @@ impl PaneScreen {
         self.follow = follow;
     }
 
+    /// The number, counted as [`Self::scrolled`] counts, of the oldest line a view reaches
+    /// (content row 0): a view that keeps a line at its top by this number stays on it while
+    /// output scrolls and old rows are evicted.
+    pub fn first_line(&self) -> u64 {
+        self.cold_start()
+    }
+
     /// Lines of history a view can reach (0 on the alternate screen): vt100's own, the
     /// compact rows before them, and for a recorded live slot the rows the store can page in.
     pub fn scrollback_len(&self) -> usize {

@@ -389,7 +389,11 @@ impl Core {
             Command::CloseSlot { slot } => self.close_slot(slot),
             Command::WritePane { slot, bytes } => self.write_pane(client, slot, &bytes),
             Command::Viewport(viewport) => self.set_viewport(client, viewport),
-            Command::ScrollPane { slot, offset } => self.scroll_pane(client, slot, offset),
+            Command::ScrollPane {
+                slot,
+                offset,
+                history,
+            } => self.scroll_pane(client, slot, offset, history),
             Command::LoadPaneText { slot, start, count } => {
                 self.pane_text(client, slot, start, count)
             }

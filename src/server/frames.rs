@@ -36,11 +36,40 @@ pub struct PaneView {
     meta: Option<Meta>,
     /// The pane's change counter when this view was last sent.
     generation: Option<u64>,
-    /// Lines above the live screen this client looks at.
+    /// Lines above the live screen this client looks at, as last sent.
     pub offset: usize,
-    /// The pane's output counter when the client scrolled: new output snaps the view back.
-    output_mark: u64,
+    /// Where the view stays while output arrives.
+    anchor: Anchor,
     last_sent: Option<Instant>,
+}
+
+/// Where a client's view of a pane stays. A scrolled view keeps its lines while output
+/// scrolls underneath, as tmux's copy mode does: a person reading or searching history must
+/// not lose their place to a pane that is still printing. Typing into the pane or scrolling
+/// to the bottom follows the output again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Anchor {
+    /// On the live screen, following output.
+    #[default]
+    Live,
+    /// The client scrolled to `offset` lines above the screen of a history `history` lines
+    /// long; the next build (which holds the screen) turns it into the `Line` at the top.
+    Asked { offset: usize, history: usize },
+    /// This line, numbered as `PaneScreen::scrolled` counts, stays at the view's top.
+    Line(u64),
+}
+
+/// The offset that shows `anchor`'s line at the top of `screen`'s view (`view_rows` clamps
+/// it to the history there is).
+fn hold(screen: &PaneScreen, anchor: Anchor) -> usize {
+    let top = match anchor {
+        Anchor::Live => return 0,
+        Anchor::Asked { offset, history } => {
+            screen.first_line() + history.saturating_sub(offset) as u64
+        }
+        Anchor::Line(top) => top,
+    };
+    usize::try_from(screen.scrolled().saturating_sub(top)).unwrap_or(usize::MAX)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,10 +145,6 @@ pub fn generation(entry: &SlotEntry) -> Option<u64> {
     }
 }
 
-fn output_bytes(entry: &SlotEntry) -> u64 {
-    entry.live_pane().map_or(0, |pane| pane.output_bytes())
-}
-
 /// Rows of `rows` that are equal to the old ones keep the old `Arc`s.
 fn share(old: &[Arc<ScreenRow>], rows: Vec<ScreenRow>) -> Vec<Arc<ScreenRow>> {
     rows.into_iter()
@@ -192,15 +217,10 @@ impl Core {
             let Some(current) = generation(&self.slots[index]) else {
                 continue;
             };
-            let output = output_bytes(&self.slots[index]);
             let Some(c) = self.clients.get_mut(&client) else {
                 return;
             };
             let view = c.views.entry(slot).or_default();
-            if view.offset > 0 && output != view.output_mark {
-                view.offset = 0;
-                view.generation = None;
-            }
             if view.generation == Some(current) {
                 continue;
             }
@@ -217,8 +237,8 @@ impl Core {
                 due = Some(due.map_or(at, |d| d.min(at)));
                 continue;
             }
-            let offset = view.offset;
-            let (generation, patch) = match self.view_patch(client, index, offset, current) {
+            let anchor = view.anchor;
+            let (generation, patch) = match self.view_patch(client, index, anchor, current) {
                 ViewPatch::NoScreen => continue,
                 ViewPatch::Busy => {
                     let at = now + BUSY_RETRY;
@@ -258,7 +278,7 @@ impl Core {
         &mut self,
         client: ClientId,
         index: usize,
-        offset: usize,
+        anchor: Anchor,
         current: u64,
     ) -> ViewPatch {
         let entry = &mut self.slots[index];
@@ -266,64 +286,76 @@ impl Core {
         let input_hidden = entry
             .live_pane()
             .is_some_and(|pane| pane.at_password_prompt());
-        let (generation, rows, cursor, history, size, modes, title, offset) = if offset == 0 {
-            let cache = self.pane_rows.entry(slot).or_default();
-            if cache.generation != current || cache.rows.is_empty() {
-                let view = match live_view(entry) {
-                    Live::View(view) => view,
-                    Live::Busy => return ViewPatch::Busy,
-                    Live::NoScreen => return ViewPatch::NoScreen,
-                };
-                cache.rows = share(&cache.rows, view.rows.rows);
-                cache.cursor = view.rows.cursor;
-                cache.history = view.rows.history;
-                cache.generation = view.generation.0;
-                cache.size = view.size;
-                cache.modes = view.modes;
-                cache.title = view.title;
-            }
-            (
-                cache.generation,
-                cache.rows.clone(),
-                cache.cursor,
-                cache.history,
-                cache.size,
-                cache.modes,
-                cache.title.clone(),
-                0,
-            )
-        } else {
-            let Some((view, size, modes, title)) = with_screen(entry, |screen| {
+        let mut anchor = anchor;
+        let (generation, rows, cursor, history, size, modes, title, offset) =
+            if anchor == Anchor::Live {
+                let cache = self.pane_rows.entry(slot).or_default();
+                if cache.generation != current || cache.rows.is_empty() {
+                    let view = match live_view(entry) {
+                        Live::View(view) => view,
+                        Live::Busy => return ViewPatch::Busy,
+                        Live::NoScreen => return ViewPatch::NoScreen,
+                    };
+                    cache.rows = share(&cache.rows, view.rows.rows);
+                    cache.cursor = view.rows.cursor;
+                    cache.history = view.rows.history;
+                    cache.generation = view.generation.0;
+                    cache.size = view.size;
+                    cache.modes = view.modes;
+                    cache.title = view.title;
+                }
                 (
-                    screen.view_rows(offset),
-                    screen.size(),
-                    screen.modes(),
-                    screen.title().to_owned(),
+                    cache.generation,
+                    cache.rows.clone(),
+                    cache.cursor,
+                    cache.history,
+                    cache.size,
+                    cache.modes,
+                    cache.title.clone(),
+                    0,
                 )
-            }) else {
-                return ViewPatch::NoScreen;
+            } else {
+                let Some((view, size, modes, title, top)) = with_screen(entry, |screen| {
+                    let view = screen.view_rows(hold(screen, anchor));
+                    // The line actually on top: a held line older than the memory and the store
+                    // keep moves to the oldest one there is.
+                    let top = screen.scrolled().saturating_sub(view.offset as u64);
+                    (
+                        view,
+                        screen.size(),
+                        screen.modes(),
+                        screen.title().to_owned(),
+                        top,
+                    )
+                }) else {
+                    return ViewPatch::NoScreen;
+                };
+                anchor = if view.offset == 0 {
+                    Anchor::Live
+                } else {
+                    Anchor::Line(top)
+                };
+                // Rows older than the memory holds come back from the recording.
+                if let Some(pane) = entry.live_pane() {
+                    pane.page_history();
+                }
+                let old = self
+                    .clients
+                    .get(&client)
+                    .and_then(|c| c.views.get(&slot))
+                    .map(|v| v.baseline.clone())
+                    .unwrap_or_default();
+                (
+                    current,
+                    share(&old, view.rows),
+                    view.cursor,
+                    view.history,
+                    size,
+                    modes,
+                    title,
+                    view.offset,
+                )
             };
-            // Rows older than the memory holds come back from the recording.
-            if let Some(pane) = entry.live_pane() {
-                pane.page_history();
-            }
-            let old = self
-                .clients
-                .get(&client)
-                .and_then(|c| c.views.get(&slot))
-                .map(|v| v.baseline.clone())
-                .unwrap_or_default();
-            (
-                current,
-                share(&old, view.rows),
-                view.cursor,
-                view.history,
-                size,
-                modes,
-                title,
-                view.offset,
-            )
-        };
         let meta = Meta {
             size,
             cursor,
@@ -337,19 +369,30 @@ impl Core {
         };
         let view = c.views.entry(slot).or_default();
         view.offset = offset;
+        view.anchor = anchor;
         ViewPatch::Ready {
             generation,
             patch: patch(view, &rows, meta),
         }
     }
 
-    /// A client scrolled its view of a pane.
-    pub fn scroll_pane(&mut self, client: ClientId, slot: SessionId, offset: usize) {
-        let output = self.slot(slot).map_or(0, output_bytes);
+    /// A client scrolled its view of a pane to `offset` lines above the screen of a history
+    /// `history` lines long.
+    pub fn scroll_pane(
+        &mut self,
+        client: ClientId,
+        slot: SessionId,
+        offset: usize,
+        history: usize,
+    ) {
         if let Some(c) = self.clients.get_mut(&client) {
             let view = c.views.entry(slot).or_default();
             view.offset = offset;
-            view.output_mark = output;
+            view.anchor = if offset == 0 {
+                Anchor::Live
+            } else {
+                Anchor::Asked { offset, history }
+            };
             view.generation = None;
             // Scrolling answers a key: no pacing.
             view.last_sent = None;
@@ -393,6 +436,47 @@ mod tests {
             scroll: ScrollState::default(),
             input_hidden: false,
         }
+    }
+
+    /// A held view keeps its top line while output scrolls underneath and old lines are
+    /// evicted; a line evicted from under it moves the view to the oldest line there is.
+    #[test]
+    fn a_scrolled_view_holds_its_lines() {
+        // 3 rows and a memory of 50 history lines; 20 lines leave 18 in history (the
+        // cursor sits on a blank last row), so 5 up shows line 13 on top.
+        let mut screen = PaneScreen::new(PaneSize::new(3, 10), 50);
+        let feed = |screen: &mut PaneScreen, from: usize, to: usize| {
+            for i in from..to {
+                screen.feed(format!("line {i}\r\n").as_bytes());
+            }
+        };
+        let top_text =
+            |screen: &mut PaneScreen, offset: usize| screen.view_rows(offset).rows[0].text();
+        feed(&mut screen, 0, 20);
+        let history = screen.scrollback_len();
+        assert_eq!(hold(&screen, Anchor::Live), 0);
+        // (what the client asked, lines printed after, the line expected on top)
+        let table = [(5, 0, "line 13"), (5, 4, "line 13"), (10, 30, "line 8")];
+        for (offset, more, expected) in table {
+            let mut screen = PaneScreen::new(PaneSize::new(3, 10), 50);
+            feed(&mut screen, 0, 20);
+            let asked = Anchor::Asked { offset, history };
+            let offset = hold(&screen, asked);
+            let top = screen.scrolled() - offset as u64;
+            feed(&mut screen, 20, 20 + more);
+            let now = hold(&screen, Anchor::Line(top));
+            assert_eq!(top_text(&mut screen, now).trim_end(), expected, "{asked:?}");
+        }
+        // Past the memory: the oldest line kept is on top.
+        let asked = Anchor::Asked {
+            offset: 15,
+            history,
+        };
+        let top = screen.scrolled() - hold(&screen, asked) as u64;
+        feed(&mut screen, 20, 200);
+        let now = hold(&screen, Anchor::Line(top));
+        let view = screen.view_rows(now);
+        assert_eq!(view.offset, screen.scrollback_len());
     }
 
     #[test]

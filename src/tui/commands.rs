@@ -38,6 +38,7 @@ pub enum CommandId {
     ScrollTop,
     ScrollBottom,
     CopyMode,
+    SearchPane,
     Interrupt,
     Submit,
     InsertNewline,

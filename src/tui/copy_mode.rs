@@ -21,22 +21,33 @@ pub(super) fn enter_copy_mode(state: &mut AppState) {
     };
     let (first, rows) = content::visible_rows(slot, content, &theme);
     let last = first + rows.len().saturating_sub(1);
+    // Only a pane's history can be searched (an agent's transcript is not): the hint offers
+    // only what works here.
+    let searchable = slot.pane.is_some();
     state.mode = Mode::CopyMode(CopyCursor {
         slot: slot.id,
         cursor: Point { row: last, col: 0 },
         anchor: None,
     });
-    let hints = state.keymap.hints(
-        KeyMode::Copy,
-        &[
-            (CommandId::CursorDown, "moves"),
-            (CommandId::MarkSelection, "selects"),
-            (CommandId::SearchBack, "searches"),
-            (CommandId::CopySelection, "copies"),
-            (CommandId::Close, "leaves"),
-        ],
-    );
+    let mut keys = vec![
+        (CommandId::CursorDown, "moves"),
+        (CommandId::MarkSelection, "selects"),
+        (CommandId::CopySelection, "copies"),
+        (CommandId::Close, "leaves"),
+    ];
+    if searchable {
+        keys.insert(2, (CommandId::SearchBack, "searches"));
+    }
+    let hints = state.keymap.hints(KeyMode::Copy, &keys);
     state.notify(format!("copy mode: {}", hints.join(", ")));
+}
+
+/// The palette's way into a pane search: copy mode with the search-back prompt open.
+pub(super) fn search(state: &mut AppState) {
+    enter_copy_mode(state);
+    if let Mode::CopyMode(copy) = state.mode {
+        super::pane_search::open(state, copy, SearchDirection::Older);
+    }
 }
 
 pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -60,6 +71,13 @@ pub(super) fn copy_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     let page = content.height.saturating_sub(1).max(1) as usize;
     let cursor = &mut copy.cursor;
     match command {
+        // Esc while a search runs stops the search and stays in copy mode (as less's
+        // interrupt does); otherwise it leaves.
+        Some(CommandId::Close) if super::pane_search::running(state) => {
+            state.mode = Mode::CopyMode(copy);
+            state.notify(super::pane_search::says::STOPPED);
+            return super::pane_search::cancel(state);
+        }
         Some(CommandId::Close) => return super::pane_search::cancel(state),
         Some(CommandId::SearchBack) => {
             super::pane_search::open(state, copy, SearchDirection::Older);

@@ -50,22 +50,38 @@ pub mod says {
         }
     }
 
-    pub fn searching(query: &str) -> String {
-        format!("searching for “{query}”…")
+    /// Queries in messages are cut to this many cells: the outcome after the query must
+    /// still fit an 80-column status line.
+    const QUOTED_CELLS: usize = 32;
+
+    fn quoted(query: &str) -> String {
+        format!("“{}”", crate::text::truncate(query, QUOTED_CELLS))
+    }
+
+    /// A search reading deep history (replayed from the store) can take seconds: the message
+    /// says how to stop it.
+    pub fn searching(query: &str, stop: Option<String>) -> String {
+        let query = quoted(query);
+        match stop {
+            Some(key) => format!("searching for {query}… ({key} stops)"),
+            None => format!("searching for {query}…"),
+        }
     }
 
     pub fn not_found(query: &str, direction: SearchDirection) -> String {
+        let query = quoted(query);
         match direction {
-            SearchDirection::Older => format!("not found: “{query}” (nothing older)"),
-            SearchDirection::Newer => format!("not found: “{query}” (nothing newer)"),
+            SearchDirection::Older => format!("not found: {query} (nothing older)"),
+            SearchDirection::Newer => format!("not found: {query} (nothing newer)"),
         }
     }
 
     pub fn found(query: &str, hints: &[String]) -> String {
+        let query = quoted(query);
         if hints.is_empty() {
-            format!("“{query}”")
+            query
         } else {
-            format!("“{query}”: {}", hints.join(", "))
+            format!("{query}: {}", hints.join(", "))
         }
     }
 
@@ -80,7 +96,9 @@ pub mod says {
         }
     }
 
-    pub const NOT_A_PANE: &str = "search works in a pane's history";
+    pub const STOPPED: &str = "search stopped";
+
+    pub const NOT_A_PANE: &str = "search works in a terminal pane's history, not an agent's";
 }
 
 /// Opens the prompt over copy mode (`copy` is its cursor).
@@ -110,15 +128,18 @@ pub(super) fn prompt_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             return cancel(state);
         }
         Some(CommandId::Accept) => {
-            let (copy, direction) = (prompt.copy, prompt.direction);
-            let query = std::mem::take(&mut prompt.query);
-            state.mode = Mode::CopyMode(copy);
-            // An empty prompt repeats the last query (vim's and less's habit).
-            let query = match (query.is_empty(), &state.pane_search.last) {
-                (false, _) => query,
+            // An empty prompt repeats the last query (vim's and less's habit); with nothing
+            // to repeat it stays open.
+            let query = match (prompt.query.is_empty(), &state.pane_search.last) {
+                (false, _) => std::mem::take(&mut prompt.query),
                 (true, Some((last, _))) => last.clone(),
-                (true, None) => return Vec::new(),
+                (true, None) => {
+                    state.dirty = false;
+                    return Vec::new();
+                }
             };
+            let (copy, direction) = (prompt.copy, prompt.direction);
+            state.mode = Mode::CopyMode(copy);
             state.pane_search.last = Some((query.clone(), direction));
             return start(state, copy, query, direction);
         }
@@ -171,7 +192,8 @@ fn start(
     let search = state.pane_search.next;
     state.pane_search.next += 1;
     state.pane_search.pending = Some((copy.slot, search, direction));
-    state.notify(says::searching(&query));
+    let stop = state.keymap.key(KeyMode::Copy, CommandId::Close);
+    state.notify(says::searching(&query, stop));
     vec![Effect::Send(Command::SearchPane(PaneSearch {
         slot: copy.slot,
         search,
@@ -182,6 +204,11 @@ fn start(
         },
         direction,
     }))]
+}
+
+/// Whether a search this window asked for still runs.
+pub(super) fn running(state: &AppState) -> bool {
+    state.pane_search.pending.is_some()
 }
 
 /// Stops a search the server still runs (Esc).
@@ -274,5 +301,9 @@ fn show(state: &mut AppState, slot: SlotId, query: &str, found: PaneMatch) -> Ve
     let top = start.row.saturating_sub(height / 2);
     let offset = found.history.saturating_sub(top);
     pane.scroll.offset = offset;
-    vec![Effect::Send(Command::ScrollPane { slot, offset })]
+    vec![Effect::Send(Command::ScrollPane {
+        slot,
+        offset,
+        history: found.history,
+    })]
 }

@@ -92,7 +92,11 @@ pub fn scroll(state: &mut AppState, id: SlotId, rows: isize) -> Vec<Effect> {
         return Vec::new();
     }
     copy.scroll.offset = offset;
-    vec![Effect::Send(Command::ScrollPane { slot: id, offset })]
+    vec![Effect::Send(Command::ScrollPane {
+        slot: id,
+        offset,
+        history: copy.scroll.history,
+    })]
 }
 
 /// A key while a pane has focus: the leader takes focus back, the pane's scroll keys scroll

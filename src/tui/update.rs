@@ -220,6 +220,7 @@ pub fn run_command(state: &mut AppState, id: CommandId) -> Vec<Effect> {
         CommandId::ScrollTop => return scroll_to(state, usize::MAX),
         CommandId::ScrollBottom => return scroll_to(state, 0),
         CommandId::CopyMode => copy_mode::enter_copy_mode(state),
+        CommandId::SearchPane => copy_mode::search(state),
         CommandId::Submit => return submit(state),
         CommandId::InsertNewline => composer.newline(),
         CommandId::HistorySearch => {

@@ -209,7 +209,15 @@ pub const COMMANDS: &[Command] = &[
         CopyMode,
         "copy.mode",
         "Copy mode",
-        "Select text with the keyboard and copy it (OSC 52)",
+        "Select text with the keyboard and copy it (OSC 52), or search the pane's history",
+        HasSlots,
+        true
+    ),
+    command!(
+        SearchPane,
+        "copy.search",
+        "Search pane history",
+        "Find text in the focused pane's output, back to its first line (in copy mode; lowercase matches any case)",
         HasSlots,
         true
     ),

@@ -31,6 +31,7 @@ fn all_ids() -> Vec<CommandId> {
         ScrollTop,
         ScrollBottom,
         CopyMode,
+        SearchPane,
         Interrupt,
         Submit,
         InsertNewline,
@@ -103,18 +104,18 @@ fn all_ids() -> Vec<CommandId> {
             | NewShellSlot | RunCommandSlot | RestartSlot | LayoutZoom | LayoutSplit
             | LayoutGrid | ToggleReasoning | ShowDiff | ShowBoard | ResumeSession | ForkSession
             | NextSlot | PrevSlot | CloseSlot | ScrollUp | ScrollDown | ScrollTop
-            | ScrollBottom | CopyMode | Interrupt | Submit | InsertNewline | HistorySearch
-            | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp | CursorDown | LineStart
-            | LineEnd | WordLeft | WordRight | Backspace | DeleteChar | KillToEnd | KillToStart
-            | KillWord | Yank | Accept | Close | Up | Down | PageUp | PageDown | ClearQuery
-            | ToggleHere | ToggleFinished | OlderMatch | NewerMatch | MarkSelection
-            | CopySelection | SearchBack | SearchForward | SearchNext | SearchPrevious
-            | Approve | ApproveForSession | Deny | DenyWithReason | DecideLater
-            | ToggleWorktree | NextSource | PrevSource | KeepWorktree | RemoveWorktree
-            | ForceRemoveWorktree | ReleaseKeys | PaneScrollUp | PaneScrollDown | ToggleSidebar
-            | SetModel | SetApproval | RenameSlot | ShowStatus | Complete | BoardFilter
-            | BoardSearch | BoardNew | BoardApprove | BoardReject | BoardRetry | BoardCancel
-            | BoardResume | BoardOpen => {}
+            | ScrollBottom | CopyMode | SearchPane | Interrupt | Submit | InsertNewline
+            | HistorySearch | ClearOrInterrupt | CursorLeft | CursorRight | CursorUp
+            | CursorDown | LineStart | LineEnd | WordLeft | WordRight | Backspace | DeleteChar
+            | KillToEnd | KillToStart | KillWord | Yank | Accept | Close | Up | Down | PageUp
+            | PageDown | ClearQuery | ToggleHere | ToggleFinished | OlderMatch | NewerMatch
+            | MarkSelection | CopySelection | SearchBack | SearchForward | SearchNext
+            | SearchPrevious | Approve | ApproveForSession | Deny | DenyWithReason
+            | DecideLater | ToggleWorktree | NextSource | PrevSource | KeepWorktree
+            | RemoveWorktree | ForceRemoveWorktree | ReleaseKeys | PaneScrollUp
+            | PaneScrollDown | ToggleSidebar | SetModel | SetApproval | RenameSlot | ShowStatus
+            | Complete | BoardFilter | BoardSearch | BoardNew | BoardApprove | BoardReject
+            | BoardRetry | BoardCancel | BoardResume | BoardOpen => {}
         }
     }
     ids

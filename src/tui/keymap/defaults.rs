@@ -69,6 +69,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(Workstation, ScrollTop, &[new(KeyCode::Home, C)]),
     bind(Workstation, ScrollBottom, &[new(KeyCode::End, C)]),
     bind(Workstation, CopyMode, &[alt('c')]),
+    bind(Workstation, SearchPane, &[]),
     bind(Workstation, Interrupt, &[plain(KeyCode::Esc)]),
     bind(Composer, Submit, &[plain(KeyCode::Enter)]),
     bind(

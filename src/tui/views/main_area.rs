@@ -194,10 +194,19 @@ fn render_slot(
         let content = inner(area);
         let offset = copy.scroll.offset;
         if offset > 0 {
+            // The view holds its lines while output arrives (the server keeps them), so the
+            // label says how to get back to the live screen.
+            let back = if typing_here {
+                Some("typing".to_owned())
+            } else {
+                state
+                    .keymap
+                    .key(KeyMode::Workstation, CommandId::ScrollBottom)
+            };
             block = block.title_bottom(Line::styled(
-                match state.keymap.key(KeyMode::Pane, CommandId::PaneScrollDown) {
-                    Some(k) => format!(" ↑ {offset} lines up · {k} or new output returns "),
-                    None => format!(" ↑ {offset} lines up · new output returns "),
+                match back {
+                    Some(k) => format!(" ↑ {offset} lines up · {k} goes back to live "),
+                    None => format!(" ↑ {offset} lines up "),
                 },
                 theme.warn(),
             ));

@@ -39,9 +39,11 @@ pub fn render(state: &AppState, area: Rect, buf: &mut Buffer) {
             let prompt = prompt.map_or((says::prompt(SearchDirection::Older), ""), |p| {
                 (says::prompt(p.direction), p.query.as_str())
             });
+            // A query wider than the line shows its end, where the typing is.
+            let room = (area.width as usize).saturating_sub(crate::tui::text::width(prompt.0) + 2);
             Line::from(vec![
                 Span::styled(format!(" {}", prompt.0), theme.warn()),
-                Span::raw(prompt.1.to_owned()),
+                Span::raw(crate::tui::text::tail(prompt.1, room)),
                 Span::styled(" ", theme.selected()),
             ])
         }
