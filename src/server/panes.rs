@@ -20,11 +20,29 @@ use crate::store::{Store, StoreError};
 /// docs/BENCHMARKS.md.) A flooding program is slowed by back-pressure; nothing is dropped.
 pub const BACKGROUND_PARSE_RATE: u64 = 1024 * 1024;
 
+/// How fast the other panes take in output while someone types (see [`TYPING_HOLD`]):
+/// 256 KiB/s is still ~3,500 lines a second. With eight flooding panes, 1 MiB/s each kept
+/// 8 MiB/s of parsing and recording on two cores beside the key's path. A pane held back
+/// this way is its inbox behind (~1.4 s while the typing lasts, ~0.35 s once it is back to
+/// [`BACKGROUND_PARSE_RATE`]); nothing is dropped.
+pub const TYPING_BACKGROUND_PARSE_RATE: u64 = 256 * 1024;
+
 /// After a key, how long its client counts as typing: people pause less than this between
 /// keys, and a command's first output comes within it. Meanwhile a pane another window
 /// focuses is capped like a background one: a flood someone watches there took a core from
 /// the echo of the keys typed here (docs/BENCHMARKS.md, "Many slots").
 pub const TYPING_HOLD: Duration = Duration::from_secs(1);
+
+/// How fast a pane takes in output (`None`: as fast as it can): while anyone types, only the
+/// panes typed into go at full speed and the others slow to a trickle; otherwise the panes a
+/// window focuses go at full speed and the rest at the background rate.
+fn parse_rate(slot: SessionId, typing: &[SessionId], focused: bool) -> Option<u64> {
+    if typing.is_empty() {
+        (!focused).then_some(BACKGROUND_PARSE_RATE)
+    } else {
+        (!typing.contains(&slot)).then_some(TYPING_BACKGROUND_PARSE_RATE)
+    }
+}
 
 /// A started pane.
 pub struct Spawned {
@@ -305,14 +323,11 @@ impl Core {
                 continue;
             };
             let slot = entry.info.slot;
-            let full = if typing.is_empty() {
-                self.clients
-                    .values()
-                    .any(|c| c.viewport.focused == Some(slot))
-            } else {
-                typing.contains(&slot)
-            };
-            pane.set_parse_rate((!full).then_some(BACKGROUND_PARSE_RATE));
+            let focused = self
+                .clients
+                .values()
+                .any(|c| c.viewport.focused == Some(slot));
+            pane.set_parse_rate(parse_rate(slot, &typing, focused));
         }
     }
 
@@ -486,4 +501,34 @@ fn spawn(
         worktree: recorded,
         note,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_keys_win_and_focus_decides_otherwise() {
+        let typed = SessionId::new();
+        let other = SessionId::new();
+        let full = None;
+        let background = Some(BACKGROUND_PARSE_RATE);
+        let trickle = Some(TYPING_BACKGROUND_PARSE_RATE);
+        // (slot, panes typed into, focused by some window) -> rate
+        let table = [
+            (other, vec![], true, full),
+            (other, vec![], false, background),
+            (typed, vec![typed], true, full),
+            (typed, vec![typed], false, full),
+            (other, vec![typed], true, trickle),
+            (other, vec![typed], false, trickle),
+        ];
+        for (slot, typing, focused, rate) in table {
+            assert_eq!(
+                parse_rate(slot, &typing, focused),
+                rate,
+                "{typing:?} {focused}"
+            );
+        }
+    }
 }
