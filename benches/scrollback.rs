@@ -22,11 +22,10 @@ use std::time::{Duration, Instant};
 
 use stats::ms;
 use support::e2e::{Tui, percentiles};
-use support::procfs;
 use support::tmux::Tmux;
-use switchboard::event::{SessionCreated, SessionKind};
-use switchboard::pty::{PaneSize, PtySlot, Recorder, SlotOptions, SpawnSpec, pane_wakeups};
-use switchboard::store::{Store, StoreOptions};
+use support::{procfs, pty_wait};
+use switchboard::pty::{PaneSize, PtySlot, SlotOptions, SpawnSpec, pane_wakeups};
+use switchboard::store::Store;
 
 const PANES: usize = 8;
 const TMUX: Tmux = Tmux::new("switchboard-bench-scrollback");
@@ -154,17 +153,7 @@ fn memory(rounds: usize) {
 
 /// A recorded pane that printed about `mb` MB of `seq` lines.
 fn deep_pane(dir: &Path, mb: usize) -> (PtySlot, Store) {
-    let store = Store::open(&dir.join("store.redb"), StoreOptions::default()).unwrap();
-    let session = store
-        .create_session(SessionCreated {
-            kind: SessionKind::Pty,
-            title: None,
-            cwd: dir.display().to_string(),
-            command: None,
-            model: None,
-            owner: None,
-        })
-        .unwrap();
+    let (store, session) = pty_wait::store(dir);
     // `seq` from 10,000,000 prints 9 bytes a line.
     let lines = mb * 1_000_000 / 9;
     let (waker, wakeups) = pane_wakeups();
@@ -177,11 +166,7 @@ fn deep_pane(dir: &Path, mb: usize) -> (PtySlot, Store) {
         spec,
         SlotOptions {
             waker: Some(waker),
-            recorder: Some(Recorder {
-                store: store.clone(),
-                session,
-            }),
-            ..SlotOptions::default()
+            ..pty_wait::recording(&store, session)
         },
     );
     let deadline = Instant::now() + Duration::from_secs(600);
