@@ -205,7 +205,9 @@ fn page(mb: usize) {
             if view.rows.iter().all(|r| !r.text().is_empty()) {
                 break;
             }
-            slot.page_history();
+            if let Some(index) = view.wanted_history {
+                slot.page_history(index);
+            }
             assert!(start.elapsed() < Duration::from_secs(30), "page never came");
             std::thread::sleep(Duration::from_micros(200));
         }

@@ -34,7 +34,9 @@ fn scrolling_past_the_memory_pages_history_in_from_the_store() {
     for offset in [history, history / 2, history - 7_000, history] {
         let rows = pane.wait_for(&format!("history at offset {offset}"), |slot| {
             let view = slot.with_screen_mut(|s| s.view_rows(offset));
-            slot.page_history();
+            if let Some(index) = view.wanted_history {
+                slot.page_history(index);
+            }
             view.rows
                 .iter()
                 .all(|row| !row.text().is_empty())
@@ -162,7 +164,9 @@ fn searching_back_finds_a_line_only_the_store_still_has() {
     let offset = history - needle_row;
     let top_row = pane.wait_for("the needle's row paged in", |slot| {
         let view = slot.with_screen_mut(|s| s.view_rows(offset));
-        slot.page_history();
+        if let Some(index) = view.wanted_history {
+            slot.page_history(index);
+        }
         let text = view.rows[0].text();
         (!text.is_empty()).then_some(text)
     });
