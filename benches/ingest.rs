@@ -24,8 +24,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use support::e2e::Tui;
+use support::procfs;
+use support::tmux::Tmux;
 
-const TMUX_SOCKET: &str = "switchboard-bench-ingest";
+const TMUX: Tmux = Tmux::new("switchboard-bench-ingest");
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -34,27 +36,9 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// CPU time (user + system) of `pid` so far.
-fn cpu_of(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let Some(close) = stat.rfind(')') else {
-        return Duration::ZERO;
-    };
-    let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-    let ticks: u64 = fields.get(11).and_then(|f| f.parse().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|f| f.parse().ok()).unwrap_or(0);
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
-}
-
 /// Peak RSS (VmHWM) of `pid`, in MB.
 fn peak_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    procfs::status_kib(pid, "VmHWM") as f64 / 1024.0
 }
 
 /// The shell line every pane runs: report the pane's size, wait for the go file, time the
@@ -117,14 +101,14 @@ fn switchboard_run(file: &Path, mb: f64, term: (u16, u16)) -> (Run, (u16, u16)) 
     let (rows, cols) = size.split_once(' ').expect("stty size: ROWS COLS");
     let size = (rows.parse().unwrap(), cols.parse().unwrap());
     let server = support::procs::server_pids(home.path())[0];
-    let before = cpu_of(server);
+    let before = procfs::process_cpu(server);
     tui.set_parsing(parsing());
     let received = tui.received();
     std::fs::write(dir.join("go"), "").unwrap();
     let took: u64 = wait_file(&dir.join("took"), "switchboard's cat")
         .parse()
         .unwrap();
-    let cpu = cpu_of(server) - before;
+    let cpu = procfs::process_cpu(server) - before;
     let rss = peak_rss_mb(server);
     let terminal_mb = (tui.received() - received) as f64 / 1e6;
     drop(tui);
@@ -141,33 +125,18 @@ fn switchboard_run(file: &Path, mb: f64, term: (u16, u16)) -> (Run, (u16, u16)) 
     )
 }
 
-fn tmux(args: &[&str]) -> Option<String> {
-    let out = Command::new("tmux")
-        .args(["-L", TMUX_SOCKET, "-f", "/dev/null"])
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
 /// `cat` in a tmux pane of `size` (rows, cols), its client attached in a PTY of the same
 /// terminal size; `None` without tmux.
 fn tmux_run(file: &Path, mb: f64, size: (u16, u16), term: (u16, u16)) -> Option<Run> {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let dir = home.path().join("work");
     std::fs::create_dir(&dir).unwrap();
-    tmux(&["kill-server"]);
+    TMUX.kill_server();
     let script = script(&dir, file);
     // The window is the switchboard pane's size; the client's terminal is the same size as
     // switchboard's (tmux shows the smaller window in it, like a pane).
     let (rows, cols) = (size.0.to_string(), size.1.to_string());
-    let args = [
-        "-L",
-        TMUX_SOCKET,
-        "-f",
-        "/dev/null",
+    let args = TMUX.command_line(&[
         "new-session",
         "-x",
         &cols,
@@ -193,7 +162,7 @@ fn tmux_run(file: &Path, mb: f64, size: (u16, u16), term: (u16, u16)) -> Option<
         "respawn-pane",
         "-k",
         &script,
-    ];
+    ]);
     let client = Tui::start_program(
         home.path(),
         "tmux",
@@ -203,16 +172,16 @@ fn tmux_run(file: &Path, mb: f64, size: (u16, u16), term: (u16, u16)) -> Option<
         &[("SHELL", "/bin/sh")],
     );
     let reported = wait_file(&dir.join("size"), "tmux pane size");
-    let pid: u32 = tmux(&["display", "-p", "#{pid}"])?.parse().ok()?;
-    let before = cpu_of(pid);
+    let pid: u32 = TMUX.run(&["display", "-p", "#{pid}"])?.parse().ok()?;
+    let before = procfs::process_cpu(pid);
     client.set_parsing(parsing());
     let received = client.received();
     std::fs::write(dir.join("go"), "").unwrap();
     let took: u64 = wait_file(&dir.join("took"), "tmux's cat").parse().unwrap();
-    let cpu = cpu_of(pid) - before;
+    let cpu = procfs::process_cpu(pid) - before;
     let rss = peak_rss_mb(pid);
     let terminal_mb = (client.received() - received) as f64 / 1e6;
-    tmux(&["kill-server"]);
+    TMUX.kill_server();
     drop(client);
     if reported != format!("{} {}", size.0, size.1) {
         eprintln!("tmux pane is {reported}, switchboard's {size:?}");
@@ -242,7 +211,7 @@ fn main() {
     let file: PathBuf = dir.path().join("mixed.txt");
     std::fs::write(&file, &data).unwrap();
     let mb = data.len() as f64 / 1e6;
-    let tmux_here = tmux(&["-V"]).is_some() || Command::new("tmux").arg("-V").output().is_ok();
+    let tmux_here = TMUX.run(&["-V"]).is_some() || Command::new("tmux").arg("-V").output().is_ok();
 
     let mut ours = Vec::new();
     let mut theirs = Vec::new();

@@ -17,6 +17,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // benches may panic
 
 mod stats;
+mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,6 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use stats::ms;
+use support::procfs;
 
 /// The binary under test: this build's, or `SWITCHBOARD_BENCH_BIN` (another build, to compare
 /// two in the same conditions; give each its own `SWITCHBOARD_BENCH_HOME`, since builds of
@@ -69,17 +71,6 @@ fn session(home: &Path, events: u64) -> String {
     );
     std::fs::write(&marker, &id).unwrap();
     id
-}
-
-/// `VmHWM` (peak RSS) of a process, in KiB.
-fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 struct Run {
@@ -156,7 +147,7 @@ fn run(home: &Path, listener: &TcpListener, id: &str) -> Run {
     };
     let first_byte = at - started;
     assert_eq!(n, 1);
-    let peak_rss_kib = peak_rss_kib(child.id());
+    let peak_rss_kib = procfs::status_kib(child.id(), "VmHWM");
     let mut reader = BufReader::new(stream);
     let request_bytes = read_request(&mut reader);
     let body = r#"{"error":{"message":"bench: stop here","type":"invalid_request_error"}}"#;

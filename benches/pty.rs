@@ -15,17 +15,21 @@
 
 mod mixed;
 mod stats;
+mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use stats::median_rate;
+use support::procfs;
+use support::tmux::Tmux;
 use switchboard::pty::{
     DEFAULT_SCROLLBACK_LINES, PaneScreen, PaneSize, PtySlot, SlotOptions, SpawnSpec, pane_wakeups,
 };
 
 const ROUNDS: usize = 5;
+const TMUX_SOCKET: &str = "switchboard-bench";
+const TMUX: Tmux = Tmux::new(TMUX_SOCKET);
 const SIZE: PaneSize = PaneSize::new(24, 80);
 /// Read size of the bare-parser baseline: what a PTY read returns at most in the slot.
 const CHUNK: usize = 64 * 1024;
@@ -34,15 +38,10 @@ fn mb_per_s(bytes: usize, elapsed: Duration) -> f64 {
     bytes as f64 / 1e6 / elapsed.as_secs_f64().max(1e-9)
 }
 
-/// CPU time this process has used (all threads, user + system), from `/proc/self/stat`.
-/// Clock ticks are 10 ms; runs last long enough (hundreds of ms) for that to matter little.
+/// CPU time this process has used (all threads, user + system). Clock ticks are 10 ms; runs
+/// last long enough (hundreds of ms) for that to matter little.
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_millis(ticks * 10)
+    procfs::process_cpu(std::process::id())
 }
 
 /// Throughput by the wall clock and per CPU-second of this process. On a shared machine the
@@ -137,30 +136,20 @@ fn slot_ingest(file: &Path, len: usize) -> Rate {
     })
 }
 
-fn tmux(args: &[&str]) -> bool {
-    Command::new("tmux")
-        .args(["-L", "switchboard-bench", "-f", "/dev/null"])
-        .args(args)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-}
-
 /// A tmux pane of the same size ingesting the same file; `None` without tmux.
 fn tmux_ingest(file: &Path, len: usize) -> Option<f64> {
     // A leftover server from an interrupted run would hold the old session: start clean.
-    tmux(&["kill-server"]);
-    if !tmux(&["new-session", "-d", "-x", "80", "-y", "24", "sleep 600"]) {
-        return None;
-    }
+    TMUX.kill_server();
+    TMUX.run(&["new-session", "-d", "-x", "80", "-y", "24", "sleep 600"])?;
     let command = format!(
-        "{}; tmux -L switchboard-bench wait-for -S ingest-done",
+        "{}; tmux -L {TMUX_SOCKET} wait-for -S ingest-done",
         raw_cat(file)
     );
     let start = Instant::now();
-    let ok = tmux(&["new-window", "-d", &command]) && tmux(&["wait-for", "ingest-done"]);
+    let ok = TMUX.run(&["new-window", "-d", &command]).is_some()
+        && TMUX.run(&["wait-for", "ingest-done"]).is_some();
     let elapsed = start.elapsed();
-    tmux(&["kill-server"]);
+    TMUX.kill_server();
     ok.then(|| mb_per_s(len, elapsed))
 }
 
@@ -229,9 +218,7 @@ fn ingest() {
 }
 
 fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
+    procfs::status_kib(std::process::id(), "VmRSS") * 1024
 }
 
 /// Starts a slot that fills its scrollback and then sits idle; returns it once parsed.

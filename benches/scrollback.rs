@@ -18,17 +18,17 @@ mod stats;
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use stats::ms;
 use support::e2e::{Tui, percentiles};
-use switchboard::event::{SessionCreated, SessionKind};
-use switchboard::pty::{PaneSize, PtySlot, Recorder, SlotOptions, SpawnSpec, pane_wakeups};
-use switchboard::store::{Store, StoreOptions};
+use support::tmux::Tmux;
+use support::{procfs, pty_wait};
+use switchboard::pty::{PaneSize, PtySlot, SlotOptions, SpawnSpec, pane_wakeups};
+use switchboard::store::Store;
 
 const PANES: usize = 8;
-const TMUX_SOCKET: &str = "switchboard-bench-scrollback";
+const TMUX: Tmux = Tmux::new("switchboard-bench-scrollback");
 /// Terminal size (columns, rows) that gives the focused pane 200×50 (the sidebar and the status line take
 /// the rest); the bench prints the size the panes really had.
 const TERM: (u16, u16) = (234, 56);
@@ -48,37 +48,14 @@ fn wait_files(dir: &Path, prefix: &str) {
     }
 }
 
-fn status_kib(pid: u32, key: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<u64> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .map(|v| v.parse().unwrap_or(0))
-                .collect()
-        })
-        .unwrap_or_default();
-    fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
-}
-
 /// Waits until `pid` used no CPU for half a second (everything printed has been parsed and
 /// recorded), at most 60 s.
 fn settle(pid: u32) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    let mut last = cpu_ticks(pid);
+    let mut last = procfs::process_cpu(pid);
     loop {
         std::thread::sleep(Duration::from_millis(500));
-        let now = cpu_ticks(pid);
+        let now = procfs::process_cpu(pid);
         if now == last || Instant::now() > deadline {
             return;
         }
@@ -101,22 +78,11 @@ fn ours(print: bool) -> (f64, String) {
     wait_files(&dir, "done");
     let server = support::procs::server_pids(home.path())[0];
     settle(server);
-    let rss = status_kib(server, "VmRSS:") as f64 / 1024.0;
+    let rss = procfs::status_kib(server, "VmRSS") as f64 / 1024.0;
     let size = std::fs::read_to_string(dir.join("size.0")).unwrap_or_default();
     drop(tui);
     support::procs::kill_servers(home.path());
     (rss, size.trim().to_owned())
-}
-
-fn tmux(args: &[&str]) -> Option<String> {
-    let out = Command::new("tmux")
-        .args(["-L", TMUX_SOCKET, "-f", "/dev/null"])
-        .args(args)
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// The tmux server's RSS (MB) with eight windows of `size` that printed `seq 1 20000`.
@@ -125,8 +91,8 @@ fn theirs(size: &str) -> Option<f64> {
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let dir = home.path().join("work");
     std::fs::create_dir(&dir).unwrap();
-    tmux(&["kill-server"]);
-    tmux(&[
+    TMUX.kill_server();
+    TMUX.run(&[
         "new-session",
         "-d",
         "-x",
@@ -146,14 +112,14 @@ fn theirs(size: &str) -> Option<f64> {
         "off",
     ])?;
     for n in 0..PANES {
-        tmux(&["new-window", "-d", &script(&dir, n, true)])?;
+        TMUX.run(&["new-window", "-d", &script(&dir, n, true)])?;
     }
     wait_files(&dir, "done");
-    let pid: u32 = tmux(&["display", "-p", "#{pid}"])?.parse().ok()?;
+    let pid: u32 = TMUX.run(&["display", "-p", "#{pid}"])?.parse().ok()?;
     settle(pid);
-    let rss = status_kib(pid, "VmRSS:") as f64 / 1024.0;
+    let rss = procfs::status_kib(pid, "VmRSS") as f64 / 1024.0;
     let reported = std::fs::read_to_string(dir.join("size.0")).unwrap_or_default();
-    tmux(&["kill-server"]);
+    TMUX.kill_server();
     eprintln!("tmux panes were {}", reported.trim());
     Some(rss)
 }
@@ -187,17 +153,7 @@ fn memory(rounds: usize) {
 
 /// A recorded pane that printed about `mb` MB of `seq` lines.
 fn deep_pane(dir: &Path, mb: usize) -> (PtySlot, Store) {
-    let store = Store::open(&dir.join("store.redb"), StoreOptions::default()).unwrap();
-    let session = store
-        .create_session(SessionCreated {
-            kind: SessionKind::Pty,
-            title: None,
-            cwd: dir.display().to_string(),
-            command: None,
-            model: None,
-            owner: None,
-        })
-        .unwrap();
+    let (store, session) = pty_wait::store(dir);
     // `seq` from 10,000,000 prints 9 bytes a line.
     let lines = mb * 1_000_000 / 9;
     let (waker, wakeups) = pane_wakeups();
@@ -210,11 +166,7 @@ fn deep_pane(dir: &Path, mb: usize) -> (PtySlot, Store) {
         spec,
         SlotOptions {
             waker: Some(waker),
-            recorder: Some(Recorder {
-                store: store.clone(),
-                session,
-            }),
-            ..SlotOptions::default()
+            ..pty_wait::recording(&store, session)
         },
     );
     let deadline = Instant::now() + Duration::from_secs(600);
@@ -236,7 +188,7 @@ fn page(mb: usize) {
         "{mb} MB printed and recorded in {:.1} s; {history} lines of history",
         started.elapsed().as_secs_f64()
     );
-    let rss = status_kib(std::process::id(), "VmRSS:") as f64 / 1024.0;
+    let rss = procfs::status_kib(std::process::id(), "VmRSS") as f64 / 1024.0;
     let stored = std::fs::metadata(dir.path().join("store.redb"))
         .map(|m| m.len())
         .unwrap_or(0) as f64
@@ -253,7 +205,9 @@ fn page(mb: usize) {
             if view.rows.iter().all(|r| !r.text().is_empty()) {
                 break;
             }
-            slot.page_history();
+            if let Some(index) = view.wanted_history {
+                slot.page_history(index);
+            }
             assert!(start.elapsed() < Duration::from_secs(30), "page never came");
             std::thread::sleep(Duration::from_micros(200));
         }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use stats::ms;
 use support::e2e::{TIMEOUT, Tui, percentiles};
+use support::procfs;
 
 const FLOOD: &str = "yes 'flooding the pane with output, line after line, as fast as it goes'";
 const BASH: &str = "PS1='$ ' bash --norc --noprofile";
@@ -83,72 +84,6 @@ fn complete(screen: &str) -> bool {
     listed(screen, 8) && (screen.contains("│$ ") || screen.contains("┃$ "))
 }
 
-/// Context switches per thread id. Threads come and go (tokio's blocking pool lets idle
-/// threads exit), so counts are compared thread by thread.
-type Switches = std::collections::HashMap<String, u64>;
-
-/// Switches between two samples: those of threads present in both, plus all of new threads.
-fn switches_between(before: &Switches, after: &Switches) -> u64 {
-    after
-        .iter()
-        .map(|(tid, n)| n.saturating_sub(before.get(tid).copied().unwrap_or(0)))
-        .sum()
-}
-
-/// CPU ticks (user + system) of a process and the context switches of each of its threads.
-fn cpu_and_switches(pid: u32) -> (u64, Switches) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    // utime and stime are fields 14 and 15, i.e. the 12th and 13th after the state.
-    let ticks = fields
-        .get(11)
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        + fields
-            .get(12)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0);
-    let mut switches = Switches::new();
-    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-        for task in tasks.filter_map(Result::ok) {
-            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-            let tid = task.file_name().to_string_lossy().into_owned();
-            for line in status.lines() {
-                if line.starts_with("voluntary_ctxt_switches")
-                    || line.starts_with("nonvoluntary_ctxt_switches")
-                {
-                    *switches.entry(tid.clone()).or_default() += line
-                        .split_whitespace()
-                        .last()
-                        .and_then(|v| v.parse::<u64>().ok())
-                        .unwrap_or(0);
-                }
-            }
-        }
-    }
-    (ticks, switches)
-}
-
-/// RSS in KiB, open fds and threads of a process.
-fn footprint(pid: u32) -> (u64, usize, usize) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let rss = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let count = |dir: String| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
-    (
-        rss,
-        count(format!("/proc/{pid}/fd")),
-        count(format!("/proc/{pid}/task")),
-    )
-}
-
 fn attach() {
     let home = Home::new();
     let first = Tui::start_with(home.path(), &slots(3, 5), 160, 48, &env());
@@ -189,27 +124,27 @@ fn idle() {
     let server = home.server();
     let client = tui.pid().unwrap();
     let bytes = tui.output_len();
-    let (server_ticks, server_switches) = cpu_and_switches(server);
-    let (client_ticks, client_switches) = cpu_and_switches(client);
+    let sample = |pid| (procfs::process_cpu(pid), procfs::threads(pid));
+    let (server_cpu, server_threads) = sample(server);
+    let (client_cpu, client_threads) = sample(client);
     let window = Duration::from_secs(10);
     std::thread::sleep(window);
-    let (server_ticks2, server_switches2) = cpu_and_switches(server);
-    let (client_ticks2, client_switches2) = cpu_and_switches(client);
+    let (server_cpu2, server_threads2) = sample(server);
+    let (client_cpu2, client_threads2) = sample(client);
     let drawn = tui.output_len() - bytes;
-    // Clock ticks are 10 ms each (USER_HZ = 100).
-    let percent = |ticks: u64| ticks as f64 * 10.0 / window.as_millis() as f64 * 100.0;
+    let percent = |cpu: Duration| cpu.as_secs_f64() / window.as_secs_f64() * 100.0;
     println!("## Idle server and idle client (2 idle shells, 10 s)\n");
     println!("| process | CPU | context switches (all threads) |");
     println!("|---|---:|---:|");
     println!(
         "| server | {:.2} % | {} |",
-        percent(server_ticks2 - server_ticks),
-        switches_between(&server_switches, &server_switches2)
+        percent(server_cpu2 - server_cpu),
+        procfs::switches_between(&server_threads, &server_threads2)
     );
     println!(
         "| client | {:.2} % | {} |",
-        percent(client_ticks2 - client_ticks),
-        switches_between(&client_switches, &client_switches2)
+        percent(client_cpu2 - client_cpu),
+        procfs::switches_between(&client_threads, &client_threads2)
     );
     println!("\nbytes the client wrote to its terminal: {drawn} (0 = no frame drawn)\n");
 }
@@ -238,14 +173,14 @@ fn cycles() {
         attach_once();
     }
     std::thread::sleep(Duration::from_millis(500));
-    let before = footprint(server);
+    let before = procfs::footprint(server);
     let start = Instant::now();
     for _ in 0..100 {
         attach_once();
     }
     let took = start.elapsed();
     std::thread::sleep(Duration::from_millis(500));
-    let after = footprint(server);
+    let after = procfs::footprint(server);
     println!(
         "## 100 attach/detach cycles (3 live slots; each attach waits for a complete frame)\n"
     );
@@ -253,21 +188,21 @@ fn cycles() {
     println!("|---|---:|---:|---:|");
     println!(
         "| RSS | {} KiB | {} KiB | {:+.1} % |",
-        before.0,
-        after.0,
-        (after.0 as f64 - before.0 as f64) / before.0 as f64 * 100.0
+        before.rss_kib,
+        after.rss_kib,
+        (after.rss_kib as f64 - before.rss_kib as f64) / before.rss_kib as f64 * 100.0
     );
     println!(
         "| open fds | {} | {} | {:+} |",
-        before.1,
-        after.1,
-        after.1 as i64 - before.1 as i64
+        before.fds,
+        after.fds,
+        after.fds as i64 - before.fds as i64
     );
     println!(
         "| threads | {} | {} | {:+} |",
-        before.2,
-        after.2,
-        after.2 as i64 - before.2 as i64
+        before.threads,
+        after.threads,
+        after.threads as i64 - before.threads as i64
     );
     println!(
         "\n100 cycles in {:.1} s ({} per cycle)\n",

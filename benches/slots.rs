@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use stats::ms;
 use support::e2e::{TIMEOUT, Tui, percentiles};
-use support::threads;
+use support::procfs;
 
 const COLS: u16 = 200;
 const ROWS: u16 = 50;
@@ -259,7 +259,7 @@ struct Round {
     keys: Vec<Duration>,
     server_cpu: Duration,
     client_cpu: (Duration, Duration),
-    groups: Vec<(String, threads::Group)>,
+    groups: Vec<(String, procfs::Group)>,
     rss_kib: u64,
     hwm_kib: u64,
     programs_kib: u64,
@@ -337,21 +337,21 @@ fn round(scenario: Scenario, bin: &Path) -> Round {
         out.keys = keystrokes(&a, KEYS);
     }
     let (a_pid, b_pid) = (a.pid().unwrap(), b.pid().unwrap());
-    let before = threads::threads(server);
-    let cpu = [server, a_pid, b_pid].map(threads::process_cpu);
+    let before = procfs::threads(server);
+    let cpu = [server, a_pid, b_pid].map(procfs::process_cpu);
     std::thread::sleep(WINDOW);
-    let after = threads::threads(server);
-    let cpu2 = [server, a_pid, b_pid].map(threads::process_cpu);
-    out.groups = threads::groups(&before, &after);
+    let after = procfs::threads(server);
+    let cpu2 = [server, a_pid, b_pid].map(procfs::process_cpu);
+    out.groups = procfs::groups(&before, &after);
     out.server_cpu = cpu2[0] - cpu[0];
     out.client_cpu = (cpu2[1] - cpu[1], cpu2[2] - cpu[2]);
-    out.rss_kib = threads::status_kib(server, "VmRSS");
-    out.hwm_kib = threads::status_kib(server, "VmHWM");
-    let programs = threads::descendants(server);
+    out.rss_kib = procfs::status_kib(server, "VmRSS");
+    out.hwm_kib = procfs::status_kib(server, "VmHWM");
+    let programs = procfs::descendants(server);
     out.programs = programs.len();
     out.programs_kib = programs
         .iter()
-        .map(|p| threads::status_kib(*p, "VmRSS"))
+        .map(|p| procfs::status_kib(*p, "VmRSS"))
         .sum();
     (out.frames_a, out.cpu_a) = frames_since(&home.frames("a"), marks.0);
     (out.frames_b, out.cpu_b) = frames_since(&home.frames("b"), marks.1);

@@ -13,10 +13,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and benches may panic
 
+mod support;
+
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use support::procfs;
 use switchboard::event::{SessionCreated, SessionKind};
 use switchboard::pty::{PaneSize, PtySlot, Recorder, SlotOptions, SpawnSpec, pane_wakeups};
 use switchboard::store::{DEFAULT_PANE_HISTORY, Store, StoreOptions};
@@ -41,9 +44,7 @@ struct Run {
 }
 
 fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
-    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
-    pages * 4096
+    procfs::status_kib(std::process::id(), "VmRSS") * 1024
 }
 
 fn flood(command: &str, dir: &Path, secs: u64, record: Option<Option<u64>>) -> Run {

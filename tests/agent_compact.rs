@@ -7,22 +7,13 @@
 mod support;
 
 use serde_json::Value;
-use support::agent::{Bench, stop, turn};
+use support::agent::{Bench, COMPACT_AT, compact_first_prompt, stop, turn};
 use switchboard::agent::{Agent, AgentConfig, ApprovalPolicy};
 use switchboard::event::{Event, EventKind, TurnOutcome};
 use switchboard::ids::{Seq, SessionId};
 use switchboard::model::Conversation;
 use switchboard::model::conversation::compact::{COMPACT_PROMPT, SUMMARY_PREFIX};
 use switchboard::tui::transcript::{Body, EntryKind, Transcript, compacted_notice};
-
-/// Small enough that the first turn (a long prompt and its echo, ~400 estimated tokens)
-/// outgrows it, large enough that the summary request carries both (its budget is 5/4 of it)
-/// and that the summary and a short second turn do not outgrow it again.
-const COMPACT_AT: u64 = 350;
-
-fn first_prompt() -> String {
-    format!("first {}", "alpha ".repeat(130))
-}
 
 fn config(bench: &Bench) -> AgentConfig {
     let mut config = bench.config(ApprovalPolicy::Never);
@@ -74,18 +65,10 @@ fn user_seq(events: &[Event], text: &str) -> Seq {
 
 /// Two turns in a fresh session: the second one compacts the first. Returns the session.
 async fn two_turns(bench: &Bench) -> (SessionId, Agent) {
-    let agent = Agent::create(
-        bench.store.clone(),
-        config(bench),
-        &bench.workdir(),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
+    let agent = bench.agent_with(config(bench)).await;
     let session = agent.session();
     let mut running = agent.spawn();
-    let first = turn(&mut running, &first_prompt()).await;
+    let first = turn(&mut running, &compact_first_prompt()).await;
     assert_eq!(first.finished().0, TurnOutcome::Completed);
     assert!(!first.tags().contains(&"conversation.compacted".to_owned()));
     let second = turn(&mut running, "second question").await;
@@ -105,7 +88,7 @@ async fn past_compact_at_the_next_request_carries_a_summary_instead_of_the_histo
     // Turn 1, the summarisation request, turn 2.
     assert_eq!(bench.provider.requests().len(), 3);
     let summarise = texts(&bench, 1);
-    assert_eq!(summarise[0], ("user".to_owned(), first_prompt()));
+    assert_eq!(summarise[0], ("user".to_owned(), compact_first_prompt()));
     assert_eq!(
         summarise.last().unwrap(),
         &("user".to_owned(), COMPACT_PROMPT.to_owned())
@@ -142,9 +125,9 @@ async fn past_compact_at_the_next_request_carries_a_summary_instead_of_the_histo
 
     // The raw history stays in the store; the live conversation is what the store gives.
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(&e.kind, EventKind::UserMessage(m) if m.text == first_prompt()))
+        events.iter().any(
+            |e| matches!(&e.kind, EventKind::UserMessage(m) if m.text == compact_first_prompt())
+        )
     );
     assert_eq!(agent.conversation(), &Conversation::from_events(&events));
     let stored = bench.store.conversation(session, None).unwrap();
@@ -283,15 +266,7 @@ async fn a_response_reporting_more_than_compact_at_compacts_the_next_turn() {
     )
     .unwrap();
     let bench = Bench::with_scenario(scenario).await;
-    let agent = Agent::create(
-        bench.store.clone(),
-        config(&bench),
-        &bench.workdir(),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
+    let agent = bench.agent_with(config(&bench)).await;
     let session = agent.session();
     let mut running = agent.spawn();
     turn(&mut running, "hi").await;

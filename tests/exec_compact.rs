@@ -7,18 +7,11 @@ mod support;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::agent::scenario;
+use support::agent::{COMPACT_AT, compact_first_prompt, scenario};
 use support::exec::{assert_ok, exec, stdout};
 use support::{Home, wait_for};
 use switchboard::model::conversation::compact::{COMPACT_PROMPT, SUMMARY_PREFIX};
 use switchboard::model::scripted::ScriptedProvider;
-
-/// As in `agent_compact.rs`: the first turn outgrows it, the summary and a short turn do not.
-const CONFIG: &str = "[model]\ncompact_at = 350\n";
-
-fn first_prompt() -> String {
-    format!("first {}", "alpha ".repeat(130))
-}
 
 fn lines(output: &std::process::Output) -> Vec<Value> {
     stdout(output)
@@ -35,13 +28,26 @@ fn starts_with_summary(provider: &ScriptedProvider, index: usize) -> bool {
         .is_some_and(|text| text.starts_with(SUMMARY_PREFIX))
 }
 
-/// A first turn in this process; returns the session id.
-async fn first_turn(home: &Home, provider: &ScriptedProvider) -> String {
-    let first = exec(home, Some(provider), &["--events", &first_prompt()]).await;
+/// A home whose config sets `compact_at` for the `agent_compact` scenario, that scenario's
+/// provider, and the session of a first turn run in this process (not compacted yet).
+async fn first_turn() -> (Home, ScriptedProvider, String) {
+    let home = Home::new();
+    let config = format!("[model]\ncompact_at = {COMPACT_AT}\n");
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    let provider = ScriptedProvider::start(scenario("agent_compact"))
+        .await
+        .unwrap();
+    let first = exec(
+        &home,
+        Some(&provider),
+        &["--events", &compact_first_prompt()],
+    )
+    .await;
     assert_ok(&first);
     let lines = lines(&first);
     assert!(!lines.iter().any(|l| l["type"] == "conversation.compacted"));
-    lines[0]["session"].as_str().unwrap().to_owned()
+    let id = lines[0]["session"].as_str().unwrap().to_owned();
+    (home, provider, id)
 }
 
 fn assert_compacted(output: &std::process::Output, provider: &ScriptedProvider) {
@@ -51,7 +57,7 @@ fn assert_compacted(output: &std::process::Output, provider: &ScriptedProvider) 
         .iter()
         .find(|l| l["type"] == "conversation.compacted")
         .unwrap_or_else(|| panic!("no compaction line in {lines:#?}"));
-    assert!(compacted["tokens_before"].as_u64().unwrap() > 350);
+    assert!(compacted["tokens_before"].as_u64().unwrap() > COMPACT_AT);
     let requests = provider.requests();
     let n = requests.len();
     let asked = &requests[n - 2].body["input"];
@@ -62,12 +68,7 @@ fn assert_compacted(output: &std::process::Output, provider: &ScriptedProvider) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_compacts_past_compact_at_from_the_config() {
-    let home = Home::new();
-    std::fs::write(home.path().join("config.toml"), CONFIG).unwrap();
-    let provider = ScriptedProvider::start(scenario("agent_compact"))
-        .await
-        .unwrap();
-    let id = first_turn(&home, &provider).await;
+    let (home, provider, id) = first_turn().await;
     let second = exec(
         &home,
         Some(&provider),
@@ -80,12 +81,7 @@ async fn exec_compacts_past_compact_at_from_the_config() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_through_the_server_compacts_too() {
-    let home = Home::new();
-    std::fs::write(home.path().join("config.toml"), CONFIG).unwrap();
-    let provider = ScriptedProvider::start(scenario("agent_compact"))
-        .await
-        .unwrap();
-    let id = first_turn(&home, &provider).await;
+    let (home, provider, id) = first_turn().await;
     let mut server = home
         .command()
         .arg("server")

@@ -7,12 +7,8 @@
 #[path = "support/pty_wait.rs"]
 mod pty_wait;
 
-use pty_wait::{Pane, TIMEOUT, spec};
-use switchboard::event::{SessionCreated, SessionKind};
-use switchboard::pty::{
-    HOT_SCROLLBACK_LINES, PaneSize, ProgramExit, Recorder, SlotOptions, SlotStatus,
-};
-use switchboard::store::{Store, StoreOptions};
+use pty_wait::{Pane, TIMEOUT, recording, spec, store};
+use switchboard::pty::{HOT_SCROLLBACK_LINES, PaneSize, ProgramExit, SlotOptions, SlotStatus};
 
 /// Lines printed; the pane keeps a tenth of them in memory.
 const LINES: usize = 60_000;
@@ -24,34 +20,10 @@ fn expected(index: usize) -> String {
 #[test]
 fn scrolling_past_the_memory_pages_history_in_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store.redb"), StoreOptions::default()).unwrap();
-    let session = store
-        .create_session(SessionCreated {
-            kind: SessionKind::Pty,
-            title: None,
-            cwd: dir.path().display().to_string(),
-            command: None,
-            model: None,
-            owner: None,
-        })
-        .unwrap();
-    let options = SlotOptions {
-        recorder: Some(Recorder {
-            store: store.clone(),
-            session,
-        }),
-        screen_checkpoint_bytes: Some(64 * 1024),
-        ..SlotOptions::default()
-    };
-    let mut spawn = spec(
-        "seq 1 60000 | awk '{printf \"\\033[3%dmline %d\\033[0m\\n\", $1 % 8, $1}'",
+    let pane = recorded_pane(
         dir.path(),
-        PaneSize::new(10, 40),
+        "seq 1 60000 | awk '{printf \"\\033[3%dmline %d\\033[0m\\n\", $1 % 8, $1}'",
     );
-    spawn.scrollback_lines = HOT_SCROLLBACK_LINES + LINES / 10;
-    let pane = Pane::spawn_with(spawn, options);
-    assert_eq!(pane.wait_exit(), SlotStatus::Exited(ProgramExit::Code(0)));
-    pane.slot.sync_recording(TIMEOUT).unwrap();
 
     // Every line but the last screenful is history, though memory keeps a tenth of it.
     let history = pane.slot.with_screen(|s| s.scrollback_len());
@@ -62,7 +34,9 @@ fn scrolling_past_the_memory_pages_history_in_from_the_store() {
     for offset in [history, history / 2, history - 7_000, history] {
         let rows = pane.wait_for(&format!("history at offset {offset}"), |slot| {
             let view = slot.with_screen_mut(|s| s.view_rows(offset));
-            slot.page_history();
+            if let Some(index) = view.wanted_history {
+                slot.page_history(index);
+            }
             view.rows
                 .iter()
                 .all(|row| !row.text().is_empty())
@@ -86,41 +60,32 @@ fn scrolling_past_the_memory_pages_history_in_from_the_store() {
     assert_eq!(texts, ["line 1", "line 2", "line 3"]);
 }
 
-/// A recorded pane whose program printed `LINES` coloured lines and, before line 124, one
-/// line with `needle`; memory keeps a tenth of the lines, so the needle is only in the store.
-fn deep_pane(dir: &std::path::Path, needle: &str) -> Pane {
-    let store = Store::open(&dir.join("store.redb"), StoreOptions::default()).unwrap();
-    let session = store
-        .create_session(SessionCreated {
-            kind: SessionKind::Pty,
-            title: None,
-            cwd: dir.display().to_string(),
-            command: None,
-            model: None,
-            owner: None,
-        })
-        .unwrap();
+/// A recorded pane (a screen checkpoint every 64 KiB) that ran `command` to its end; memory
+/// keeps a tenth of `LINES` lines of history.
+fn recorded_pane(dir: &std::path::Path, command: &str) -> Pane {
+    let (store, session) = store(dir);
     let options = SlotOptions {
-        recorder: Some(Recorder {
-            store: store.clone(),
-            session,
-        }),
         screen_checkpoint_bytes: Some(64 * 1024),
-        ..SlotOptions::default()
+        ..recording(&store, session)
     };
-    let mut spawn = spec(
-        &format!(
-            "seq 1 {LINES} | awk '$1 == 124 {{ print \"{needle}\" }} \
-             {{printf \"\\033[3%dmline %d\\033[0m\\n\", $1 % 8, $1}}'"
-        ),
-        dir,
-        PaneSize::new(10, 40),
-    );
+    let mut spawn = spec(command, dir, PaneSize::new(10, 40));
     spawn.scrollback_lines = HOT_SCROLLBACK_LINES + LINES / 10;
     let pane = Pane::spawn_with(spawn, options);
     assert_eq!(pane.wait_exit(), SlotStatus::Exited(ProgramExit::Code(0)));
     pane.slot.sync_recording(TIMEOUT).unwrap();
     pane
+}
+
+/// A recorded pane whose program printed `LINES` coloured lines and, before line 124, one
+/// line with `needle`; memory keeps a tenth of the lines, so the needle is only in the store.
+fn deep_pane(dir: &std::path::Path, needle: &str) -> Pane {
+    recorded_pane(
+        dir,
+        &format!(
+            "seq 1 {LINES} | awk '$1 == 124 {{ print \"{needle}\" }} \
+             {{printf \"\\033[3%dmline %d\\033[0m\\n\", $1 % 8, $1}}'"
+        ),
+    )
 }
 
 #[test]
@@ -199,7 +164,9 @@ fn searching_back_finds_a_line_only_the_store_still_has() {
     let offset = history - needle_row;
     let top_row = pane.wait_for("the needle's row paged in", |slot| {
         let view = slot.with_screen_mut(|s| s.view_rows(offset));
-        slot.page_history();
+        if let Some(index) = view.wanted_history {
+            slot.page_history(index);
+        }
         let text = view.rows[0].text();
         (!text.is_empty()).then_some(text)
     });

@@ -7,40 +7,13 @@
 #[path = "support/pty_wait.rs"]
 mod pty_wait;
 
-use pty_wait::{Pane, TIMEOUT, bash_spec, spec};
-use switchboard::event::{EventKind, SessionCreated, SessionKind};
-use switchboard::ids::SessionId;
+use pty_wait::{Pane, TIMEOUT, bash_spec, recording, spec, store};
+use switchboard::event::EventKind;
 use switchboard::pty::{
-    MAX_CHUNK_RAW, PaneSize, ProgramExit, Recorder, ReplayStart, SlotOptions, SlotStatus,
-    replay_screen, replay_screen_from,
+    MAX_CHUNK_RAW, PaneSize, ProgramExit, ReplayStart, SlotStatus, replay_screen,
+    replay_screen_from,
 };
 use switchboard::session::SessionStatus;
-use switchboard::store::{Store, StoreOptions};
-
-fn store(dir: &std::path::Path) -> (Store, SessionId) {
-    let store = Store::open(&dir.join("store.redb"), StoreOptions::default()).unwrap();
-    let session = store
-        .create_session(SessionCreated {
-            kind: SessionKind::Pty,
-            title: None,
-            cwd: dir.display().to_string(),
-            command: None,
-            model: None,
-            owner: None,
-        })
-        .unwrap();
-    (store, session)
-}
-
-fn recording(store: &Store, session: SessionId) -> SlotOptions {
-    SlotOptions {
-        recorder: Some(Recorder {
-            store: store.clone(),
-            session,
-        }),
-        ..SlotOptions::default()
-    }
-}
 
 #[test]
 fn a_recorded_session_replays_to_the_live_screen() {

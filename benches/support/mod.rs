@@ -1,4 +1,12 @@
-//! Bench access to the E2E harness in `tests/support/e2e.rs` (one harness, two users).
+//! What the benches share:
+//!
+//! | module | what |
+//! |---|---|
+//! | `e2e` | the E2E harness of `tests/support/e2e.rs` (one harness, two users) |
+//! | `procs` | the servers a home's clients started (`tests/support/procs.rs`) |
+//! | `pty_wait` | PTY slots recorded into a real store (`tests/support/pty_wait.rs`) |
+//! | `procfs` | what `/proc` says about a process: CPU, memory, fds, threads |
+//! | `tmux` | tmux on a private socket, the anchor the benches compare with |
 
 /// The binary under test: this build's, or `SWITCHBOARD_BENCH_BIN` (an older build, to compare
 /// two in one run).
@@ -13,4 +21,8 @@ pub mod e2e;
 #[path = "../../tests/support/procs.rs"]
 pub mod procs;
 
-pub mod threads;
+#[path = "../../tests/support/pty_wait.rs"]
+pub mod pty_wait;
+
+pub mod procfs;
+pub mod tmux;

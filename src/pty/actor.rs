@@ -499,15 +499,12 @@ impl PtySlot {
         result
     }
 
-    /// Pages in the history rows a view of this pane wanted and the memory no longer holds
-    /// ([`PaneScreen::wanted_history`]), by replaying the recorded output on a thread of its
-    /// own (one at a time); the pane changes when they arrive. Nothing to do for a slot that
-    /// does not record.
-    pub fn page_history(&self) {
+    /// Pages in history row `index`, which a view of this pane wanted and the memory no longer
+    /// holds ([`crate::pty::ViewRows::wanted_history`]), by replaying the recorded output on a
+    /// thread of its own (one at a time); the pane changes when it arrives. Nothing to do for a
+    /// slot that does not record.
+    pub fn page_history(&self, index: u64) {
         let (Some(recorder), Some(queue)) = (&self.source, &self.record) else {
-            return;
-        };
-        let Some(index) = self.shared.screen.lock().wanted_history() else {
             return;
         };
         if self.shared.paging.swap(true, Ordering::AcqRel) {

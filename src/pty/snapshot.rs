@@ -16,6 +16,9 @@ pub struct ViewRows {
     pub offset: usize,
     /// Lines of history kept.
     pub history: usize,
+    /// The history row to page in from the store ([`PaneScreen::wanted_history`] as this view
+    /// left it), read under the same lock as the rows so paging needs no second hold.
+    pub wanted_history: Option<u64>,
 }
 
 /// The live view (no scrolling) and what a frame sends with it, read in one hold of the
@@ -77,6 +80,7 @@ impl PaneScreen {
             cursor,
             offset,
             history,
+            wanted_history: self.wanted_history(),
         }
     }
 

@@ -336,8 +336,8 @@ impl Core {
                     Anchor::Line(top)
                 };
                 // Rows older than the memory holds come back from the recording.
-                if let Some(pane) = entry.live_pane() {
-                    pane.page_history();
+                if let (Some(index), Some(pane)) = (view.wanted_history, entry.live_pane()) {
+                    pane.page_history(index);
                 }
                 let old = self
                     .clients

@@ -28,6 +28,17 @@ pub fn scenario(name: &str) -> Scenario {
     Scenario::load(&path).expect("scenario")
 }
 
+/// `compact_at` for the `agent_compact` scenario: small enough that its first turn
+/// ([`compact_first_prompt`] and its echo, ~400 estimated tokens) outgrows it, large enough that
+/// the summary request carries both (its budget is 5/4 of it) and that the summary and a short
+/// second turn do not outgrow it again.
+pub const COMPACT_AT: u64 = 350;
+
+/// The first prompt of the `agent_compact` scenario: long enough to outgrow [`COMPACT_AT`].
+pub fn compact_first_prompt() -> String {
+    format!("first {}", "alpha ".repeat(130))
+}
+
 /// A store, a working directory and a scripted provider, all private to one test.
 pub struct Bench {
     pub dir: tempfile::TempDir,
@@ -70,15 +81,14 @@ impl Bench {
     }
 
     pub async fn agent(&self, policy: ApprovalPolicy) -> Agent {
-        Agent::create(
-            self.store.clone(),
-            self.config(policy),
-            &self.workdir(),
-            None,
-            None,
-        )
-        .await
-        .unwrap()
+        self.agent_with(self.config(policy)).await
+    }
+
+    /// A new session's agent with `config` (a test's changes to [`Bench::config`]).
+    pub async fn agent_with(&self, config: AgentConfig) -> Agent {
+        Agent::create(self.store.clone(), config, &self.workdir(), None, None)
+            .await
+            .unwrap()
     }
 
     /// The `input` of request `index` (0-based) as the provider received it.

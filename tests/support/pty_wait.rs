@@ -1,15 +1,19 @@
-//! Helpers for tests that drive real PTY slots: spawn a plain bash, and wait for conditions on
-//! a pane with a generous timeout, woken by the pane's own change notifications (never a bare
-//! sleep). Include with `#[path = "support/pty_wait.rs"] mod pty_wait;`.
+//! Helpers for tests that drive real PTY slots: spawn a plain bash, record a slot into a real
+//! store, and wait for conditions on a pane with a generous timeout, woken by the pane's own
+//! change notifications (never a bare sleep). Include with
+//! `#[path = "support/pty_wait.rs"] mod pty_wait;` (benches have it as `support::pty_wait`).
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use switchboard::event::{SessionCreated, SessionKind};
+use switchboard::ids::SessionId;
 use switchboard::pty::{
-    PaneSize, PaneWakeups, PtySlot, SlotOptions, SlotStatus, SpawnSpec, pane_wakeups,
+    PaneSize, PaneWakeups, PtySlot, Recorder, SlotOptions, SlotStatus, SpawnSpec, pane_wakeups,
 };
+use switchboard::store::{Store, StoreOptions};
 
 /// Long enough for a loaded 2-core machine; a passing test never waits this long.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
@@ -44,6 +48,33 @@ pub fn bash_spec(cwd: &Path, size: PaneSize) -> SpawnSpec {
     // Through `env`: bash drops PS1 from a non-interactive shell's environment, and the
     // `$SHELL -c` that starts this one is non-interactive.
     spec("exec env PS1='$ ' bash --norc --noprofile", cwd, size)
+}
+
+/// A real store in `dir` with one PTY session, for a slot to record into.
+pub fn store(dir: &Path) -> (Store, SessionId) {
+    let store = Store::open(&dir.join("store.redb"), StoreOptions::default()).unwrap();
+    let session = store
+        .create_session(SessionCreated {
+            kind: SessionKind::Pty,
+            title: None,
+            cwd: dir.display().to_string(),
+            command: None,
+            model: None,
+            owner: None,
+        })
+        .unwrap();
+    (store, session)
+}
+
+/// Options that record a slot's output into `session`.
+pub fn recording(store: &Store, session: SessionId) -> SlotOptions {
+    SlotOptions {
+        recorder: Some(Recorder {
+            store: store.clone(),
+            session,
+        }),
+        ..SlotOptions::default()
+    }
 }
 
 impl Pane {

@@ -70,50 +70,39 @@ pub(crate) fn row_at(
     decode_row(segment.session.0, seq, value.value()).map(Some)
 }
 
-/// Visits the rows with `after < seq <= upto` oldest first; `visit` returns false to stop.
-pub(crate) fn rows_forward(
-    rows: &impl ReadableTable<(u128, u64), &'static [u8]>,
-    segments: &[Segment],
-    after: u64,
-    mut visit: impl FnMut(u64, Row) -> bool,
-    path: &Path,
-) -> Result<(), StoreError> {
-    for segment in segments {
-        let from = segment.from.0.max(after.saturating_add(1));
-        if from > segment.to.0 {
-            continue;
-        }
-        let range = rows
-            .range((segment.session.0, from)..=(segment.session.0, segment.to.0))
-            .map_err(|e| fail(path, e))?;
-        for entry in range {
-            let (key, value) = entry.map_err(|e| fail(path, e))?;
-            let (session, seq) = key.value();
-            if !visit(seq, decode_row(session, seq, value.value())?) {
-                return Ok(());
-            }
-        }
-    }
-    Ok(())
+/// Which end of the rows a visit starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    OldestFirst,
+    NewestFirst,
 }
 
-/// Visits the rows with `after < seq <= upto` newest first; `visit` returns false to stop.
-pub(crate) fn rows_backward(
+/// Visits the rows with `after < seq <= upto` (segments already end at `upto` or before) in
+/// `order`; `visit` returns false to stop.
+fn visit_rows(
     rows: &impl ReadableTable<(u128, u64), &'static [u8]>,
     segments: &[Segment],
     after: u64,
+    order: Order,
     mut visit: impl FnMut(u64, Row) -> bool,
     path: &Path,
 ) -> Result<(), StoreError> {
-    for segment in segments.iter().rev() {
+    let mut ordered: Vec<&Segment> = segments.iter().collect();
+    if order == Order::NewestFirst {
+        ordered.reverse();
+    }
+    for segment in ordered {
         let from = segment.from.0.max(after.saturating_add(1));
         if from > segment.to.0 {
             continue;
         }
-        let range = rows
+        let mut range = rows
             .range((segment.session.0, from)..=(segment.session.0, segment.to.0))
             .map_err(|e| fail(path, e))?;
-        for entry in range.rev() {
+        while let Some(entry) = match order {
+            Order::OldestFirst => range.next(),
+            Order::NewestFirst => range.next_back(),
+        } {
             let (key, value) = entry.map_err(|e| fail(path, e))?;
             let (session, seq) = key.value();
             if !visit(seq, decode_row(session, seq, value.value())?) {
@@ -253,10 +242,11 @@ pub(crate) fn build(
             let mut spent = summary_tokens;
             let mut stopped = false;
             let mut newest_first = Vec::new();
-            rows_backward(
+            visit_rows(
                 rows,
                 segments,
                 after,
+                Order::NewestFirst,
                 |seq, row| {
                     if reported.is_none() && counts(seq) {
                         reported = row.reported;
@@ -281,10 +271,11 @@ pub(crate) fn build(
             newest_first.reverse();
             items = newest_first;
         }
-        _ => rows_forward(
+        _ => visit_rows(
             rows,
             segments,
             after,
+            Order::OldestFirst,
             |seq, row| {
                 if row.reported.is_some() && counts(seq) {
                     reported = row.reported;
@@ -301,10 +292,11 @@ pub(crate) fn build(
     let first_loaded = items.first().map_or(upto + 1, |(seq, _)| *seq);
     let mut earlier_in_turn = Vec::new();
     if boundary + 1 < first_loaded {
-        rows_forward(
+        visit_rows(
             rows,
             segments,
             boundary,
+            Order::OldestFirst,
             |seq, row| {
                 if seq >= first_loaded {
                     return false;

@@ -1,6 +1,7 @@
-//! What `/proc` says about a process, for benches: run time thread by thread (to tell which
-//! threads ran at all in a window), CPU ticks of the whole process (exited threads included),
-//! memory, and the processes below it.
+//! What `/proc` says about a process, for benches (every bench reads it here, so all tables
+//! mean the same by "CPU" and "RSS"): run time and context switches thread by thread (to tell
+//! which threads ran at all in a window), CPU time of the whole process (exited threads
+//! included), memory, open fds, and the processes below it.
 
 #![allow(dead_code)]
 
@@ -15,6 +16,8 @@ pub struct ThreadTimes {
     pub ran_ns: u64,
     /// Times it was put on a CPU (third field).
     pub slices: u64,
+    /// Context switches, voluntary and not (`/proc/PID/task/TID/status`).
+    pub switches: u64,
 }
 
 /// Every thread of `pid` by thread id.
@@ -37,12 +40,22 @@ pub fn threads(pid: u32) -> HashMap<u32, ThreadTimes> {
             .map(|f| f.parse::<u64>().unwrap_or(0));
         let ran_ns = fields.next().unwrap_or(0);
         let slices = fields.nth(1).unwrap_or(0);
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        let switches = status
+            .lines()
+            .filter(|l| {
+                l.starts_with("voluntary_ctxt_switches")
+                    || l.starts_with("nonvoluntary_ctxt_switches")
+            })
+            .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+            .sum();
         out.insert(
             tid,
             ThreadTimes {
                 name,
                 ran_ns,
                 slices,
+                switches,
             },
         );
     }
@@ -82,6 +95,22 @@ pub fn groups(
     out
 }
 
+/// Context switches between two samples: those of threads present in both, plus all of new
+/// threads. Threads come and go (tokio's blocking pool lets idle threads exit), so counts are
+/// compared thread by thread.
+pub fn switches_between(
+    before: &HashMap<u32, ThreadTimes>,
+    after: &HashMap<u32, ThreadTimes>,
+) -> u64 {
+    after
+        .iter()
+        .map(|(tid, now)| {
+            now.switches
+                .saturating_sub(before.get(tid).map_or(0, |t| t.switches))
+        })
+        .sum()
+}
+
 /// User + system CPU time of a whole process, threads that ended included (clock ticks of
 /// 10 ms).
 pub fn process_cpu(pid: u32) -> Duration {
@@ -107,6 +136,24 @@ pub fn status_kib(pid: u32, key: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// Resident memory, open fds and threads of a process: what must not grow over attach/detach
+/// cycles.
+#[derive(Debug, Clone, Copy)]
+pub struct Footprint {
+    pub rss_kib: u64,
+    pub fds: usize,
+    pub threads: usize,
+}
+
+pub fn footprint(pid: u32) -> Footprint {
+    let count = |dir: String| std::fs::read_dir(dir).map_or(0, |d| d.count());
+    Footprint {
+        rss_kib: status_kib(pid, "VmRSS"),
+        fds: count(format!("/proc/{pid}/fd")),
+        threads: count(format!("/proc/{pid}/task")),
+    }
 }
 
 /// Every process below `pid` (children, their children, …).
