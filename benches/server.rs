@@ -230,24 +230,7 @@ fn isolation() {
     b.wait_until("the shell focused", TIMEOUT, |s| s.contains("│$ "));
     b.ctrl('g');
     b.wait_for("keys here");
-    let mut samples = Vec::new();
-    let mut typed = String::new();
-    for i in 0..200 {
-        if typed.len() == 20 {
-            b.ctrl('u');
-            let gone = format!("$ {typed}");
-            b.wait_until("line cleared", TIMEOUT, |s| !s.contains(&gone));
-            typed.clear();
-        }
-        let c = (b'a' + (i % 26) as u8) as char;
-        typed.push(c);
-        let needle = format!("$ {typed}");
-        let start = Instant::now();
-        b.send(&[c as u8]);
-        b.wait_until("typed text in the pane", TIMEOUT, |s| s.contains(&needle));
-        samples.push(start.elapsed());
-        std::thread::sleep(Duration::from_millis(8));
-    }
+    let samples = b.shell_keystroke_latencies(200);
     let (p50, p99) = percentiles(samples.clone());
     println!("## Typing in one window while another shows three flooding panes (200 keys)\n");
     println!("| p50 | p99 | max |");

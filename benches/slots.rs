@@ -26,7 +26,7 @@ mod stats;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stats::ms;
 use support::e2e::{TIMEOUT, Tui, percentiles};
@@ -225,29 +225,6 @@ fn log_len(path: &Path) -> usize {
     std::fs::metadata(path).map_or(0, |m| m.len() as usize)
 }
 
-/// Types `count` keys into the focused shell of `tui`, each timed until its line shows it.
-fn keystrokes(tui: &Tui, count: usize) -> Vec<Duration> {
-    let mut samples = Vec::with_capacity(count);
-    let mut typed = String::new();
-    for i in 0..count {
-        if typed.len() == 20 {
-            tui.ctrl('u');
-            let gone = format!("$ {typed}");
-            tui.wait_until("line cleared", TIMEOUT, |s| !s.contains(&gone));
-            typed.clear();
-        }
-        let c = (b'a' + (i % 26) as u8) as char;
-        typed.push(c);
-        let needle = format!("$ {typed}");
-        let start = Instant::now();
-        tui.send(&[c as u8]);
-        tui.wait_until("typed text in the pane", TIMEOUT, |s| s.contains(&needle));
-        samples.push(start.elapsed());
-        std::thread::sleep(Duration::from_millis(8));
-    }
-    samples
-}
-
 /// What one round measured.
 #[derive(Debug, Default)]
 struct Round {
@@ -334,7 +311,7 @@ fn round(scenario: Scenario, bin: &Path) -> Round {
     let marks = (log_len(&home.frames("a")), log_len(&home.frames("b")));
     let mut out = Round::default();
     if scenario != Scenario::Empty {
-        out.keys = keystrokes(&a, KEYS);
+        out.keys = a.shell_keystroke_latencies(KEYS);
     }
     let (a_pid, b_pid) = (a.pid().unwrap(), b.pid().unwrap());
     let before = procfs::threads(server);

@@ -298,32 +298,7 @@ fn pane_keystrokes(others: &str) -> Vec<Duration> {
     });
     tui.ctrl('g');
     tui.wait_for("keys here");
-    let mut samples = Vec::new();
-    let mut typed = String::new();
-    for i in 0..200 {
-        if typed.len() == 20 {
-            tui.ctrl('u');
-            let gone = format!("$ {typed}");
-            tui.wait_until("line cleared", support::e2e::TIMEOUT, |s| {
-                !s.contains(&gone)
-            });
-            typed.clear();
-        }
-        let c = (b'a' + (i % 26) as u8) as char;
-        typed.push(c);
-        let needle = format!("$ {typed}");
-        let start = Instant::now();
-        tui.send(&[c as u8]);
-        tui.wait_until("typed text in the pane", support::e2e::TIMEOUT, |s| {
-            s.contains(&needle)
-        });
-        let took = start.elapsed();
-        if took > Duration::from_millis(200) {
-            eprintln!("slow key {i}: {took:?}");
-        }
-        samples.push(took);
-        std::thread::sleep(Duration::from_millis(8));
-    }
+    let samples = tui.shell_keystroke_latencies(200);
     drop(tui);
     support::procs::kill_servers(&home_path);
     samples

@@ -424,20 +424,47 @@ impl Tui {
     /// on screen. The composer is cleared (Ctrl+U, untimed) every few keys so the typed text
     /// never wraps.
     pub fn keystroke_latencies(&self, count: usize) -> Vec<Duration> {
-        const RUN: usize = 24;
+        self.timed_keys(
+            count,
+            24,
+            |typed| format!("│{typed}"),
+            |s, _| s.contains("Type a prompt"),
+        )
+    }
+
+    /// Types `count` characters into the focused shell pane (prompt `$ `), each timed from the
+    /// write until the pane's line shows it; the line is cleared (Ctrl+U, untimed) every 20.
+    pub fn shell_keystroke_latencies(&self, count: usize) -> Vec<Duration> {
+        self.timed_keys(
+            count,
+            20,
+            |typed| format!("$ {typed}"),
+            |s, typed| !s.contains(&format!("$ {typed}")),
+        )
+    }
+
+    /// The keystroke loop: `needle(typed)` on screen means the key arrived; after `run` keys
+    /// Ctrl+U clears the line until `cleared(screen, typed)`.
+    fn timed_keys(
+        &self,
+        count: usize,
+        run: usize,
+        needle: impl Fn(&str) -> String,
+        cleared: impl Fn(&str, &str) -> bool,
+    ) -> Vec<Duration> {
         let mut out = Vec::with_capacity(count);
         let mut typed = String::new();
         for i in 0..count {
-            if typed.len() == RUN {
+            if typed.len() == run {
                 self.ctrl('u');
-                self.wait_until("composer cleared", TIMEOUT, |s| s.contains("Type a prompt"));
+                self.wait_until("line cleared", TIMEOUT, |s| cleared(s, &typed));
                 typed.clear();
             }
             let c = (b'a' + (i % 26) as u8) as char;
             typed.push(c);
+            let needle = needle(&typed);
             let start = Instant::now();
             self.send(&[c as u8]);
-            let needle = format!("│{typed}");
             self.wait_until("typed text on screen", TIMEOUT, |s| s.contains(&needle));
             out.push(start.elapsed());
             std::thread::sleep(KEY_PAUSE);
