@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::{ClientId, Effect, ExecOutcome, Runner};
 use crate::agent::{AgentUpdate, ApprovalDecision};
-use crate::event::{AttemptOutcome, TaskState, TurnOutcome, Usage};
+use crate::event::{AttemptOutcome, TaskState, TurnOutcome};
 use crate::ids::{SessionId, TaskId};
 use crate::protocol::Notification;
 use crate::protocol::tasks::{TaskAction, TaskNotification};
@@ -357,13 +357,7 @@ impl Runner {
             self.executed(
                 id,
                 attempt,
-                ExecOutcome {
-                    outcome: AttemptOutcome::Failed,
-                    exit_code: None,
-                    error: Some(format!("the agent could not start: {error}")),
-                    usage: Usage::default(),
-                    duration_ms: 0,
-                },
+                ExecOutcome::not_run(format!("the agent could not start: {error}")),
             );
         }
         self.take()

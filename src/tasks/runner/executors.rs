@@ -50,6 +50,17 @@ pub struct ExecOutcome {
 }
 
 impl ExecOutcome {
+    /// An attempt that failed without running anything, for `why`.
+    pub fn not_run(why: String) -> Self {
+        Self {
+            outcome: AttemptOutcome::Failed,
+            exit_code: None,
+            error: Some(why),
+            usage: Usage::default(),
+            duration_ms: 0,
+        }
+    }
+
     pub fn from_ended(ended: &Ended, duration: Duration, error: Option<String>) -> Self {
         let outcome = match ended {
             Ended::Exited(0) if error.is_none() => AttemptOutcome::Succeeded,
@@ -137,21 +148,11 @@ pub fn run(
                 let line = template.replace("{prompt}", &shell_quote(&job.prompt));
                 command(job, &line, &mut recorder)
             }
-            None => ExecOutcome {
-                outcome: AttemptOutcome::Failed,
-                exit_code: None,
-                error: Some(format!("no [tasks.commands] preset named {name}")),
-                usage: Usage::default(),
-                duration_ms: 0,
-            },
+            None => ExecOutcome::not_run(format!("no [tasks.commands] preset named {name}")),
         },
-        Executor::Native => ExecOutcome {
-            outcome: AttemptOutcome::Failed,
-            exit_code: None,
-            error: Some("native attempts run as agents, not processes".into()),
-            usage: Usage::default(),
-            duration_ms: 0,
-        },
+        Executor::Native => {
+            ExecOutcome::not_run("native attempts run as agents, not processes".into())
+        }
     };
     recorder.finish();
     outcome

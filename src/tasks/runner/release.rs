@@ -5,7 +5,6 @@
 use super::outbox::{Batch, Released};
 use super::{ClientId, Effect, ExecOutcome, Held, Runner, WriteError};
 use crate::agent::ApprovalDecision;
-use crate::event::{AttemptOutcome, Usage};
 use crate::ids::TaskId;
 use crate::protocol::tasks::TaskNotification;
 use crate::protocol::{Notification, Scope};
@@ -154,13 +153,7 @@ impl Runner {
         self.executed(
             id,
             attempt,
-            ExecOutcome {
-                outcome: AttemptOutcome::Failed,
-                exit_code: None,
-                error: Some(format!("the attempt did not start: {error}")),
-                usage: Usage::default(),
-                duration_ms: 0,
-            },
+            ExecOutcome::not_run(format!("the attempt did not start: {error}")),
         );
     }
 }
